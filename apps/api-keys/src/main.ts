@@ -1,0 +1,3 @@
+// Placeholder entry point; replaced by the real bootstrap.
+import 'reflect-metadata';
+import { CONTRACTS } from '@app/contracts'; export const x = CONTRACTS;

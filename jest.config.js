@@ -1,0 +1,18 @@
+// Two projects: fast unit specs next to the code, and e2e suites in test/ that need the real
+// Kafka and MongoDB-protocol servers (scripts/test.js starts them and passes their addresses).
+const shared = {
+  preset: 'ts-jest',
+  testEnvironment: 'node',
+  moduleNameMapper: {
+    '^@app/contracts$': '<rootDir>/libs/contracts/src',
+    '^@app/kafka$': '<rootDir>/libs/kafka/src',
+  },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true }] },
+};
+
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/scripts'], testMatch: ['**/*.spec.ts'] },
+    { ...shared, displayName: 'e2e', roots: ['<rootDir>/test'], testMatch: ['**/*.e2e-spec.ts'], testTimeout: 60000 },
+  ],
+};
