@@ -7,7 +7,7 @@ const shared = {
     '^@app/contracts$': '<rootDir>/libs/contracts/src',
     '^@app/kafka$': '<rootDir>/libs/kafka/src',
   },
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
 };
 
 module.exports = {

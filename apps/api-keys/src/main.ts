@@ -1,3 +1,30 @@
-// Placeholder entry point; replaced by the real bootstrap.
 import 'reflect-metadata';
-import { CONTRACTS } from '@app/contracts'; export const x = CONTRACTS;
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module';
+import { ConfigError, loadConfig } from './config/config';
+import { jsonLogger } from './logging';
+
+const EXIT_BAD_CONFIG = 78; // EX_CONFIG from sysexits.h
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(EXIT_BAD_CONFIG);
+  }
+  const logger = jsonLogger(config.logLevel);
+  // Express's own body parser is off: RequestMiddleware parses, so its errors use our envelope.
+  const app = await NestFactory.create(AppModule.register(config, { projector: true }), { bodyParser: false, logger, forceCloseConnections: true });
+  app.setGlobalPrefix('api/v1', { exclude: ['health'] });
+  app.enableShutdownHooks();
+  await app.listen(config.port);
+  logger.log({ msg: 'listening', port: config.port }, 'main');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,1 +1,2 @@
-export const CONTRACTS = 1;
+export * from './events';
+export * from './wire';

@@ -1,0 +1,115 @@
+import { DynamicModule, Logger, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { MongooseModule, getModelToken } from '@nestjs/mongoose';
+import { Model } from 'mongoose';
+import { AppConfig, APP_CONFIG } from './config/config';
+import { CreateApiKeyController } from './create-api-key/create-api-key.controller';
+import { API_KEY_ID_ALLOCATOR, CreateApiKeyHandler } from './create-api-key/create-api-key.handler';
+import { DeleteApiKeyController } from './delete-api-key/delete-api-key.controller';
+import { DeleteApiKeyHandler } from './delete-api-key/delete-api-key.handler';
+import { EventLog } from './event-log/event-log';
+import { EventRecorder } from './event-log/event-recorder';
+import { GetApiKeyController } from './get-api-key/get-api-key.controller';
+import { HealthController } from './health/health.controller';
+import { RequestMiddleware } from './http/request.middleware';
+import { ErrorFilter } from './http/error.filter';
+import { ListApiKeysController } from './list-api-keys/list-api-keys.controller';
+import { ProjectionProgress } from './projector/projection-progress';
+import { PROJECTOR_ENABLED, Projector } from './projector/projector';
+import { ApiKeysReadModel } from './read-model/api-keys.read-model';
+import { IdAllocator } from './read-model/id-allocator';
+import {
+  API_KEYS,
+  API_KEY_IDS,
+  CHECKPOINTS,
+  IdClaimDocument,
+  USERS,
+  USER_IDS,
+  apiKeyIdSchema,
+  apiKeySchema,
+  checkpointSchema,
+  userIdSchema,
+  userSchema,
+} from './read-model/schemas';
+import { UpdateApiKeyController } from './update-api-key/update-api-key.controller';
+import { UpdateApiKeyHandler } from './update-api-key/update-api-key.handler';
+import { USER_ID_ALLOCATOR, Users } from './users/users';
+
+export interface AppOptions {
+  /** The HTTP service runs the projector; the bootstrap command does not. */
+  readonly projector: boolean;
+}
+
+@Module({})
+export class AppModule implements NestModule {
+  static register(config: AppConfig, options: AppOptions): DynamicModule {
+    const kafkaLogger = new Logger('kafka');
+    return {
+      module: AppModule,
+      imports: [
+        CqrsModule.forRoot(),
+        MongooseModule.forRoot(config.mongodbUri, {
+          // Fail fast instead of queueing operations while the server is away: a 503 in seconds.
+          bufferCommands: false,
+          serverSelectionTimeoutMS: 2000,
+          connectTimeoutMS: 2000,
+        }),
+        MongooseModule.forFeature([
+          { name: API_KEYS, schema: apiKeySchema },
+          { name: CHECKPOINTS, schema: checkpointSchema },
+          { name: USERS, schema: userSchema },
+          { name: API_KEY_IDS, schema: apiKeyIdSchema },
+          { name: USER_IDS, schema: userIdSchema },
+        ]),
+      ],
+      controllers: [
+        HealthController,
+        CreateApiKeyController,
+        ListApiKeysController,
+        GetApiKeyController,
+        UpdateApiKeyController,
+        DeleteApiKeyController,
+      ],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: PROJECTOR_ENABLED, useValue: options.projector },
+        { provide: APP_FILTER, useClass: ErrorFilter },
+        {
+          provide: EventLog,
+          useFactory: () =>
+            EventLog.open(config.kafka, {
+              warn: (msg, context) => kafkaLogger.warn({ msg, ...context }),
+              error: (msg, context) => kafkaLogger.error({ msg, ...context }),
+            }),
+        },
+        {
+          provide: ProjectionProgress,
+          inject: [ApiKeysReadModel],
+          useFactory: (readModel: ApiKeysReadModel) => new ProjectionProgress((topic, partition) => readModel.appliedOffset(topic, partition)),
+        },
+        {
+          provide: API_KEY_ID_ALLOCATOR,
+          inject: [getModelToken(API_KEY_IDS), ApiKeysReadModel],
+          useFactory: (claims: Model<IdClaimDocument>, readModel: ApiKeysReadModel) => new IdAllocator(claims, () => readModel.maxKeyId()),
+        },
+        {
+          provide: USER_ID_ALLOCATOR,
+          inject: [getModelToken(USER_IDS), ApiKeysReadModel],
+          useFactory: (claims: Model<IdClaimDocument>, readModel: ApiKeysReadModel) => new IdAllocator(claims, () => readModel.maxUserId()),
+        },
+        ApiKeysReadModel,
+        EventRecorder,
+        Projector,
+        Users,
+        CreateApiKeyHandler,
+        UpdateApiKeyHandler,
+        DeleteApiKeyHandler,
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestMiddleware).forRoutes('*');
+  }
+}

@@ -1,0 +1,46 @@
+import { CanActivate, ExecutionContext, Injectable, createParamDecorator } from '@nestjs/common';
+import type { Request } from 'express';
+import { PublicKeyForbiddenError, UnauthenticatedError } from '../errors';
+import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
+import { Principal } from '../http/request-context';
+import { hashSecret, looksLikeSecret } from './api-key-secret';
+
+function presentedKey(req: Request): string | null {
+  const header = req.headers['x-api-key'];
+  if (typeof header === 'string') return header.trim();
+  const authorization = req.headers.authorization;
+  if (typeof authorization === 'string') {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    return match ? match[1] : '';
+  }
+  return null;
+}
+
+/**
+ * Authenticates every /api/v1 request by the hash of its API key. Every route here manages keys,
+ * which public keys may not do. A revoked key fails at once: the lookup reads the projected
+ * state, and DELETE answers only after its event is projected.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(private readonly readModel: ApiKeysReadModel) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<Request>();
+    const key = presentedKey(req);
+    if (key === null) throw new UnauthenticatedError('no API key: send X-API-Key or Authorization: Bearer');
+    if (!looksLikeSecret(key)) throw new UnauthenticatedError('the API key is malformed');
+    const doc = await this.readModel.findLiveByHash(hashSecret(key));
+    if (!doc) throw new UnauthenticatedError('the API key is unknown or revoked');
+    if (doc.key_type !== 'private') throw new PublicKeyForbiddenError();
+    req.principal = { userId: doc.user_id, userEmail: doc.user_email, keyId: doc._id, keyType: doc.key_type };
+    return true;
+  }
+}
+
+/** The authenticated caller of this request (set by AuthGuard). */
+export const Caller = createParamDecorator((_: unknown, context: ExecutionContext): Principal => {
+  const principal = context.switchToHttp().getRequest<Request>().principal;
+  if (!principal) throw new UnauthenticatedError('no API key');
+  return principal;
+});

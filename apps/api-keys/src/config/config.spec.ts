@@ -1,0 +1,41 @@
+import { ConfigError, KNOWN_ENV_VARS, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('uses the documented defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.kafka.eventsTopic).toBe('api-keys.events');
+    expect(config.kafka.deadLetterTopic).toBe('api-keys.events.dlq');
+    expect(config.kafka.brokers).toEqual(['127.0.0.1:9092']);
+    expect(config.readYourWritesTimeoutMs).toBe(5000);
+  });
+
+  it('reads brokers as a list and derives the dead-letter topic from the events topic', () => {
+    const config = loadConfig({ KAFKA_BROKERS: 'a:1,b:2', KAFKA_EVENTS_TOPIC: 'keys' });
+    expect(config.kafka.brokers).toEqual(['a:1', 'b:2']);
+    expect(config.kafka.deadLetterTopic).toBe('keys.dlq');
+  });
+
+  it('rejects a non-integer port instead of guessing', () => {
+    expect(() => loadConfig({ PORT: '3000abc' })).toThrow(ConfigError);
+  });
+
+  it('names every bad variable at once', () => {
+    try {
+      loadConfig({ PORT: '70000', MONGODB_URI: 'http://x', LOG_LEVEL: 'loud' });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const text = (error as ConfigError).problems.join('\n');
+      expect(text).toContain('PORT');
+      expect(text).toContain('MONGODB_URI');
+      expect(text).toContain('LOG_LEVEL');
+    }
+  });
+
+  it('lists every variable it understands', () => {
+    expect(KNOWN_ENV_VARS).toEqual(
+      expect.arrayContaining(['PORT', 'MONGODB_URI', 'KAFKA_BROKERS', 'KAFKA_CLIENT_ID', 'KAFKA_EVENTS_TOPIC', 'LOG_LEVEL']),
+    );
+  });
+});

@@ -1,0 +1,116 @@
+import { plainToInstance } from 'class-transformer';
+import { IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+
+const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The environment variables the service reads, with their defaults. Nothing else reads process.env. */
+class Environment {
+  @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @IsString() @Matches(/^mongodb(\+srv)?:\/\/\S+$/, { message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI' })
+  MONGODB_URI = 'mongodb://127.0.0.1:27017/api_keys';
+
+  @IsString() @Matches(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, { message: 'KAFKA_BROKERS must be a comma-separated list of host:port' })
+  KAFKA_BROKERS = '127.0.0.1:9092';
+
+  @IsString() @IsNotEmpty()
+  KAFKA_CLIENT_ID = 'api-keys-service';
+
+  @IsString() @Matches(/^[A-Za-z0-9._-]{1,249}$/, { message: 'KAFKA_EVENTS_TOPIC must be a valid Kafka topic name' })
+  KAFKA_EVENTS_TOPIC = 'api-keys.events';
+
+  /** Defaults to `<KAFKA_EVENTS_TOPIC>.dlq`. */
+  @IsString() @Matches(/^[A-Za-z0-9._-]{0,249}$/, { message: 'KAFKA_DLQ_TOPIC must be a valid Kafka topic name' })
+  KAFKA_DLQ_TOPIC = '';
+
+  @IsString() @IsNotEmpty()
+  KAFKA_CONSUMER_GROUP = 'api-keys-projector';
+
+  /** Used only when the service creates a missing topic; an existing topic keeps its count. */
+  @IsInt() @Min(1) @Max(1000)
+  KAFKA_TOPIC_PARTITIONS = 3;
+
+  @IsInt() @Min(100) @Max(60000)
+  KAFKA_PRODUCE_TIMEOUT_MS = 3000;
+
+  @IsInt() @Min(0) @Max(60000)
+  READ_YOUR_WRITES_TIMEOUT_MS = 5000;
+
+  @IsInt() @Min(1024) @Max(10 * 1024 * 1024)
+  HTTP_BODY_LIMIT_BYTES = 64 * 1024;
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'info';
+}
+
+/** Every variable the service understands (the docker-compose test checks against this list). */
+export const KNOWN_ENV_VARS: readonly string[] = Object.keys(new Environment());
+
+export interface AppConfig {
+  readonly port: number;
+  readonly mongodbUri: string;
+  readonly kafka: {
+    readonly brokers: readonly string[];
+    readonly clientId: string;
+    readonly eventsTopic: string;
+    readonly deadLetterTopic: string;
+    readonly consumerGroup: string;
+    readonly topicPartitions: number;
+    readonly produceTimeoutMs: number;
+  };
+  readonly readYourWritesTimeoutMs: number;
+  readonly httpBodyLimitBytes: number;
+  readonly logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const INTEGER_VARS = new Set(['PORT', 'KAFKA_TOPIC_PARTITIONS', 'KAFKA_PRODUCE_TIMEOUT_MS', 'READ_YOUR_WRITES_TIMEOUT_MS', 'HTTP_BODY_LIMIT_BYTES']);
+
+/** Reads and validates the environment once; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
+  const raw: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const name of KNOWN_ENV_VARS) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    if (INTEGER_VARS.has(name)) {
+      // Strict: "3000abc" or "1e3" is a typo, not 3000.
+      if (!/^-?\d+$/.test(value.trim())) problems.push(`${name} must be an integer (got "${value}")`);
+      else raw[name] = Number(value.trim());
+    } else {
+      raw[name] = value.trim();
+    }
+  }
+  const parsed = plainToInstance(Environment, raw);
+  for (const error of validateSync(parsed)) {
+    problems.push(...Object.values(error.constraints ?? {}).map((m) => `${m} (got "${env[error.property]}")`));
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    port: parsed.PORT,
+    mongodbUri: parsed.MONGODB_URI,
+    kafka: {
+      brokers: parsed.KAFKA_BROKERS.split(','),
+      clientId: parsed.KAFKA_CLIENT_ID,
+      eventsTopic: parsed.KAFKA_EVENTS_TOPIC,
+      deadLetterTopic: parsed.KAFKA_DLQ_TOPIC || `${parsed.KAFKA_EVENTS_TOPIC}.dlq`,
+      consumerGroup: parsed.KAFKA_CONSUMER_GROUP,
+      topicPartitions: parsed.KAFKA_TOPIC_PARTITIONS,
+      produceTimeoutMs: parsed.KAFKA_PRODUCE_TIMEOUT_MS,
+    },
+    readYourWritesTimeoutMs: parsed.READ_YOUR_WRITES_TIMEOUT_MS,
+    httpBodyLimitBytes: parsed.HTTP_BODY_LIMIT_BYTES,
+    logLevel: parsed.LOG_LEVEL,
+  };
+}
+
+/** DI token for the validated AppConfig. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

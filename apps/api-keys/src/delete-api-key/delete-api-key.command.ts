@@ -1,0 +1,9 @@
+import { Principal } from '../http/request-context';
+
+export class DeleteApiKeyCommand {
+  constructor(
+    readonly keyId: number,
+    readonly caller: Principal,
+    readonly correlationId: string,
+  ) {}
+}

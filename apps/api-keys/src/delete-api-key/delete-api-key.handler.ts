@@ -1,0 +1,38 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { API_KEY_DELETED, ApiKeyDeleted } from '@app/contracts';
+import { ApiKeyView, toView } from '../api-key-fields/api-key.view';
+import { ApiKeyNotFoundError } from '../errors';
+import { EventRecorder } from '../event-log/event-recorder';
+import { newEvent } from '../event-log/new-event';
+import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
+import { DeleteApiKeyCommand } from './delete-api-key.command';
+
+export type DeleteApiKeyResult =
+  | { readonly visible: true; readonly key: ApiKeyView }
+  | { readonly visible: false; readonly keyId: number; readonly eventId: string };
+
+@CommandHandler(DeleteApiKeyCommand)
+export class DeleteApiKeyHandler implements ICommandHandler<DeleteApiKeyCommand, DeleteApiKeyResult> {
+  constructor(
+    private readonly readModel: ApiKeysReadModel,
+    private readonly recorder: EventRecorder,
+  ) {}
+
+  async execute({ keyId, caller, correlationId }: DeleteApiKeyCommand): Promise<DeleteApiKeyResult> {
+    if (!(await this.readModel.findOwned(keyId, caller.userId))) throw new ApiKeyNotFoundError();
+    const event = newEvent<ApiKeyDeleted>({
+      event_type: API_KEY_DELETED,
+      api_key_id: keyId,
+      user_id: caller.userId,
+      correlation_id: correlationId,
+      data: {},
+    });
+    const { position, visible } = await this.recorder.record(event);
+    if (!visible) return { visible: false, keyId, eventId: event.event_id };
+    // Two DELETEs can race past the check; the log decides: only the one whose event revoked
+    // the key answers 200, the other finds the key already gone.
+    const key = await this.readModel.findAny(keyId);
+    if (!key || key.user_id !== caller.userId || key.applied.offset !== position.offset) throw new ApiKeyNotFoundError();
+    return { visible: true, key: toView(key) };
+  }
+}

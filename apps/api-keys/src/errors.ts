@@ -1,0 +1,109 @@
+// Named domain errors. Code anywhere throws these; exactly one place (http/error.filter.ts)
+// turns them into HTTP responses.
+
+export type ErrorCode =
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'validation_failed'
+  | 'malformed_json'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'event_log_unavailable'
+  | 'read_model_unavailable'
+  | 'not_ready';
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly errors: readonly string[] = [message],
+    readonly details: string = message,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class UnauthenticatedError extends DomainError {
+  constructor(problem: string) {
+    super('unauthenticated', 'Invalid or missing authentication', [problem], 'Send a valid API key in X-API-Key or Authorization: Bearer.');
+  }
+}
+
+export class PublicKeyForbiddenError extends DomainError {
+  constructor() {
+    super('forbidden', 'Public keys cannot manage API keys', ['this route needs a private API key'], 'Public keys are for client-side use; use a private key to manage API keys.');
+  }
+}
+
+export class ApiKeyNotFoundError extends DomainError {
+  constructor() {
+    super('not_found', 'API key not found', ['no API key with this id belongs to you'], 'The key does not exist, was deleted, or belongs to another user.');
+  }
+}
+
+export class RouteNotFoundError extends DomainError {
+  constructor(method: string, path: string) {
+    super('not_found', 'Route not found', [`${method} ${path} is not a route of this API`], 'See the API reference for the available routes.');
+  }
+}
+
+export class ValidationFailedError extends DomainError {
+  constructor(problems: readonly string[]) {
+    super('validation_failed', 'Validation failed: invalid request body', problems, 'Fix the listed fields and send the request again.');
+  }
+}
+
+export class MalformedJsonError extends DomainError {
+  constructor() {
+    super('malformed_json', 'Malformed JSON in request body', ['the request body is not valid JSON'], 'Send a valid JSON document.');
+  }
+}
+
+export class PayloadTooLargeError extends DomainError {
+  constructor(limitBytes: number) {
+    super('payload_too_large', 'Request body too large', [`the request body exceeds ${limitBytes} bytes`], `Bodies are limited to ${limitBytes} bytes.`);
+  }
+}
+
+export class UnsupportedMediaTypeError extends DomainError {
+  constructor(contentType: string | undefined) {
+    super(
+      'unsupported_media_type',
+      'Unsupported media type: send application/json',
+      [`Content-Type ${contentType ? `"${contentType}"` : '(missing)'} is not application/json`],
+      'Request bodies must be JSON with Content-Type: application/json.',
+    );
+  }
+}
+
+export class EventLogUnavailableError extends DomainError {
+  constructor(outcomeUnknown: boolean) {
+    super(
+      'event_log_unavailable',
+      'Service unavailable: the event log (Kafka) cannot be reached',
+      ['the change could not be recorded right now'],
+      outcomeUnknown
+        ? 'The event was handed to Kafka but not acknowledged in time; it may still be applied. Read the key before retrying.'
+        : 'Nothing was recorded; retry later.',
+    );
+  }
+}
+
+export class ReadModelUnavailableError extends DomainError {
+  constructor() {
+    super(
+      'read_model_unavailable',
+      'Service unavailable: the database (MongoDB) cannot be reached',
+      ['the key store could not be read or written right now'],
+      'Retry later.',
+    );
+  }
+}
+
+export class NotReadyError extends DomainError {
+  constructor(problems: readonly string[]) {
+    super('not_ready', 'Service not ready', problems, 'A dependency is down or still starting; see errors.');
+  }
+}

@@ -1,0 +1,73 @@
+import { ApiKeyEvent, encodeEvent } from '@app/contracts';
+import {
+  BatchingProducer,
+  ConsumedBatch,
+  ConsumedRecord,
+  Kafka,
+  KafkaLog,
+  LogPosition,
+  PartitionConsumer,
+  createKafka,
+  ensureTopics,
+  pingCluster,
+} from '@app/kafka';
+import { AppConfig } from '../config/config';
+
+/**
+ * The service's view of Kafka: append events to the log, set unreadable records aside, and
+ * build the projector's consumer. Topics are created at start-up when missing.
+ */
+export class EventLog {
+  private constructor(
+    private readonly kafka: Kafka,
+    private readonly producer: BatchingProducer,
+    private readonly config: AppConfig['kafka'],
+  ) {}
+
+  static async open(config: AppConfig['kafka'], log: KafkaLog): Promise<EventLog> {
+    const kafka = createKafka({ brokers: config.brokers, clientId: config.clientId, requestTimeoutMs: config.produceTimeoutMs }, log);
+    const partitionCounts = await ensureTopics(kafka, [
+      { topic: config.eventsTopic, partitions: config.topicPartitions },
+      { topic: config.deadLetterTopic, partitions: config.topicPartitions },
+    ]);
+    const producer = new BatchingProducer(kafka, partitionCounts, config.produceTimeoutMs);
+    await producer.connect();
+    return new EventLog(kafka, producer, config);
+  }
+
+  get topic(): string {
+    return this.config.eventsTopic;
+  }
+
+  /** Resolves with the event's place in the log once all in-sync replicas have it. */
+  append(event: ApiKeyEvent): Promise<LogPosition> {
+    return this.producer.append(this.config.eventsTopic, encodeEvent(event));
+  }
+
+  /** Copies a record the projector cannot read to the dead-letter topic, with why and where from. */
+  async deadLetter(batch: ConsumedBatch, record: ConsumedRecord, reason: string): Promise<void> {
+    await this.producer.append(this.config.deadLetterTopic, {
+      key: record.key ?? `${batch.partition}:${record.offset}`,
+      value: record.value?.toString() ?? '',
+      headers: {
+        ...record.headers,
+        dlq_reason: reason,
+        dlq_source_topic: batch.topic,
+        dlq_source_partition: String(batch.partition),
+        dlq_source_offset: String(record.offset),
+      },
+    });
+  }
+
+  consumer(options: Omit<ConstructorParameters<typeof PartitionConsumer>[1], 'groupId' | 'topic'>): PartitionConsumer {
+    return new PartitionConsumer(this.kafka, { ...options, groupId: this.config.consumerGroup, topic: this.config.eventsTopic });
+  }
+
+  ping(timeoutMs: number): Promise<void> {
+    return pingCluster(this.kafka, timeoutMs);
+  }
+
+  close(): Promise<void> {
+    return this.producer.disconnect();
+  }
+}

@@ -1,0 +1,24 @@
+import { STATUS_CODES } from 'node:http';
+
+/** The documented success body: `{"status": {"code", "message"}, "data"}`. */
+export interface SuccessBody<T> {
+  readonly status: { readonly code: number; readonly message: string };
+  readonly data: T;
+}
+
+/** The documented error body; `status.code` always equals the HTTP status. */
+export interface ErrorBody {
+  readonly status: { readonly code: number; readonly message: string };
+  readonly error: string;
+  readonly errors: readonly string[];
+  readonly details: string;
+}
+
+export const success = <T>(code: number, message: string, data: T): SuccessBody<T> => ({ status: { code, message }, data });
+
+export const failure = (code: number, error: string, errors: readonly string[], details: string): ErrorBody => ({
+  status: { code, message: STATUS_CODES[code] ?? 'Error' },
+  error,
+  errors,
+  details,
+});

@@ -1,0 +1,55 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger, NotFoundException } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { ProducerUnavailableError } from '@app/kafka';
+import { DomainError, ErrorCode, EventLogUnavailableError, ReadModelUnavailableError, RouteNotFoundError } from '../errors';
+import { failure } from './envelope';
+
+const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  unauthenticated: HttpStatus.UNAUTHORIZED,
+  forbidden: HttpStatus.FORBIDDEN,
+  not_found: HttpStatus.NOT_FOUND,
+  validation_failed: HttpStatus.UNPROCESSABLE_ENTITY,
+  malformed_json: HttpStatus.BAD_REQUEST,
+  payload_too_large: HttpStatus.PAYLOAD_TOO_LARGE,
+  unsupported_media_type: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  event_log_unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+  read_model_unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+  not_ready: HttpStatus.SERVICE_UNAVAILABLE,
+};
+
+// The driver's ways of saying "the server is not there": these are outages, not bugs.
+const MONGO_OUTAGE = /^Mongo(ose)?(ServerSelection|Network|NetworkTimeout|NotConnected|PoolCleared|TopologyClosed)Error$/;
+
+/** The one place where errors become HTTP responses, always in the documented envelope. */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request>();
+    const response = http.getResponse<Response>();
+    const error = this.toDomainError(exception, request);
+    const status = error ? STATUS_BY_CODE[error.code] : HttpStatus.INTERNAL_SERVER_ERROR;
+    if (!error) {
+      this.logger.error({ msg: 'unhandled error', requestId: request.requestId, error: String(exception), stack: (exception as Error)?.stack });
+    } else if (status >= 500) {
+      this.logger.warn({ msg: error.message, requestId: request.requestId, cause: String(exception) });
+    }
+    const body = error
+      ? failure(status, error.message, error.errors, error.details)
+      : failure(status, 'Internal server error', ['an unexpected error occurred'], `Quote request id ${request.requestId} when reporting this.`);
+    response.status(status).json(body);
+  }
+
+  private toDomainError(exception: unknown, request: Request): DomainError | null {
+    if (exception instanceof DomainError) return exception;
+    if (exception instanceof ProducerUnavailableError) return new EventLogUnavailableError(exception.outcomeUnknown);
+    if (exception instanceof Error && MONGO_OUTAGE.test(exception.name)) return new ReadModelUnavailableError();
+    if (exception instanceof NotFoundException) return new RouteNotFoundError(request.method, request.path);
+    if (exception instanceof HttpException && exception.getStatus() === HttpStatus.METHOD_NOT_ALLOWED) {
+      return new RouteNotFoundError(request.method, request.path);
+    }
+    return null;
+  }
+}

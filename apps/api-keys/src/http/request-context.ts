@@ -1,0 +1,29 @@
+import { randomUUID } from 'node:crypto';
+import type { KeyType } from '@app/contracts';
+
+/** Who is calling: resolved from their API key by the auth guard. */
+export interface Principal {
+  readonly userId: number;
+  readonly userEmail: string;
+  readonly keyId: number;
+  readonly keyType: KeyType;
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** The caller's X-Request-Id, or one we generated; it becomes the events' correlation_id. */
+      requestId: string;
+      principal?: Principal;
+    }
+  }
+}
+
+// Printable ASCII only, bounded: the id is echoed in a header and written to logs and events.
+const USABLE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+export function requestIdFrom(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value !== undefined && USABLE_REQUEST_ID.test(value) ? value : randomUUID();
+}

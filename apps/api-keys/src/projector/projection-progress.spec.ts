@@ -1,0 +1,51 @@
+import { ProjectionProgress } from './projection-progress';
+
+const at = (partition: number, offset: number) => ({ topic: 't', partition, offset });
+
+describe('ProjectionProgress', () => {
+  it('answers at once when the position is already applied', async () => {
+    const progress = new ProjectionProgress(async () => -1);
+    progress.setOwned('t', [0]);
+    progress.markApplied('t', 0, 5);
+    await expect(progress.waitFor(at(0, 5), 1000)).resolves.toBe(true);
+  });
+
+  it('wakes a waiter as soon as the local projector applies its offset, without polling', async () => {
+    const reads: number[] = [];
+    const progress = new ProjectionProgress(async (_t, p) => {
+      reads.push(p);
+      return -1;
+    });
+    progress.setOwned('t', [1]);
+    const waiting = progress.waitFor(at(1, 7), 5000);
+    progress.markApplied('t', 1, 6);
+    progress.markApplied('t', 1, 7);
+    await expect(waiting).resolves.toBe(true);
+    expect(reads).toEqual([]);
+  });
+
+  it('does not wake a waiter for an earlier offset or another partition', async () => {
+    const progress = new ProjectionProgress(async () => -1);
+    progress.setOwned('t', [0, 1]);
+    const waiting = progress.waitFor(at(0, 3), 50);
+    progress.markApplied('t', 0, 2);
+    progress.markApplied('t', 1, 9);
+    await expect(waiting).resolves.toBe(false);
+  });
+
+  it('polls the shared checkpoint when another instance owns the partition', async () => {
+    let checkpoint = -1;
+    const progress = new ProjectionProgress(async () => checkpoint);
+    progress.setOwned('t', []);
+    const waiting = progress.waitFor(at(2, 4), 5000);
+    setTimeout(() => (checkpoint = 4), 30);
+    await expect(waiting).resolves.toBe(true);
+  });
+
+  it('gives up at the deadline and says so, when the store keeps failing', async () => {
+    const progress = new ProjectionProgress(async () => {
+      throw new Error('down');
+    });
+    await expect(progress.waitFor(at(0, 1), 60)).resolves.toBe(false);
+  });
+});

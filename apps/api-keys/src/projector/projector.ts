@@ -1,0 +1,83 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ApiKeyEvent, UnreadableEventError, decodeEvent } from '@app/contracts';
+import { ConsumedBatch, PartitionConsumer } from '@app/kafka';
+import { EventLog } from '../event-log/event-log';
+import { ApiKeyDocument, AppliedPosition } from '../read-model/api-key.document';
+import { ApiKeysReadModel, checkpointId } from '../read-model/api-keys.read-model';
+import { fold } from './fold';
+import { ProjectionProgress } from './projection-progress';
+
+/** Whether this process runs the projector (the bootstrap command does not join the group). */
+export const PROJECTOR_ENABLED = Symbol('PROJECTOR_ENABLED');
+
+/**
+ * Folds the events topic into the `api_keys` read model. One batch is one partition's records
+ * in log order: they are decoded, folded in memory onto the stored documents, written with one
+ * bulk write plus one checkpoint, and only then are the Kafka offsets committed and the waiting
+ * requests woken. Records it cannot read go to the dead-letter topic and the partition moves on.
+ */
+@Injectable()
+export class Projector implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('projector');
+  private consumer: PartitionConsumer | null = null;
+
+  constructor(
+    private readonly log: EventLog,
+    private readonly readModel: ApiKeysReadModel,
+    private readonly progress: ProjectionProgress,
+    @Inject(PROJECTOR_ENABLED) private readonly enabled: boolean,
+  ) {}
+
+  /** Ready once it has joined the consumer group (or when this process does not project). */
+  get ready(): boolean {
+    return !this.enabled || (this.consumer?.ready ?? false);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.enabled) return;
+    this.consumer = this.log.consumer({
+      handleBatch: (batch) => this.apply(batch),
+      onAssignment: (partitions) => this.progress.setOwned(this.log.topic, partitions),
+      log: {
+        warn: (msg, context) => this.logger.warn({ msg, ...context }),
+        error: (msg, context) => this.logger.error({ msg, ...context }),
+      },
+    });
+    await this.consumer.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  async apply(batch: ConsumedBatch): Promise<void> {
+    const events: { event: ApiKeyEvent; at: AppliedPosition }[] = [];
+    for (const record of batch.records) {
+      try {
+        events.push({ event: decodeEvent(record.value, record.key), at: { partition: batch.partition, offset: record.offset } });
+      } catch (error) {
+        if (!(error instanceof UnreadableEventError)) throw error;
+        this.logger.warn({ msg: 'unreadable event set aside to the dead-letter topic', partition: batch.partition, offset: record.offset, reason: error.message });
+        await this.log.deadLetter(batch, record, error.message);
+      }
+    }
+    const states = await this.readModel.loadMany([...new Set(events.map((e) => e.event.api_key_id))]);
+    const changed = new Map<number, ApiKeyDocument>();
+    for (const { event, at } of events) {
+      const before = states.get(event.api_key_id) ?? null;
+      const after = fold(before, event, at);
+      if (after && after !== before) {
+        states.set(event.api_key_id, after);
+        changed.set(event.api_key_id, after);
+      }
+    }
+    const lastOffset = batch.records[batch.records.length - 1].offset;
+    await this.readModel.saveBatch([...changed.values()], {
+      _id: checkpointId(batch.topic, batch.partition),
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: lastOffset,
+    });
+    this.progress.markApplied(batch.topic, batch.partition, lastOffset);
+  }
+}

@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Model } from 'mongoose';
+import { ApiKeyDocument } from './api-key.document';
+import { API_KEYS, CHECKPOINTS, CheckpointDocument } from './schemas';
+
+/** Reads and writes of the projected state. Only the projector writes; requests only read. */
+@Injectable()
+export class ApiKeysReadModel {
+  constructor(
+    @InjectModel(API_KEYS) private readonly keys: Model<ApiKeyDocument>,
+    @InjectModel(CHECKPOINTS) private readonly checkpoints: Model<CheckpointDocument>,
+  ) {}
+
+  /** The caller's live key, or null: another user's key and a revoked key look exactly like a missing one. */
+  findOwned(id: number, userId: number): Promise<ApiKeyDocument | null> {
+    return this.keys.findOne({ _id: id, user_id: userId, deleted_at: null }).lean<ApiKeyDocument>().exec();
+  }
+
+  /** Any key by id, revoked ones included (their tombstones). */
+  findAny(id: number): Promise<ApiKeyDocument | null> {
+    return this.keys.findById(id).lean<ApiKeyDocument>().exec();
+  }
+
+  listOwned(userId: number): Promise<ApiKeyDocument[]> {
+    return this.keys.find({ user_id: userId, deleted_at: null }).sort({ _id: 1 }).lean<ApiKeyDocument[]>().exec();
+  }
+
+  findLiveByHash(keyHash: string): Promise<ApiKeyDocument | null> {
+    return this.keys.findOne({ key_hash: keyHash, deleted_at: null }).lean<ApiKeyDocument>().exec();
+  }
+
+  /** The largest key id in the read model (0 when empty). */
+  async maxKeyId(): Promise<number> {
+    const last = await this.keys.findOne({}, { _id: 1 }).sort({ _id: -1 }).lean<{ _id: number }>().exec();
+    return last?._id ?? 0;
+  }
+
+  /** The largest owner id the read model knows (0 when empty). */
+  async maxUserId(): Promise<number> {
+    const last = await this.keys.findOne({}, { user_id: 1 }).sort({ user_id: -1 }).lean<{ user_id: number }>().exec();
+    return last?.user_id ?? 0;
+  }
+
+  async loadMany(ids: readonly number[]): Promise<Map<number, ApiKeyDocument>> {
+    const docs = await this.keys.find({ _id: { $in: ids } }).lean<ApiKeyDocument[]>().exec();
+    return new Map(docs.map((d) => [d._id, d]));
+  }
+
+  /**
+   * Stores the folded documents, then the partition checkpoint. In that order: a crash between
+   * the two leaves documents ahead of the checkpoint, which the per-key applied position makes
+   * harmless on redelivery.
+   */
+  async saveBatch(changed: readonly ApiKeyDocument[], checkpoint: CheckpointDocument): Promise<void> {
+    if (changed.length > 0) {
+      await this.keys.bulkWrite(
+        changed.map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } })),
+        { ordered: true },
+      );
+    }
+    await this.checkpoints
+      .replaceOne({ _id: checkpoint._id }, checkpoint, { upsert: true })
+      .exec();
+  }
+
+  /** Offset of the last applied record of a partition, or -1 when nothing has been applied. */
+  async appliedOffset(topic: string, partition: number): Promise<number> {
+    const doc = await this.checkpoints.findById(checkpointId(topic, partition)).lean<CheckpointDocument>().exec();
+    return doc?.offset ?? -1;
+  }
+}
+
+export const checkpointId = (topic: string, partition: number) => `${topic}:${partition}`;

@@ -1,0 +1,66 @@
+import { Schema } from 'mongoose';
+import { ApiKeyDocument } from './api-key.document';
+
+// Collection names are part of the operational contract (backups, dashboards): spelled out here.
+export const API_KEYS = 'ApiKey';
+export const CHECKPOINTS = 'ProjectionCheckpoint';
+export const USERS = 'User';
+export const API_KEY_IDS = 'ApiKeyIdClaim';
+export const USER_IDS = 'UserIdClaim';
+
+export const apiKeySchema = new Schema<ApiKeyDocument>(
+  {
+    _id: { type: Number, required: true },
+    key_type: { type: String, required: true },
+    name: { type: String, required: true },
+    key_hash: { type: String, required: true, index: { unique: true } },
+    allowed_origins: { type: [String], default: [] },
+    allowed_assistants: { type: [String], default: [] },
+    transient_assistant: { type: Boolean, required: true },
+    user_id: { type: Number, required: true, index: true },
+    user_email: { type: String, required: true },
+    created_at: { type: Date, required: true },
+    updated_at: { type: Date, required: true },
+    deleted_at: { type: Date, default: null },
+    applied: { partition: Number, offset: Number },
+  },
+  { collection: 'api_keys', versionKey: false, _id: false, strict: 'throw' },
+);
+
+/** How far the read model has applied each partition of the events topic. */
+export interface CheckpointDocument {
+  readonly _id: string;
+  readonly topic: string;
+  readonly partition: number;
+  /** Offset of the last record applied (not the next one to read). */
+  readonly offset: number;
+}
+
+export const checkpointSchema = new Schema<CheckpointDocument>(
+  { _id: String, topic: String, partition: Number, offset: Number },
+  { collection: 'projection_checkpoints', versionKey: false, _id: false },
+);
+
+export interface UserDocument {
+  readonly _id: number;
+  readonly email: string;
+  readonly created_at: Date;
+}
+
+export const userSchema = new Schema<UserDocument>(
+  {
+    _id: { type: Number, required: true },
+    email: { type: String, required: true, index: { unique: true } },
+    created_at: { type: Date, required: true },
+  },
+  { collection: 'users', versionKey: false, _id: false },
+);
+
+/** A claimed integer id: inserting `{_id: n}` succeeds for exactly one claimer, on any server. */
+export interface IdClaimDocument {
+  readonly _id: number;
+}
+
+const idClaimSchema = () => new Schema<IdClaimDocument>({ _id: { type: Number, required: true } }, { versionKey: false, _id: false });
+export const apiKeyIdSchema = idClaimSchema().set('collection', 'api_key_ids');
+export const userIdSchema = idClaimSchema().set('collection', 'user_ids');

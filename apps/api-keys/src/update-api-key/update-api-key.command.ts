@@ -1,0 +1,12 @@
+import { ApiKeyChanges } from '@app/contracts';
+import { Principal } from '../http/request-context';
+
+export class UpdateApiKeyCommand {
+  constructor(
+    readonly keyId: number,
+    readonly caller: Principal,
+    /** Exactly the fields the request set. */
+    readonly changes: ApiKeyChanges,
+    readonly correlationId: string,
+  ) {}
+}

@@ -1,0 +1,134 @@
+import {
+  API_KEY_CREATED,
+  API_KEY_DELETED,
+  API_KEY_UPDATED,
+  ApiKeyChanges,
+  ApiKeyEvent,
+  SCHEMA_VERSION,
+} from './events';
+
+/** A Kafka record as the producer sends it and the consumer receives it, client-agnostic. */
+export interface WireRecord {
+  readonly key: string;
+  readonly value: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export const CE_SOURCE = '/api-keys-service';
+
+/** CloudEvents binary-mode headers plus the JSON body; the message key is the key id. */
+export function encodeEvent(event: ApiKeyEvent): WireRecord {
+  return {
+    key: String(event.api_key_id),
+    value: JSON.stringify(event),
+    headers: {
+      ce_specversion: '1.0',
+      ce_id: event.event_id,
+      ce_type: event.event_type,
+      ce_source: CE_SOURCE,
+      ce_time: event.occurred_at,
+      ce_subject: String(event.api_key_id),
+      'content-type': 'application/json',
+    },
+  };
+}
+
+/** Why a record cannot be projected; such records go to the dead-letter topic. */
+export class UnreadableEventError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'UnreadableEventError';
+  }
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
+const isId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
+
+function check(condition: boolean, reason: string): asserts condition {
+  if (!condition) throw new UnreadableEventError(reason);
+}
+
+function decodeChanges(raw: unknown): ApiKeyChanges {
+  check(isObject(raw), 'data.changes must be an object');
+  const changes: { name?: string; allowed_origins?: string[]; allowed_assistants?: string[] } = {};
+  for (const [field, value] of Object.entries(raw)) {
+    if (field === 'name') {
+      check(typeof value === 'string', 'data.changes.name must be a string');
+      changes.name = value;
+    } else if (field === 'allowed_origins' || field === 'allowed_assistants') {
+      check(isStringArray(value), `data.changes.${field} must be an array of strings`);
+      changes[field] = value;
+    } else {
+      throw new UnreadableEventError(`data.changes.${field} is not a field of schema_version ${SCHEMA_VERSION}`);
+    }
+  }
+  check(Object.keys(changes).length > 0, 'data.changes is empty');
+  return changes;
+}
+
+/**
+ * Parses and checks a record's value. Anything the projector would have to guess about
+ * (bad JSON, unknown event_type or schema_version, missing fields) is rejected here, so the
+ * projector only ever folds well-formed events.
+ */
+export function decodeEvent(value: Buffer | string | null, key?: string | null): ApiKeyEvent {
+  check(value !== null && value.length > 0, 'empty record value');
+  let body: unknown;
+  try {
+    body = JSON.parse(value.toString());
+  } catch {
+    throw new UnreadableEventError('value is not JSON');
+  }
+  check(isObject(body), 'value is not a JSON object');
+  check(body.schema_version === SCHEMA_VERSION, `unknown schema_version ${JSON.stringify(body.schema_version)}`);
+  check(typeof body.event_id === 'string' && body.event_id.length > 0, 'event_id missing');
+  check(isId(body.api_key_id), 'api_key_id must be a positive integer');
+  check(isId(body.user_id), 'user_id must be a positive integer');
+  check(typeof body.occurred_at === 'string' && !Number.isNaN(Date.parse(body.occurred_at)), 'occurred_at must be an ISO 8601 time');
+  check(typeof body.correlation_id === 'string', 'correlation_id missing');
+  check(isObject(body.data), 'data must be an object');
+  if (key !== undefined && key !== null) {
+    check(key === String(body.api_key_id), 'message key does not match api_key_id');
+  }
+  const base = {
+    event_id: body.event_id,
+    schema_version: SCHEMA_VERSION,
+    api_key_id: body.api_key_id,
+    user_id: body.user_id,
+    occurred_at: body.occurred_at,
+    correlation_id: body.correlation_id,
+  };
+  const data = body.data;
+  switch (body.event_type) {
+    case API_KEY_CREATED:
+      check(data.key_type === 'private' || data.key_type === 'public', 'data.key_type must be private or public');
+      check(typeof data.name === 'string', 'data.name must be a string');
+      check(typeof data.key_hash === 'string' && /^[0-9a-f]{64}$/.test(data.key_hash), 'data.key_hash must be a SHA-256 hex digest');
+      check(isStringArray(data.allowed_origins), 'data.allowed_origins must be an array of strings');
+      check(isStringArray(data.allowed_assistants), 'data.allowed_assistants must be an array of strings');
+      check(typeof data.transient_assistant === 'boolean', 'data.transient_assistant must be a boolean');
+      check(typeof data.user_email === 'string', 'data.user_email must be a string');
+      return {
+        ...base,
+        event_type: API_KEY_CREATED,
+        data: {
+          key_type: data.key_type,
+          name: data.name,
+          key_hash: data.key_hash,
+          allowed_origins: data.allowed_origins,
+          allowed_assistants: data.allowed_assistants,
+          transient_assistant: data.transient_assistant,
+          user_email: data.user_email,
+        },
+      };
+    case API_KEY_UPDATED:
+      return { ...base, event_type: API_KEY_UPDATED, data: { changes: decodeChanges(data.changes) } };
+    case API_KEY_DELETED:
+      return { ...base, event_type: API_KEY_DELETED, data: {} };
+    default:
+      throw new UnreadableEventError(`unknown event_type ${JSON.stringify(body.event_type)}`);
+  }
+}

@@ -1,0 +1,132 @@
+import { Consumer, Kafka } from 'kafkajs';
+import { KafkaLog } from './client';
+
+export interface ConsumedRecord {
+  readonly offset: number;
+  readonly key: string | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Consecutive records of one partition, in log order. */
+export interface ConsumedBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly ConsumedRecord[];
+}
+
+export interface PartitionConsumerOptions {
+  readonly groupId: string;
+  readonly topic: string;
+  readonly sessionTimeoutMs?: number;
+  /** Must persist the batch's effect; the offsets are committed only after it resolves. */
+  readonly handleBatch: (batch: ConsumedBatch) => Promise<void>;
+  /** Told which partitions this member owns after each rebalance (empty while rebalancing). */
+  readonly onAssignment: (partitions: readonly number[]) => void;
+  readonly log: KafkaLog;
+}
+
+const RESTART_DELAY_MS = 1000;
+
+function headersOf(raw: Record<string, unknown> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw ?? {})) {
+    if (value !== undefined) out[name] = String(value);
+  }
+  return out;
+}
+
+/**
+ * A consumer-group member that hands each fetched batch of one partition to `handleBatch`,
+ * strictly in order, and commits the offset only once the handler has succeeded. A failed batch
+ * is fetched again (at-least-once), so the handler must be idempotent.
+ */
+export class PartitionConsumer {
+  private consumer: Consumer | null = null;
+  private stopping = false;
+  private assigned = false;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: PartitionConsumerOptions,
+  ) {}
+
+  /** True once this member has joined the group and received its assignment. */
+  get ready(): boolean {
+    return this.assigned;
+  }
+
+  async start(): Promise<void> {
+    this.stopping = false;
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 10000,
+      heartbeatInterval: 1000,
+      minBytes: 1,
+      maxWaitTimeInMs: 250,
+      allowAutoTopicCreation: false,
+      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000 },
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.assigned = true;
+      this.options.onAssignment(payload.memberAssignment[this.options.topic] ?? []);
+    });
+    consumer.on(consumer.events.REBALANCING, () => {
+      this.assigned = false;
+      this.options.onAssignment([]);
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.assigned = false;
+      this.options.onAssignment([]);
+      // kafkajs restarts by itself for retriable errors; for the rest, we restart it, since a
+      // projector that stays down would leave every read stale forever.
+      if (!payload.restart && !this.stopping) {
+        this.options.log.error('projector consumer crashed; restarting', { error: String(payload.error) });
+        setTimeout(() => void this.restart(), RESTART_DELAY_MS);
+      }
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+        const records = batch.messages.map((m) => ({
+          offset: Number(m.offset),
+          key: m.key ? m.key.toString() : null,
+          value: m.value,
+          headers: headersOf(m.headers),
+        }));
+        await this.options.handleBatch({ topic: batch.topic, partition: batch.partition, records });
+        const last = batch.messages[batch.messages.length - 1].offset;
+        resolveOffset(last);
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) }]);
+        await heartbeat();
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.assigned = false;
+    const consumer = this.consumer;
+    this.consumer = null;
+    // Always disconnect: a member that vanishes makes the next join wait out its session timeout.
+    if (consumer) await consumer.disconnect();
+  }
+
+  private async restart(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      const old = this.consumer;
+      this.consumer = null;
+      if (old) await old.disconnect().catch(() => undefined);
+      await this.start();
+    } catch (error) {
+      this.options.log.error('projector consumer restart failed; retrying', { error: String(error) });
+      setTimeout(() => void this.restart(), RESTART_DELAY_MS);
+    }
+  }
+}
