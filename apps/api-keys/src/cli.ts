@@ -1,15 +1,12 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { NestFactory } from '@nestjs/core';
-import { CommandBus } from '@nestjs/cqrs';
 import { AppModule } from './app.module';
 import { ConfigError, loadConfig } from './config/config';
-import { CreateApiKeyCommand } from './create-api-key/create-api-key.command';
-import { CreateApiKeyResult } from './create-api-key/create-api-key.handler';
-import { createdBody } from './create-api-key/created-body';
+import { bootstrapKey } from './bootstrap/bootstrap';
+import { ValidationFailedError } from './errors';
 import { stderrJsonLogger } from './logging';
-import { InvalidEmailError, Users } from './users/users';
+import { InvalidEmailError } from './users/users';
 
 const USAGE = 'usage: npm run cli -- bootstrap --email <email> [--name <key name>]';
 const EXIT_USAGE = 64;
@@ -43,19 +40,13 @@ async function main(argv: string[]): Promise<number> {
   }
   const app = await NestFactory.createApplicationContext(AppModule.register(config, { projector: false }), { logger: stderrJsonLogger(config.logLevel) });
   try {
-    const user = await app.get(Users).ensure(email);
-    const result = await app.get(CommandBus).execute<CreateApiKeyCommand, CreateApiKeyResult>(
-      new CreateApiKeyCommand(
-        { userId: user._id, userEmail: user.email },
-        { name: name ?? `Bootstrap key for ${user.email}`, key_type: 'private', allowed_origins: [], allowed_assistants: [], transient_assistant: false },
-        randomUUID(),
-      ),
-    );
-    process.stdout.write(`${JSON.stringify(createdBody(result))}\n`);
+    const body = await bootstrapKey(app, email, name);
+    process.stdout.write(`${JSON.stringify(body)}\n`);
     return 0;
   } catch (error) {
-    if (!(error instanceof InvalidEmailError)) throw error;
-    process.stderr.write(`${error.message}\n${USAGE}\n`);
+    if (error instanceof ValidationFailedError) process.stderr.write(`${error.errors.join('\n')}\n${USAGE}\n`);
+    else if (error instanceof InvalidEmailError) process.stderr.write(`${error.message}\n${USAGE}\n`);
+    else throw error;
     return EXIT_USAGE;
   } finally {
     await app.close();

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app.module';
 import { ConfigError, loadConfig } from './config/config';
+import { createHttpApp } from './http-app';
 import { jsonLogger } from './logging';
 
 const EXIT_BAD_CONFIG = 78; // EX_CONFIG from sysexits.h
@@ -16,9 +15,7 @@ async function main(): Promise<void> {
     process.exit(EXIT_BAD_CONFIG);
   }
   const logger = jsonLogger(config.logLevel);
-  // Express's own body parser is off: RequestMiddleware parses, so its errors use our envelope.
-  const app = await NestFactory.create(AppModule.register(config, { projector: true }), { bodyParser: false, logger, forceCloseConnections: true });
-  app.setGlobalPrefix('api/v1', { exclude: ['health'] });
+  const app = await createHttpApp(config, logger);
   app.enableShutdownHooks();
   await app.listen(config.port);
   logger.log({ msg: 'listening', port: config.port }, 'main');

@@ -1,0 +1,29 @@
+import { randomUUID } from 'node:crypto';
+import { INestApplicationContext } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { CreateApiKeyCommand } from '../create-api-key/create-api-key.command';
+import { CreateApiKeyResult } from '../create-api-key/create-api-key.handler';
+import { CreateApiKeyRequest } from '../create-api-key/create-api-key.request';
+import { createdBody } from '../create-api-key/created-body';
+import { ValidBody } from '../http/body-validation';
+import { Users } from '../users/users';
+
+/**
+ * Creates the user if new, then a fresh private key for them through the same command (and so the
+ * same event) as POST /api/v1/api_keys. Returns the body that endpoint would answer.
+ */
+export async function bootstrapKey(app: INestApplicationContext, email: string, name?: string) {
+  const user = await app.get(Users).ensure(email);
+  // The name obeys the same rules as in a POST body.
+  const { api_key: fields } = new ValidBody(CreateApiKeyRequest).transform({
+    api_key: { name: name ?? `Bootstrap key for ${user.email}`, key_type: 'private' },
+  });
+  const result = await app.get(CommandBus).execute<CreateApiKeyCommand, CreateApiKeyResult>(
+    new CreateApiKeyCommand(
+      { userId: user._id, userEmail: user.email },
+      { name: fields.name, key_type: 'private', allowed_origins: [], allowed_assistants: [], transient_assistant: false },
+      randomUUID(),
+    ),
+  );
+  return createdBody(result);
+}

@@ -1,0 +1,12 @@
+import { INestApplication, LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module';
+import { AppConfig } from './config/config';
+
+/** The HTTP service with its projector, as `npm start` runs it (tests boot the very same thing). */
+export async function createHttpApp(config: AppConfig, logger: LoggerService): Promise<INestApplication> {
+  // Express's own body parser is off: RequestMiddleware parses, so its errors use our envelope.
+  const app = await NestFactory.create(AppModule.register(config, { projector: true }), { bodyParser: false, logger, forceCloseConnections: true });
+  app.setGlobalPrefix('api/v1', { exclude: ['health'] });
+  return app;
+}

@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { AddressInfo } from 'node:net';
+import { INestApplication } from '@nestjs/common';
+import { AppConfig, loadConfig } from '../../apps/api-keys/src/config/config';
+import { bootstrapKey } from '../../apps/api-keys/src/bootstrap/bootstrap';
+import { createHttpApp } from '../../apps/api-keys/src/http-app';
+import { jsonLogger } from '../../apps/api-keys/src/logging';
+
+/** A unique suffix so every suite gets its own topic, consumer group and database. */
+export const uniqueName = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+
+/**
+ * The servers come from scripts/test.js (`npm test`), which exports their addresses. A suite
+ * that runs without them fails loudly instead of silently testing nothing.
+ */
+export function stackEnv(): { brokers: string; mongoBase: string } {
+  const brokers = process.env.KAFKA_BROKERS;
+  const mongo = process.env.MONGODB_URI;
+  if (!brokers || !mongo) throw new Error('KAFKA_BROKERS and MONGODB_URI must point at the test servers: run the suites with `npm test`');
+  const base = new URL(mongo);
+  base.pathname = '/';
+  return { brokers, mongoBase: base.toString() };
+}
+
+export interface Isolation {
+  readonly topic: string;
+  readonly group: string;
+  readonly database: string;
+}
+
+export function isolation(name: string): Isolation {
+  const id = uniqueName(name);
+  return { topic: `e2e.${id}`, group: `projector-${id}`, database: `e2e_${id.replace(/-/g, '_')}` };
+}
+
+/** The config a real deployment would get from its environment, pointed at this suite's names. */
+export function testConfig(iso: Isolation, overrides: Record<string, string> = {}): AppConfig {
+  const { brokers, mongoBase } = stackEnv();
+  return loadConfig({
+    PORT: '0',
+    KAFKA_BROKERS: brokers,
+    MONGODB_URI: `${mongoBase}${iso.database}`,
+    KAFKA_EVENTS_TOPIC: iso.topic,
+    KAFKA_CONSUMER_GROUP: iso.group,
+    KAFKA_CLIENT_ID: 'e2e',
+    LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'error',
+    ...overrides,
+  });
+}
+
+export interface RunningService {
+  readonly app: INestApplication;
+  readonly url: string;
+  readonly config: AppConfig;
+  close(): Promise<void>;
+}
+
+/** Boots the real service in this process (HTTP, Kafka producer, projector) and waits until healthy. */
+export async function startService(config: AppConfig): Promise<RunningService> {
+  const app = await createHttpApp(config, jsonLogger(config.logLevel));
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntil(async () => (await fetch(`${url}/health`)).status === 200, 30000, 'service healthy');
+  return { app, url, config, close: () => app.close() };
+}
+
+export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A user and their private key, made the way operators make them (the bootstrap path). */
+export async function newUser(service: RunningService, email = `${uniqueName('user')}@example.com`) {
+  const body = await bootstrapKey(service.app, email);
+  if (body.status.code !== 201 || !body.data.key_value) throw new Error(`bootstrap failed: ${JSON.stringify(body)}`);
+  return { email, userId: body.data.user_id, keyId: body.data.id, key: body.data.key_value };
+}
