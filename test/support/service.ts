@@ -81,6 +81,11 @@ export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number
 /** A user and their private key, made the way operators make them (the bootstrap path). */
 export async function newUser(service: RunningService, email = `${uniqueName('user')}@example.com`) {
   const body = await bootstrapKey(service.app, email);
-  if (body.status.code !== 201 || !body.data.key_value) throw new Error(`bootstrap failed: ${JSON.stringify(body)}`);
-  return { email, userId: body.data.user_id, keyId: body.data.id, key: body.data.key_value };
+  const key = body.data.key_value;
+  if (!key || (body.status.code !== 201 && body.status.code !== 202)) throw new Error(`bootstrap failed: ${JSON.stringify(body)}`);
+  if (body.status.code === 202) {
+    // Recorded but not yet projected (a service configured not to wait): wait until it works.
+    await waitUntil(async () => (await fetch(`${service.url}/api/v1/api_keys`, { headers: { 'X-API-Key': key } })).status === 200, 30000, 'new key usable');
+  }
+  return { email, userId: body.data.user_id, keyId: body.data.id, key };
 }

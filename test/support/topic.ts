@@ -56,6 +56,18 @@ export async function readTopic(topic: string): Promise<TopicRecord[]> {
   return records.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
 }
 
+/** How many records the topic holds (sum of its partitions' end offsets): cheap "did anything land?". */
+export async function topicSize(topic: string): Promise<number> {
+  const admin = client().admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    return ends.reduce((sum, e) => sum + Number(e.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Appends a raw record, for tests that need a record our service would never write. */
 export async function produceRaw(topic: string, record: { key: string; value: string; headers?: Record<string, string> }): Promise<void> {
   const producer = client().producer({ allowAutoTopicCreation: false });

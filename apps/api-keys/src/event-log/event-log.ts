@@ -1,3 +1,4 @@
+import { OnApplicationShutdown } from '@nestjs/common';
 import { ApiKeyEvent, encodeEvent } from '@app/contracts';
 import {
   BatchingProducer,
@@ -17,7 +18,7 @@ import { AppConfig } from '../config/config';
  * The service's view of Kafka: append events to the log, set unreadable records aside, and
  * build the projector's consumer. Topics are created at start-up when missing.
  */
-export class EventLog {
+export class EventLog implements OnApplicationShutdown {
   private constructor(
     private readonly kafka: Kafka,
     private readonly producer: BatchingProducer,
@@ -67,7 +68,8 @@ export class EventLog {
     return pingCluster(this.kafka, timeoutMs);
   }
 
-  close(): Promise<void> {
+  /** Flushes what is in flight and disconnects; Nest calls this on shutdown. */
+  onApplicationShutdown(): Promise<void> {
     return this.producer.disconnect();
   }
 }

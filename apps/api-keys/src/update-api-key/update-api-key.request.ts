@@ -23,7 +23,9 @@ export class UpdateApiKeyRequest {
   @ValidateBy({
     name: 'setsSomeField',
     validator: {
-      validate: (value: unknown) => typeof value === 'object' && value !== null && UPDATABLE_FIELDS.some((f) => f in value),
+      // Only judged for objects: anything else already fails IsObject with a clearer message.
+      validate: (value: unknown) =>
+        typeof value !== 'object' || value === null || Array.isArray(value) || UPDATABLE_FIELDS.some((f) => f in value),
       defaultMessage: () => `$path must set at least one of ${UPDATABLE_FIELDS.join(', ')}`,
     },
   })

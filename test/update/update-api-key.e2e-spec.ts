@@ -1,0 +1,316 @@
+import { call, expectErrorEnvelope } from '../support/http';
+import { RunningService, isolation, newUser, startService, testConfig } from '../support/service';
+import { readTopic, topicSize } from '../support/topic';
+
+const put = (service: RunningService, key: string, id: number | string, body: unknown, headers: Record<string, string> = {}) =>
+  call(service.url, 'PUT', `/api/v1/api_keys/${id}`, { key, body, headers });
+
+const createKey = async (service: RunningService, key: string, fields: Record<string, unknown> = {}) => {
+  const reply = await call(service.url, 'POST', '/api/v1/api_keys', { key, body: { api_key: { name: 'Original', key_type: 'private', ...fields } } });
+  expect(reply.status).toBe(201);
+  return reply.body.data;
+};
+
+describe('PUT /api/v1/api_keys/:id', () => {
+  const iso = isolation('update');
+  let service: RunningService;
+  let alice: Awaited<ReturnType<typeof newUser>>;
+  let bob: Awaited<ReturnType<typeof newUser>>;
+
+  beforeAll(async () => {
+    service = await startService(testConfig(iso));
+    alice = await newUser(service);
+    bob = await newUser(service);
+  });
+  afterAll(() => service?.close());
+
+  /** Runs a request that must be rejected and proves it left nothing on the topic. */
+  const expectRejectedWithoutEvent = async (status: number, request: () => ReturnType<typeof call>) => {
+    const before = await topicSize(iso.topic);
+    const reply = await request();
+    expectErrorEnvelope(reply, status);
+    expect(await topicSize(iso.topic)).toBe(before);
+    return reply;
+  };
+
+  describe('the reference example', () => {
+    it('answers byte for byte like the published reference, with this key and this time', async () => {
+      const key = await createKey(service, alice.key, { transient_assistant: false });
+      const reply = await put(service, alice.key, key.id, {
+        api_key: {
+          name: 'Updated Production Key',
+          allowed_origins: ['https://example.com', 'https://app.example.com'],
+          allowed_assistants: ['123', '456'],
+        },
+      });
+      expect(reply.status).toBe(200);
+      const { updated_at } = reply.body.data;
+      expect(updated_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+      const expected =
+        `{"status":{"code":200,"message":"API key updated successfully"},"data":{"id":${key.id},"key_type":"private",` +
+        `"name":"Updated Production Key","key_value":null,"allowed_origins":["https://example.com","https://app.example.com"],` +
+        `"allowed_assistants":["123","456"],"transient_assistant":false,"user_id":${alice.userId},"user_email":"${alice.email}",` +
+        `"created_at":"${key.created_at}","updated_at":"${updated_at}"}}`;
+      expect(reply.text).toBe(expected);
+      expect(reply.headers.get('content-type')).toMatch(/^application\/json/);
+    });
+  });
+
+  describe('partial updates', () => {
+    it('keeps the fields a request leaves out and replaces arrays whole', async () => {
+      const key = await createKey(service, alice.key, { allowed_origins: ['https://a.example'], allowed_assistants: ['1', '2'] });
+      const renamed = await put(service, alice.key, key.id, { api_key: { name: 'Renamed' } });
+      expect(renamed.body.data).toMatchObject({ name: 'Renamed', allowed_origins: ['https://a.example'], allowed_assistants: ['1', '2'] });
+      const reassigned = await put(service, alice.key, key.id, { api_key: { allowed_assistants: ['3'] } });
+      expect(reassigned.body.data).toMatchObject({ name: 'Renamed', allowed_origins: ['https://a.example'], allowed_assistants: ['3'] });
+      const cleared = await put(service, alice.key, key.id, { api_key: { allowed_origins: [] } });
+      expect(cleared.body.data).toMatchObject({ name: 'Renamed', allowed_origins: [], allowed_assistants: ['3'] });
+      const read = await call(service.url, 'GET', `/api/v1/api_keys/${key.id}`, { key: alice.key });
+      expect(read.body.data).toEqual(cleared.body.data);
+    });
+
+    it('trims the name and never returns the key value', async () => {
+      const key = await createKey(service, alice.key);
+      const reply = await put(service, alice.key, key.id, { api_key: { name: '  Padded  ' } });
+      expect(reply.body.data.name).toBe('Padded');
+      expect(reply.body.data.key_value).toBeNull();
+    });
+
+    it('accepts Authorization: Bearer as well as X-API-Key', async () => {
+      const key = await createKey(service, alice.key);
+      const reply = await call(service.url, 'PUT', `/api/v1/api_keys/${key.id}`, {
+        headers: { Authorization: `Bearer ${alice.key}` },
+        body: { api_key: { name: 'Via bearer' } },
+      });
+      expect(reply.status).toBe(200);
+      expect(reply.body.data.name).toBe('Via bearer');
+    });
+  });
+
+  describe('the event', () => {
+    it('appends one ApiKeyUpdated whose data.changes holds exactly the fields the request set', async () => {
+      const key = await createKey(service, alice.key);
+      const reply = await put(service, alice.key, key.id, { api_key: { name: 'Evented', allowed_assistants: ['9'] } }, { 'X-Request-Id': 'req-update-1' });
+      expect(reply.status).toBe(200);
+      expect(reply.headers.get('x-request-id')).toBe('req-update-1');
+      const events = (await readTopic(iso.topic)).filter((r) => r.json?.api_key_id === key.id && r.json.event_type === 'ApiKeyUpdated');
+      expect(events).toHaveLength(1);
+      const [record] = events;
+      expect(record.key).toBe(String(key.id));
+      expect(record.json).toEqual({
+        event_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        event_type: 'ApiKeyUpdated',
+        schema_version: 1,
+        api_key_id: key.id,
+        user_id: alice.userId,
+        occurred_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/),
+        correlation_id: 'req-update-1',
+        data: { changes: { name: 'Evented', allowed_assistants: ['9'] } },
+      });
+      expect(record.headers).toMatchObject({
+        ce_specversion: '1.0',
+        ce_id: record.json.event_id,
+        ce_type: 'ApiKeyUpdated',
+        ce_source: expect.any(String),
+        ce_time: record.json.occurred_at,
+        ce_subject: String(key.id),
+        'content-type': 'application/json',
+      });
+    });
+
+    it('uses a generated correlation id when the request has none, and echoes it', async () => {
+      const key = await createKey(service, alice.key);
+      const reply = await put(service, alice.key, key.id, { api_key: { name: 'No request id' } });
+      const requestId = reply.headers.get('x-request-id');
+      expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+      const events = (await readTopic(iso.topic)).filter((r) => r.json?.api_key_id === key.id && r.json.event_type === 'ApiKeyUpdated');
+      expect(events.map((e) => e.json.correlation_id)).toEqual([requestId]);
+    });
+  });
+
+  describe('who may update what', () => {
+    it('answers 404, like a missing key, for another user’s key, and changes nothing', async () => {
+      const key = await createKey(service, alice.key);
+      const theirs = await expectRejectedWithoutEvent(404, () => put(service, bob.key, key.id, { api_key: { name: 'Hijack' } }));
+      const missing = await put(service, bob.key, 999999, { api_key: { name: 'Hijack' } });
+      expect(theirs.body).toEqual(missing.body);
+      const read = await call(service.url, 'GET', `/api/v1/api_keys/${key.id}`, { key: alice.key });
+      expect(read.body.data.name).toBe('Original');
+    });
+
+    it.each(['abc', '1.5', '-1', '0', '1e3', '99999999999999999999'])('answers 404 for the non-integer or out-of-range id %s', async (id) => {
+      await expectRejectedWithoutEvent(404, () => put(service, alice.key, id, { api_key: { name: 'x' } }));
+    });
+
+    it('answers 404 for a deleted key', async () => {
+      const key = await createKey(service, alice.key);
+      expect((await call(service.url, 'DELETE', `/api/v1/api_keys/${key.id}`, { key: alice.key })).status).toBe(200);
+      await expectRejectedWithoutEvent(404, () => put(service, alice.key, key.id, { api_key: { name: 'Too late' } }));
+    });
+
+    it('answers 401 without credentials or with an unknown key', async () => {
+      const key = await createKey(service, alice.key);
+      await expectRejectedWithoutEvent(401, () => call(service.url, 'PUT', `/api/v1/api_keys/${key.id}`, { body: { api_key: { name: 'x' } } }));
+      await expectRejectedWithoutEvent(401, () => put(service, 'vk_priv_' + 'A'.repeat(43), key.id, { api_key: { name: 'x' } }));
+      await expectRejectedWithoutEvent(401, () => put(service, 'not-a-key', key.id, { api_key: { name: 'x' } }));
+    });
+
+    it('answers 403 to a public key', async () => {
+      const publicKey = await createKey(service, alice.key, { key_type: 'public' });
+      const key = await createKey(service, alice.key);
+      await expectRejectedWithoutEvent(403, () => put(service, publicKey.key_value, key.id, { api_key: { name: 'x' } }));
+    });
+  });
+
+  describe('invalid bodies: 422 naming the field, no event, no change', () => {
+    let id: number;
+    beforeAll(async () => {
+      id = (await createKey(service, alice.key)).id;
+    });
+
+    it.each([
+      ['key_type', { key_type: 'public' }],
+      ['key_value', { key_value: 'vk_priv_x' }],
+      ['transient_assistant', { transient_assistant: true }],
+      ['id', { id: 5 }],
+      ['user_id', { user_id: 2 }],
+      ['user_email', { user_email: 'x@example.com' }],
+      ['created_at', { created_at: '2024-01-01T00:00:00Z' }],
+      ['updated_at', { updated_at: '2024-01-01T00:00:00Z' }],
+      ['colour', { colour: 'blue' }],
+    ])('rejects the field %s', async (field, fields) => {
+      const reply = await expectRejectedWithoutEvent(422, () => put(service, alice.key, id, { api_key: { name: 'ok', ...fields } }));
+      expect(reply.body.errors).toContain(`api_key.${field} is not allowed`);
+    });
+
+    it.each([
+      ['no field at all', { api_key: {} }, 'api_key must set at least one of name, allowed_origins, allowed_assistants'],
+      ['no api_key object', { name: 'x' }, 'api_key is required'],
+      ['api_key that is not an object', { api_key: 'x' }, 'api_key must be an object'],
+      ['api_key that is an array', { api_key: [{ name: 'x' }] }, 'api_key must be an object'],
+      ['a null name', { api_key: { name: null } }, 'api_key.name must be a string'],
+      ['an empty name', { api_key: { name: '   ' } }, 'api_key.name must be 1 to 255 characters (after trimming)'],
+      ['a 256-character name', { api_key: { name: 'x'.repeat(256) } }, 'api_key.name must be 1 to 255 characters (after trimming)'],
+      ['a name with NUL', { api_key: { name: 'a\u0000b' } }, 'api_key.name must not contain control characters'],
+      ['a name with a newline', { api_key: { name: 'a\nb' } }, 'api_key.name must not contain control characters'],
+      ['a name with a trailing tab', { api_key: { name: 'ab\t' } }, 'api_key.name must not contain control characters'],
+      ['a name with a bidi override', { api_key: { name: 'a\u202eb' } }, 'api_key.name must not contain control characters'],
+      ['an operator object as name', { api_key: { name: { $gt: '' } } }, 'api_key.name must be a string'],
+      ['a number as name', { api_key: { name: 42 } }, 'api_key.name must be a string'],
+      ['origins that are not an array', { api_key: { allowed_origins: 'https://a.example' } }, 'api_key.allowed_origins must be an array of origins'],
+      ['an origin with a path', { api_key: { allowed_origins: ['https://a.example/path'] } }, 'api_key.allowed_origins[0] must be an origin'],
+      ['an origin with a trailing slash', { api_key: { allowed_origins: ['https://ok.example', 'https://a.example/'] } }, 'api_key.allowed_origins[1] must be an origin'],
+      ['an origin with a query', { api_key: { allowed_origins: ['https://a.example?x=1'] } }, 'api_key.allowed_origins[0] must be an origin'],
+      ['an origin with credentials', { api_key: { allowed_origins: ['https://u:p@a.example'] } }, 'api_key.allowed_origins[0] must be an origin'],
+      ['an ftp origin', { api_key: { allowed_origins: ['ftp://a.example'] } }, 'api_key.allowed_origins[0] must be an origin'],
+      ['an operator object as origin', { api_key: { allowed_origins: [{ $ne: null }] } }, 'api_key.allowed_origins[0] must be an origin'],
+      ['duplicate origins', { api_key: { allowed_origins: ['https://a.example', 'https://a.example'] } }, 'api_key.allowed_origins must not contain duplicates'],
+      ['51 origins', { api_key: { allowed_origins: Array.from({ length: 51 }, (_, i) => `https://h${i}.example`) } }, 'api_key.allowed_origins must have at most 50 origins'],
+      ['an empty assistant id', { api_key: { allowed_assistants: ['1', ''] } }, 'api_key.allowed_assistants[1] must be a non-empty string'],
+      ['a numeric assistant id', { api_key: { allowed_assistants: [123] } }, 'api_key.allowed_assistants[0] must be a non-empty string'],
+      ['101 assistants', { api_key: { allowed_assistants: Array.from({ length: 101 }, (_, i) => `${i}`) } }, 'api_key.allowed_assistants must have at most 100 assistant ids'],
+      ['a __proto__ key', JSON.parse('{"api_key":{"name":"x","__proto__":{"admin":true}}}'), 'api_key.__proto__ is not allowed'],
+    ])('rejects %s', async (_, body, problem) => {
+      const reply = await expectRejectedWithoutEvent(422, () => put(service, alice.key, id, body));
+      expect(reply.body.errors.join('\n')).toContain(problem);
+    });
+
+    it('leaves the key exactly as it was after all those rejections', async () => {
+      const read = await call(service.url, 'GET', `/api/v1/api_keys/${id}`, { key: alice.key });
+      expect(read.body.data).toMatchObject({ name: 'Original', allowed_origins: [], allowed_assistants: [] });
+    });
+  });
+
+  describe('transport limits', () => {
+    it('answers 415 to a body that is not JSON', async () => {
+      const key = await createKey(service, alice.key);
+      await expectRejectedWithoutEvent(415, () =>
+        call(service.url, 'PUT', `/api/v1/api_keys/${key.id}`, { key: alice.key, rawBody: 'name=x', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }),
+      );
+      await expectRejectedWithoutEvent(415, () => call(service.url, 'PUT', `/api/v1/api_keys/${key.id}`, { key: alice.key, rawBody: '{"api_key":{"name":"x"}}' }));
+    });
+
+    it('answers 400 to malformed JSON', async () => {
+      const key = await createKey(service, alice.key);
+      await expectRejectedWithoutEvent(400, () =>
+        call(service.url, 'PUT', `/api/v1/api_keys/${key.id}`, { key: alice.key, rawBody: '{"api_key": {"name": "x"', headers: { 'Content-Type': 'application/json' } }),
+      );
+    });
+
+    it('answers 413 to a body over the size limit', async () => {
+      const key = await createKey(service, alice.key);
+      const huge = { api_key: { name: 'x', allowed_assistants: ['a'.repeat(70 * 1024)] } };
+      await expectRejectedWithoutEvent(413, () => put(service, alice.key, key.id, huge));
+    });
+  });
+
+  describe('read-your-writes', () => {
+    it('answers each of 40 sequential PUTs with its own value', async () => {
+      const key = await createKey(service, alice.key);
+      for (let i = 0; i < 40; i++) {
+        const reply = await put(service, alice.key, key.id, { api_key: { name: `sequential ${i}`, allowed_assistants: [`a${i}`] } });
+        expect(reply.status).toBe(200);
+        expect(reply.body.data).toMatchObject({ name: `sequential ${i}`, allowed_assistants: [`a${i}`] });
+      }
+    });
+
+    it('answers 40 concurrent PUTs with 200 each, each showing its own change or a later one, ending at the last event in the log', async () => {
+      const key = await createKey(service, alice.key);
+      const replies = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => put(service, alice.key, key.id, { api_key: { name: `concurrent ${i}` } }, { 'X-Request-Id': `concurrent-${key.id}-${i}` })),
+      );
+      expect(replies.map((r) => r.status)).toEqual(Array(40).fill(200));
+      const updates = (await readTopic(iso.topic)).filter((r) => r.json?.api_key_id === key.id && r.json.event_type === 'ApiKeyUpdated');
+      expect(updates).toHaveLength(40);
+      const logPosition = new Map(updates.map((u, index) => [u.json.data.changes.name as string, index]));
+      replies.forEach((reply, i) => {
+        // The name shown is this request's own or one that came after it in the log.
+        expect(logPosition.get(reply.body.data.name)).toBeGreaterThanOrEqual(logPosition.get(`concurrent ${i}`)!);
+      });
+      const final = await call(service.url, 'GET', `/api/v1/api_keys/${key.id}`, { key: alice.key });
+      expect(final.body.data.name).toBe(updates[updates.length - 1].json.data.changes.name);
+    });
+
+    it('never loses either of two concurrent updates of different fields', async () => {
+      for (let round = 0; round < 5; round++) {
+        const key = await createKey(service, alice.key);
+        const [a, b] = await Promise.all([
+          put(service, alice.key, key.id, { api_key: { name: `both ${round}` } }),
+          put(service, alice.key, key.id, { api_key: { allowed_origins: [`https://r${round}.example`] } }),
+        ]);
+        expect([a.status, b.status]).toEqual([200, 200]);
+        const final = await call(service.url, 'GET', `/api/v1/api_keys/${key.id}`, { key: alice.key });
+        expect(final.body.data).toMatchObject({ name: `both ${round}`, allowed_origins: [`https://r${round}.example`] });
+      }
+    });
+  });
+});
+
+describe('PUT when the projection cannot catch up in time', () => {
+  const iso = isolation('update-202');
+  let service: RunningService;
+
+  beforeAll(async () => {
+    // A zero bound: the answer can never wait for the projector, so it must say "accepted".
+    service = await startService(testConfig(iso, { READ_YOUR_WRITES_TIMEOUT_MS: '0' }));
+  });
+  afterAll(() => service?.close());
+
+  it('answers 202 with the key id and event id, never 200 with stale data, and the change still lands', async () => {
+    const user = await newUser(service);
+    const reply = await put(service, user.key, user.keyId, { api_key: { name: 'Eventually' } });
+    expect(reply.status).toBe(202);
+    expect(reply.body).toEqual({
+      status: { code: 202, message: expect.stringMatching(/accepted/i) },
+      data: { id: user.keyId, event_id: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+    });
+    const events = (await readTopic(iso.topic)).filter((r) => r.json?.event_id === reply.body.data.event_id);
+    expect(events).toHaveLength(1);
+    let name = '';
+    for (let i = 0; i < 100 && name !== 'Eventually'; i++) {
+      name = (await call(service.url, 'GET', `/api/v1/api_keys/${user.keyId}`, { key: user.key })).body.data.name;
+      if (name !== 'Eventually') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(name).toBe('Eventually');
+  });
+});
