@@ -17,11 +17,7 @@ export interface TopicRecord {
 
 /** Every record on the topic right now, in per-partition log order. */
 export async function readTopic(topic: string): Promise<TopicRecord[]> {
-  const admin = client().admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const wanted = new Map(ends.map((e) => [e.partition, Number(e.high)]));
+  const wanted = await topicEnds(topic);
   const records: TopicRecord[] = [];
   if ([...wanted.values()].every((high) => high === 0)) return records;
   const consumer = client().consumer({ groupId: `reader-${Date.now()}-${Math.random()}`, maxWaitTimeInMs: 100 });
@@ -56,13 +52,28 @@ export async function readTopic(topic: string): Promise<TopicRecord[]> {
   return records.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
 }
 
-/** How many records the topic holds (sum of its partitions' end offsets): cheap "did anything land?". */
-export async function topicSize(topic: string): Promise<number> {
+/** Each partition's end offset (the offset the next record will get). */
+export async function topicEnds(topic: string): Promise<Map<number, number>> {
   const admin = client().admin();
   await admin.connect();
   try {
-    const ends = await admin.fetchTopicOffsets(topic);
-    return ends.reduce((sum, e) => sum + Number(e.high), 0);
+    return new Map((await admin.fetchTopicOffsets(topic)).map((e) => [e.partition, Number(e.high)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** How many records the topic holds (sum of its partitions' end offsets): cheap "did anything land?". */
+export async function topicSize(topic: string): Promise<number> {
+  return [...(await topicEnds(topic)).values()].reduce((sum, end) => sum + end, 0);
+}
+
+/** Moves a consumer group back to the start of the topic (the group must have no live members). */
+export async function rewindGroup(groupId: string, topic: string): Promise<void> {
+  const admin = client().admin();
+  await admin.connect();
+  try {
+    await admin.resetOffsets({ groupId, topic, earliest: true });
   } finally {
     await admin.disconnect();
   }

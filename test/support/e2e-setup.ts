@@ -1,0 +1,2 @@
+// Real servers: joining a consumer group or replaying a topic takes seconds, not milliseconds.
+jest.setTimeout(60000);

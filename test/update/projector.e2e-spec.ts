@@ -1,0 +1,92 @@
+import { call } from '../support/http';
+import { readCollection, replayToFreshDatabase, waitForProjection } from '../support/replay';
+import { RunningService, isolation, newUser, startService, testConfig } from '../support/service';
+import { produceRaw, readTopic, rewindGroup } from '../support/topic';
+
+const put = (service: RunningService, key: string, id: number, name: string) =>
+  call(service.url, 'PUT', `/api/v1/api_keys/${id}`, { key, body: { api_key: { name } } });
+
+describe('the projector', () => {
+  const iso = isolation('projector');
+  let service: RunningService;
+  let user: Awaited<ReturnType<typeof newUser>>;
+
+  beforeAll(async () => {
+    service = await startService(testConfig(iso));
+    user = await newUser(service);
+  });
+  afterAll(() => service?.close());
+
+  it('sets unreadable records aside to the dead-letter topic and keeps projecting the partition', async () => {
+    const key = String(user.keyId); // same key, so same partition as the live key's events
+    const valid = { event_id: '6f1c7d8e-0000-4000-8000-000000000001', api_key_id: user.keyId, user_id: user.userId, occurred_at: new Date().toISOString(), correlation_id: 'poison' };
+    const poison = [
+      { reason: /not JSON/, value: '{this is not json' },
+      { reason: /unknown event_type/, value: JSON.stringify({ ...valid, event_type: 'ApiKeyRenamed', schema_version: 1, data: {} }) },
+      { reason: /unknown schema_version/, value: JSON.stringify({ ...valid, event_type: 'ApiKeyUpdated', schema_version: 99, data: { changes: { name: 'v99' } } }) },
+      { reason: /data.changes.colour/, value: JSON.stringify({ ...valid, event_type: 'ApiKeyUpdated', schema_version: 1, data: { changes: { colour: 'red' } } }) },
+    ];
+    for (const p of poison) await produceRaw(iso.topic, { key, value: p.value });
+
+    const after = await put(service, user.key, user.keyId, 'after the poison');
+    expect(after.status).toBe(200);
+    expect(after.body.data.name).toBe('after the poison');
+
+    const dead = await readTopic(`${iso.topic}.dlq`);
+    expect(dead.map((d) => d.value)).toEqual(poison.map((p) => p.value));
+    dead.forEach((record, i) => {
+      expect(record.key).toBe(key);
+      expect(record.headers.dlq_reason).toMatch(poison[i].reason);
+      expect(record.headers.dlq_source_topic).toBe(iso.topic);
+      expect(Number(record.headers.dlq_source_offset)).toBeGreaterThanOrEqual(0);
+    });
+  });
+
+  it('gives the same read model after a crash between its MongoDB write and its offset commit', async () => {
+    const other = await newUser(service);
+    for (let i = 0; i < 5; i++) {
+      expect((await put(service, user.key, user.keyId, `before crash ${i}`)).status).toBe(200);
+      expect((await put(service, other.key, other.keyId, `other ${i}`)).status).toBe(200);
+    }
+    await waitForProjection(iso.database, iso.topic);
+    const before = await readCollection(iso.database, 'api_keys');
+    const checkpointsBefore = await readCollection(iso.database, 'projection_checkpoints');
+    await service.close();
+    // The results are in MongoDB but, as after a crash before the commit, Kafka has no offsets:
+    // every record is delivered again.
+    await rewindGroup(iso.group, iso.topic);
+    service = await startService(testConfig(iso));
+    await waitForProjection(iso.database, iso.topic);
+    expect(await readCollection(iso.database, 'api_keys')).toEqual(before);
+    expect(await readCollection(iso.database, 'projection_checkpoints')).toEqual(checkpointsBefore);
+    const next = await put(service, user.key, user.keyId, 'after restart');
+    expect(next.body.data.name).toBe('after restart');
+  });
+
+  it('decides an update racing a delete from the log: 200 only if it came first, and a replay agrees', async () => {
+    const outcomes: { id: number; update: number; remove: number }[] = [];
+    for (let i = 0; i < 8; i++) {
+      const created = await call(service.url, 'POST', '/api/v1/api_keys', { key: user.key, body: { api_key: { name: `race ${i}`, key_type: 'private' } } });
+      const id = created.body.data.id as number;
+      const [update, remove] = await Promise.all([
+        put(service, user.key, id, `raced ${i}`),
+        call(service.url, 'DELETE', `/api/v1/api_keys/${id}`, { key: user.key }),
+      ]);
+      expect(remove.status).toBe(200);
+      expect([200, 404]).toContain(update.status);
+      outcomes.push({ id, update: update.status, remove: remove.status });
+    }
+    const log = await readTopic(iso.topic);
+    for (const { id, update } of outcomes) {
+      const types = log.filter((r) => r.json?.api_key_id === id).map((r) => r.json.event_type);
+      const updatedAt = types.indexOf('ApiKeyUpdated');
+      const deletedAt = types.indexOf('ApiKeyDeleted');
+      if (update === 200) expect(updatedAt).toBeLessThan(deletedAt);
+      else expect(updatedAt === -1 || updatedAt > deletedAt).toBe(true);
+      expect((await call(service.url, 'GET', `/api/v1/api_keys/${id}`, { key: user.key })).status).toBe(404);
+    }
+    await waitForProjection(iso.database, iso.topic);
+    const replayed = await replayToFreshDatabase(iso.topic);
+    expect(await readCollection(replayed.database, 'api_keys')).toEqual(await readCollection(iso.database, 'api_keys'));
+  });
+});
