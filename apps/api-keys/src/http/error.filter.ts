@@ -17,8 +17,17 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   not_ready: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
-// The driver's ways of saying "the server is not there": these are outages, not bugs.
+// The driver's ways of saying "the server is not there": these are outages, not bugs. A socket
+// that dies mid-command can also surface as a bare Node socket error; raw socket errors can only
+// come from the database driver, since every Kafka failure arrives wrapped by our producer.
 const MONGO_OUTAGE = /^Mongo(ose)?(ServerSelection|Network|NetworkTimeout|NotConnected|PoolCleared|TopologyClosed)Error$/;
+const SOCKET_FAILURE = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT']);
+
+// Duck-typed rather than `instanceof Error`: Node's socket errors may come from another realm.
+const isDatabaseOutage = (error: unknown) => {
+  const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
+  return (typeof name === 'string' && MONGO_OUTAGE.test(name)) || (typeof code === 'string' && SOCKET_FAILURE.has(code));
+};
 
 /** The one place where errors become HTTP responses, always in the documented envelope. */
 @Catch()
@@ -32,7 +41,7 @@ export class ErrorFilter implements ExceptionFilter {
     const error = this.toDomainError(exception, request);
     const status = error ? STATUS_BY_CODE[error.code] : HttpStatus.INTERNAL_SERVER_ERROR;
     if (!error) {
-      this.logger.error({ msg: 'unhandled error', requestId: request.requestId, error: String(exception), stack: (exception as Error)?.stack });
+      this.logger.error({ msg: 'unhandled error', requestId: request.requestId, error: String(exception), code: (exception as NodeJS.ErrnoException)?.code, stack: (exception as Error)?.stack });
     } else if (status >= 500) {
       this.logger.warn({ msg: error.message, requestId: request.requestId, cause: String(exception) });
     }
@@ -45,7 +54,7 @@ export class ErrorFilter implements ExceptionFilter {
   private toDomainError(exception: unknown, request: Request): DomainError | null {
     if (exception instanceof DomainError) return exception;
     if (exception instanceof ProducerUnavailableError) return new EventLogUnavailableError(exception.outcomeUnknown);
-    if (exception instanceof Error && MONGO_OUTAGE.test(exception.name)) return new ReadModelUnavailableError();
+    if (isDatabaseOutage(exception)) return new ReadModelUnavailableError();
     if (exception instanceof NotFoundException) return new RouteNotFoundError(request.method, request.path);
     if (exception instanceof HttpException && exception.getStatus() === HttpStatus.METHOD_NOT_ALLOWED) {
       return new RouteNotFoundError(request.method, request.path);

@@ -1,0 +1,96 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { call, expectErrorEnvelope } from '../support/http';
+import { RunningService, isolation, newUser, stackEnv, startService, testConfig, waitUntil } from '../support/service';
+import { TcpProxy } from '../support/tcp-proxy';
+import { readTopic, topicSize } from '../support/topic';
+
+const run = promisify(execFile);
+
+const put = (service: RunningService, key: string, id: number, name: string) =>
+  call(service.url, 'PUT', `/api/v1/api_keys/${id}`, { key, body: { api_key: { name } } });
+
+/** Stops or starts the test Kafka broker through the project's own stack script. */
+const kafka = (command: 'stop-kafka' | 'start-kafka') => run(process.execPath, ['scripts/stack.js', command], { env: process.env, timeout: 120000 });
+
+describe('when MongoDB becomes unreachable', () => {
+  const iso = isolation('mongo-down');
+  const { mongoBase } = stackEnv();
+  const target = new URL(mongoBase);
+  const proxy = new TcpProxy(target.hostname, Number(target.port || 27017));
+  let service: RunningService;
+
+  beforeAll(async () => {
+    await proxy.start();
+    service = await startService(testConfig(iso, { MONGODB_URI: `mongodb://127.0.0.1:${proxy.port}/${iso.database}` }));
+  });
+  afterAll(async () => {
+    await service?.close();
+    await proxy.cut();
+  });
+
+  it('answers 503 in the envelope within seconds, records nothing, and recovers by itself', async () => {
+    const user = await newUser(service);
+    expect((await put(service, user.key, user.keyId, 'before the outage')).status).toBe(200);
+    const eventsBefore = await topicSize(iso.topic);
+
+    await proxy.cut();
+    const started = Date.now();
+    const reply = await put(service, user.key, user.keyId, 'during the outage');
+    expectErrorEnvelope(reply, 503);
+    expect(reply.body.error).toMatch(/MongoDB/);
+    expect(Date.now() - started).toBeLessThan(15000);
+    const health = await call(service.url, 'GET', '/health');
+    expectErrorEnvelope(health, 503);
+    expect(health.body.errors.join(' ')).toMatch(/mongodb/);
+    expect(await topicSize(iso.topic)).toBe(eventsBefore);
+
+    await proxy.restore();
+    await waitUntil(async () => (await put(service, user.key, user.keyId, 'after the outage')).status === 200, 30000, 'PUT to succeed again');
+    const read = await call(service.url, 'GET', `/api/v1/api_keys/${user.keyId}`, { key: user.key });
+    expect(read.body.data.name).toBe('after the outage');
+  });
+});
+
+describe('when Kafka stops mid-run', () => {
+  const iso = isolation('kafka-down');
+  let service: RunningService;
+
+  beforeAll(async () => {
+    service = await startService(testConfig(iso));
+  });
+  afterAll(async () => {
+    await kafka('start-kafka'); // never leave the shared broker down for the next suite
+    await service?.close();
+  });
+
+  it('answers 503 within seconds, keeps serving reads, and recovers without a restart', async () => {
+    const user = await newUser(service);
+    expect((await put(service, user.key, user.keyId, 'before the outage')).status).toBe(200);
+
+    await kafka('stop-kafka');
+    const started = Date.now();
+    const reply = await put(service, user.key, user.keyId, 'during the outage');
+    expectErrorEnvelope(reply, 503);
+    expect(reply.body.error).toMatch(/Kafka/);
+    expect(Date.now() - started).toBeLessThan(15000);
+    const read = await call(service.url, 'GET', `/api/v1/api_keys/${user.keyId}`, { key: user.key });
+    expect(read.status).toBe(200);
+    expect(read.body.data.name).toBe('before the outage');
+    const health = await call(service.url, 'GET', '/health');
+    expectErrorEnvelope(health, 503);
+    expect(health.body.errors.join(' ')).toMatch(/kafka/);
+
+    await kafka('start-kafka');
+    await waitUntil(async () => (await put(service, user.key, user.keyId, 'after the outage')).status === 200, 60000, 'PUT to succeed again');
+    const after = await call(service.url, 'GET', `/api/v1/api_keys/${user.keyId}`, { key: user.key });
+    expect(after.body.data.name).toBe('after the outage');
+    await waitUntil(async () => (await fetch(`${service.url}/health`)).status === 200, 60000, 'healthy again');
+
+    // A 503 that says nothing was recorded must be true: that write is not in the log.
+    if (/Nothing was recorded/.test(reply.body.details)) {
+      const names = (await readTopic(iso.topic)).map((r) => r.json?.data?.changes?.name);
+      expect(names).not.toContain('during the outage');
+    }
+  });
+});
