@@ -1,0 +1,53 @@
+import { API_KEY_UPDATED, ApiKeyUpdated } from './events';
+import { UnreadableEventError, decodeEvent, encodeEvent } from './wire';
+
+const event: ApiKeyUpdated = {
+  event_id: '0b7a3c1e-1111-4222-8333-444455556666',
+  event_type: API_KEY_UPDATED,
+  schema_version: 1,
+  api_key_id: 42,
+  user_id: 7,
+  occurred_at: '2024-01-15T11:00:00.000Z',
+  correlation_id: 'req-1',
+  data: { changes: { name: 'New', allowed_origins: ['https://a.example'] } },
+};
+
+describe('event wire format', () => {
+  it('keys the record by the key id and carries CloudEvents binary-mode headers', () => {
+    const record = encodeEvent(event);
+    expect(record.key).toBe('42');
+    expect(record.headers).toEqual({
+      ce_specversion: '1.0',
+      ce_id: event.event_id,
+      ce_type: 'ApiKeyUpdated',
+      ce_source: '/api-keys-service',
+      ce_time: event.occurred_at,
+      ce_subject: '42',
+      'content-type': 'application/json',
+    });
+  });
+
+  it('decodes what it encodes', () => {
+    const record = encodeEvent(event);
+    expect(decodeEvent(record.value, record.key)).toEqual(event);
+  });
+
+  it.each([
+    ['bad JSON', '{nope', /not JSON/],
+    ['a JSON array', '[]', /not a JSON object/],
+    ['an unknown event_type', JSON.stringify({ ...event, event_type: 'ApiKeyRenamed' }), /unknown event_type/],
+    ['an unknown schema_version', JSON.stringify({ ...event, schema_version: 2 }), /unknown schema_version/],
+    ['a missing api_key_id', JSON.stringify({ ...event, api_key_id: undefined }), /api_key_id/],
+    ['a bad time', JSON.stringify({ ...event, occurred_at: 'yesterday' }), /occurred_at/],
+    ['an unknown change', JSON.stringify({ ...event, data: { changes: { key_type: 'public' } } }), /data.changes.key_type/],
+    ['no changes', JSON.stringify({ ...event, data: { changes: {} } }), /empty/],
+    ['a created event without a hash', JSON.stringify({ ...event, event_type: 'ApiKeyCreated', data: { name: 'x' } }), /key_type|key_hash/],
+  ])('rejects %s as unreadable', (_, value, reason) => {
+    expect(() => decodeEvent(value, '42')).toThrow(UnreadableEventError);
+    expect(() => decodeEvent(value, '42')).toThrow(reason);
+  });
+
+  it('rejects a record whose message key is not its key id', () => {
+    expect(() => decodeEvent(encodeEvent(event).value, '43')).toThrow(/message key/);
+  });
+});
