@@ -1,4 +1,4 @@
-import { Kafka, Message, Producer, RecordMetadata } from 'kafkajs';
+import { Kafka, Message, Partitioners, Producer, RecordMetadata } from 'kafkajs';
 import { partitionFor } from './partitioner';
 
 /** Where an appended record ended up: what a reader waits for to see it. */
@@ -60,6 +60,9 @@ export class BatchingProducer {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      // Every record carries its partition (see partitionFor); naming the partitioner only
+      // silences kafkajs's warning about its v2 default change.
+      createPartitioner: Partitioners.DefaultPartitioner,
       // kafkajs defaults an idempotent producer to retrying almost forever; bound it.
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
     });

@@ -13,6 +13,10 @@ export interface KafkaLog {
   error(message: string, context: Record<string, unknown>): void;
 }
 
+// Warnings we have weighed and accepted: we bound the idempotent producer's retries on purpose
+// (a request must fail in seconds), and the broker's own sequence checks still hold within them.
+const ACCEPTED_WARNINGS = [/Limiting retries for the idempotent producer/];
+
 export function createKafka(settings: KafkaSettings, log: KafkaLog): Kafka {
   return new Kafka({
     clientId: settings.clientId,
@@ -26,6 +30,7 @@ export function createKafka(settings: KafkaSettings, log: KafkaLog): Kafka {
       () =>
       ({ level, log: entry }: LogEntry) => {
         const { message, ...context } = entry;
+        if (ACCEPTED_WARNINGS.some((pattern) => pattern.test(message))) return;
         if (level === logLevel.ERROR) log.error(`kafkajs: ${message}`, context);
         else log.warn(`kafkajs: ${message}`, context);
       },
