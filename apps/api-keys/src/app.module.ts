@@ -17,7 +17,10 @@ import { ErrorFilter } from './http/error.filter';
 import { ListApiKeysController } from './list-api-keys/list-api-keys.controller';
 import { ProjectionProgress } from './projector/projection-progress';
 import { PROJECTOR_ENABLED, Projector } from './projector/projector';
+import { ApiKeyStates } from './read-model/api-key-states';
 import { ApiKeysReadModel } from './read-model/api-keys.read-model';
+import { KeyStateCache } from './read-model/key-state-cache';
+import { ReadModelHealth } from './read-model/read-model-health';
 import { IdAllocator } from './read-model/id-allocator';
 import {
   API_KEYS,
@@ -54,6 +57,8 @@ export class AppModule implements NestModule {
           bufferCommands: false,
           serverSelectionTimeoutMS: 2000,
           connectTimeoutMS: 2000,
+          // Notice a vanished server within seconds even while idle (see EventRecorder).
+          heartbeatFrequencyMS: 2000,
         }),
         MongooseModule.forFeature([
           { name: API_KEYS, schema: apiKeySchema },
@@ -98,7 +103,10 @@ export class AppModule implements NestModule {
           inject: [getModelToken(USER_IDS), ApiKeysReadModel],
           useFactory: (claims: Model<IdClaimDocument>, readModel: ApiKeysReadModel) => new IdAllocator(claims, () => readModel.maxUserId()),
         },
+        { provide: KeyStateCache, inject: [EventLog], useFactory: (log: EventLog) => new KeyStateCache((id) => log.partitionOf(id)) },
         ApiKeysReadModel,
+        ApiKeyStates,
+        ReadModelHealth,
         EventRecorder,
         Projector,
         Users,

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable, createParamDecorator } from '@nestjs/common';
 import type { Request } from 'express';
 import { PublicKeyForbiddenError, UnauthenticatedError } from '../errors';
-import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
+import { ApiKeyStates } from '../read-model/api-key-states';
 import { Principal } from '../http/request-context';
 import { hashSecret, looksLikeSecret } from './api-key-secret';
 
@@ -19,18 +19,19 @@ function presentedKey(req: Request): string | null {
 /**
  * Authenticates every /api/v1 request by the hash of its API key. Every route here manages keys,
  * which public keys may not do. A revoked key fails at once: the lookup reads the projected
- * state, and DELETE answers only after its event is projected.
+ * state (cached only by the instance that projects it), and DELETE answers only after its event
+ * is projected.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  constructor(private readonly readModel: ApiKeysReadModel) {}
+  constructor(private readonly states: ApiKeyStates) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request>();
     const key = presentedKey(req);
     if (key === null) throw new UnauthenticatedError('no API key: send X-API-Key or Authorization: Bearer');
     if (!looksLikeSecret(key)) throw new UnauthenticatedError('the API key is malformed');
-    const doc = await this.readModel.findLiveByHash(hashSecret(key));
+    const doc = await this.states.findLiveByHash(hashSecret(key));
     if (!doc) throw new UnauthenticatedError('the API key is unknown or revoked');
     if (doc.key_type !== 'private') throw new PublicKeyForbiddenError();
     req.principal = { userId: doc.user_id, userEmail: doc.user_email, keyId: doc._id, keyType: doc.key_type };

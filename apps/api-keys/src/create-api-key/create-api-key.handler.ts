@@ -6,7 +6,7 @@ import { newSecret } from '../auth/api-key-secret';
 import { EventRecorder } from '../event-log/event-recorder';
 import { newEvent } from '../event-log/new-event';
 import { fold } from '../projector/fold';
-import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
+import { ApiKeyStates } from '../read-model/api-key-states';
 import { IdAllocator } from '../read-model/id-allocator';
 import { CreateApiKeyCommand } from './create-api-key.command';
 
@@ -23,7 +23,7 @@ export interface CreateApiKeyResult {
 export class CreateApiKeyHandler implements ICommandHandler<CreateApiKeyCommand, CreateApiKeyResult> {
   constructor(
     @Inject(API_KEY_ID_ALLOCATOR) private readonly ids: IdAllocator,
-    private readonly readModel: ApiKeysReadModel,
+    private readonly states: ApiKeyStates,
     private readonly recorder: EventRecorder,
   ) {}
 
@@ -46,7 +46,7 @@ export class CreateApiKeyHandler implements ICommandHandler<CreateApiKeyCommand,
       },
     });
     const { position, visible } = await this.recorder.record(event);
-    const stored = visible ? await this.readModel.findOwned(id, owner.userId) : null;
+    const stored = visible ? await this.states.findOwned(id, owner.userId) : null;
     // Not visible yet: the projector will store exactly what folding the event gives, so show that.
     const state = stored ?? fold(null, event, position);
     if (!state) throw new Error(`folding ApiKeyCreated ${event.event_id} produced no key`);

@@ -4,7 +4,7 @@ import { ApiKeyView, toView } from '../api-key-fields/api-key.view';
 import { ApiKeyNotFoundError } from '../errors';
 import { EventRecorder } from '../event-log/event-recorder';
 import { newEvent } from '../event-log/new-event';
-import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
+import { ApiKeyStates } from '../read-model/api-key-states';
 import { DeleteApiKeyCommand } from './delete-api-key.command';
 
 export type DeleteApiKeyResult =
@@ -14,12 +14,12 @@ export type DeleteApiKeyResult =
 @CommandHandler(DeleteApiKeyCommand)
 export class DeleteApiKeyHandler implements ICommandHandler<DeleteApiKeyCommand, DeleteApiKeyResult> {
   constructor(
-    private readonly readModel: ApiKeysReadModel,
+    private readonly states: ApiKeyStates,
     private readonly recorder: EventRecorder,
   ) {}
 
   async execute({ keyId, caller, correlationId }: DeleteApiKeyCommand): Promise<DeleteApiKeyResult> {
-    if (!(await this.readModel.findOwned(keyId, caller.userId))) throw new ApiKeyNotFoundError();
+    if (!(await this.states.findOwned(keyId, caller.userId))) throw new ApiKeyNotFoundError();
     const event = newEvent<ApiKeyDeleted>({
       event_type: API_KEY_DELETED,
       api_key_id: keyId,
@@ -31,7 +31,7 @@ export class DeleteApiKeyHandler implements ICommandHandler<DeleteApiKeyCommand,
     if (!visible) return { visible: false, keyId, eventId: event.event_id };
     // Two DELETEs can race past the check; the log decides: only the one whose event revoked
     // the key answers 200, the other finds the key already gone.
-    const key = await this.readModel.findAny(keyId);
+    const key = await this.states.find(keyId);
     if (!key || key.user_id !== caller.userId || key.applied.offset !== position.offset) throw new ApiKeyNotFoundError();
     return { visible: true, key: toView(key) };
   }

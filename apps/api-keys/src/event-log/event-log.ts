@@ -10,6 +10,7 @@ import {
   PartitionConsumer,
   createKafka,
   ensureTopics,
+  partitionFor,
   pingCluster,
 } from '@app/kafka';
 import { AppConfig } from '../config/config';
@@ -23,6 +24,7 @@ export class EventLog implements OnApplicationShutdown {
     private readonly kafka: Kafka,
     private readonly producer: BatchingProducer,
     private readonly config: AppConfig['kafka'],
+    private readonly eventsPartitions: number,
   ) {}
 
   static async open(config: AppConfig['kafka'], log: KafkaLog): Promise<EventLog> {
@@ -33,11 +35,16 @@ export class EventLog implements OnApplicationShutdown {
     ]);
     const producer = new BatchingProducer(kafka, partitionCounts, config.produceTimeoutMs);
     await producer.connect();
-    return new EventLog(kafka, producer, config);
+    return new EventLog(kafka, producer, config, partitionCounts.get(config.eventsTopic) ?? config.topicPartitions);
   }
 
   get topic(): string {
     return this.config.eventsTopic;
+  }
+
+  /** The events-topic partition that holds all of a key's events. */
+  partitionOf(keyId: number): number {
+    return partitionFor(this.config.eventsTopic, String(keyId), this.eventsPartitions);
   }
 
   /** Resolves with the event's place in the log once all in-sync replicas have it. */

@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ApiKeyEvent } from '@app/contracts';
 import { LogPosition } from '@app/kafka';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { ReadModelUnavailableError } from '../errors';
+import { ReadModelHealth } from '../read-model/read-model-health';
 import { ProjectionProgress } from '../projector/projection-progress';
 import { EventLog } from './event-log';
 
@@ -21,9 +23,13 @@ export class EventRecorder {
     private readonly log: EventLog,
     private readonly progress: ProjectionProgress,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly readModel: ReadModelHealth,
   ) {}
 
   async record(event: ApiKeyEvent): Promise<Recorded> {
+    // Checks may have been answered from memory; if the read model is known to be down, say so
+    // now (503, nothing recorded) rather than record an event nobody can see for a while.
+    if (!this.readModel.up) throw new ReadModelUnavailableError();
     const position = await this.log.append(event);
     const visible = await this.progress.waitFor(position, this.config.readYourWritesTimeoutMs);
     return { position, visible };

@@ -5,16 +5,16 @@ import { AuthGuard, Caller } from '../auth/auth.guard';
 import { ApiKeyNotFoundError } from '../errors';
 import { success } from '../http/envelope';
 import { Principal } from '../http/request-context';
-import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
+import { ApiKeyStates } from '../read-model/api-key-states';
 
 @Controller('api_keys')
 @UseGuards(AuthGuard)
 export class GetApiKeyController {
-  constructor(private readonly readModel: ApiKeysReadModel) {}
+  constructor(private readonly states: ApiKeyStates) {}
 
   @Get(':id')
   async get(@Param('id', ApiKeyIdPipe) id: number, @Caller() caller: Principal) {
-    const key = await this.readModel.findOwned(id, caller.userId);
+    const key = await this.states.findOwned(id, caller.userId);
     if (!key) throw new ApiKeyNotFoundError();
     return success(200, 'API key retrieved successfully', toView(key));
   }

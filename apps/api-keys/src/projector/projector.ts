@@ -4,6 +4,7 @@ import { ConsumedBatch, PartitionConsumer } from '@app/kafka';
 import { EventLog } from '../event-log/event-log';
 import { ApiKeyDocument, AppliedPosition } from '../read-model/api-key.document';
 import { ApiKeysReadModel, checkpointId } from '../read-model/api-keys.read-model';
+import { KeyStateCache } from '../read-model/key-state-cache';
 import { fold } from './fold';
 import { ProjectionProgress } from './projection-progress';
 
@@ -12,9 +13,9 @@ export const PROJECTOR_ENABLED = Symbol('PROJECTOR_ENABLED');
 
 /**
  * Folds the events topic into the `api_keys` read model. One batch is one partition's records
- * in log order: they are decoded, folded in memory onto the stored documents, written with one
- * bulk write plus one checkpoint, and only then are the Kafka offsets committed and the waiting
- * requests woken. Records it cannot read go to the dead-letter topic and the partition moves on.
+ * in log order: they are decoded, folded in memory onto the current documents (cached, or loaded
+ * in one query), written with one bulk write plus one checkpoint; only then are the cache updated,
+ * the waiting requests woken and the Kafka offsets committed. Records it cannot read go to the dead-letter topic and the partition moves on.
  */
 @Injectable()
 export class Projector implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -25,6 +26,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly log: EventLog,
     private readonly readModel: ApiKeysReadModel,
     private readonly progress: ProjectionProgress,
+    private readonly cache: KeyStateCache,
     @Inject(PROJECTOR_ENABLED) private readonly enabled: boolean,
   ) {}
 
@@ -37,7 +39,10 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     if (!this.enabled) return;
     this.consumer = this.log.consumer({
       handleBatch: (batch) => this.apply(batch),
-      onAssignment: (partitions) => this.progress.setOwned(this.log.topic, partitions),
+      onAssignment: (partitions) => {
+        this.cache.setOwned(partitions);
+        this.progress.setOwned(this.log.topic, partitions);
+      },
       log: {
         warn: (msg, context) => this.logger.warn({ msg, ...context }),
         error: (msg, context) => this.logger.error({ msg, ...context }),
@@ -61,7 +66,15 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
         await this.log.deadLetter(batch, record, error.message);
       }
     }
-    const states = await this.readModel.loadMany([...new Set(events.map((e) => e.event.api_key_id))]);
+    // This projector is the only writer of its partitions' keys: cached states are current.
+    const states = new Map<number, ApiKeyDocument>();
+    const unknown: number[] = [];
+    for (const id of new Set(events.map((e) => e.event.api_key_id))) {
+      const cached = this.cache.get(id);
+      if (cached) states.set(id, cached);
+      else unknown.push(id);
+    }
+    if (unknown.length > 0) for (const [id, doc] of await this.readModel.loadMany(unknown)) states.set(id, doc);
     const changed = new Map<number, ApiKeyDocument>();
     for (const { event, at } of events) {
       const before = states.get(event.api_key_id) ?? null;
@@ -78,6 +91,8 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
       partition: batch.partition,
       offset: lastOffset,
     });
+    // Cache first, then wake the waiting requests: what they read next must include this batch.
+    this.cache.applied(batch.partition, states.values());
     this.progress.markApplied(batch.topic, batch.partition, lastOffset);
   }
 }

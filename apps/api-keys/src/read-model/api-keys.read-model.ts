@@ -4,18 +4,13 @@ import { Model } from 'mongoose';
 import { ApiKeyDocument } from './api-key.document';
 import { API_KEYS, CHECKPOINTS, CheckpointDocument } from './schemas';
 
-/** Reads and writes of the projected state. Only the projector writes; requests only read. */
+/** MongoDB access to the projected state. Only the projector writes; requests read through ApiKeyStates. */
 @Injectable()
 export class ApiKeysReadModel {
   constructor(
     @InjectModel(API_KEYS) private readonly keys: Model<ApiKeyDocument>,
     @InjectModel(CHECKPOINTS) private readonly checkpoints: Model<CheckpointDocument>,
   ) {}
-
-  /** The caller's live key, or null: another user's key and a revoked key look exactly like a missing one. */
-  findOwned(id: number, userId: number): Promise<ApiKeyDocument | null> {
-    return this.keys.findOne({ _id: id, user_id: userId, deleted_at: null }).lean<ApiKeyDocument>().exec();
-  }
 
   /** Any key by id, revoked ones included (their tombstones). */
   findAny(id: number): Promise<ApiKeyDocument | null> {
@@ -26,8 +21,9 @@ export class ApiKeysReadModel {
     return this.keys.find({ user_id: userId, deleted_at: null }).sort({ _id: 1 }).lean<ApiKeyDocument[]>().exec();
   }
 
-  findLiveByHash(keyHash: string): Promise<ApiKeyDocument | null> {
-    return this.keys.findOne({ key_hash: keyHash, deleted_at: null }).lean<ApiKeyDocument>().exec();
+  /** The key with this hash, revoked or not (hashes are unique). */
+  findByHash(keyHash: string): Promise<ApiKeyDocument | null> {
+    return this.keys.findOne({ key_hash: keyHash }).lean<ApiKeyDocument>().exec();
   }
 
   /** The largest key id in the read model (0 when empty). */

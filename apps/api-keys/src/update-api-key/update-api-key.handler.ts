@@ -4,7 +4,7 @@ import { ApiKeyView, toView } from '../api-key-fields/api-key.view';
 import { ApiKeyNotFoundError } from '../errors';
 import { EventRecorder } from '../event-log/event-recorder';
 import { newEvent } from '../event-log/new-event';
-import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
+import { ApiKeyStates } from '../read-model/api-key-states';
 import { UpdateApiKeyCommand } from './update-api-key.command';
 
 export type UpdateApiKeyResult =
@@ -15,13 +15,13 @@ export type UpdateApiKeyResult =
 @CommandHandler(UpdateApiKeyCommand)
 export class UpdateApiKeyHandler implements ICommandHandler<UpdateApiKeyCommand, UpdateApiKeyResult> {
   constructor(
-    private readonly readModel: ApiKeysReadModel,
+    private readonly states: ApiKeyStates,
     private readonly recorder: EventRecorder,
   ) {}
 
   async execute({ keyId, caller, changes, correlationId }: UpdateApiKeyCommand): Promise<UpdateApiKeyResult> {
     // Checked before anything reaches the log: a rejected request leaves no event.
-    if (!(await this.readModel.findOwned(keyId, caller.userId))) throw new ApiKeyNotFoundError();
+    if (!(await this.states.findOwned(keyId, caller.userId))) throw new ApiKeyNotFoundError();
     const event = newEvent<ApiKeyUpdated>({
       event_type: API_KEY_UPDATED,
       api_key_id: keyId,
@@ -33,7 +33,7 @@ export class UpdateApiKeyHandler implements ICommandHandler<UpdateApiKeyCommand,
     if (!visible) return { visible: false, keyId, eventId: event.event_id };
     // The key's state now includes this event, unless a delete got into the log first, in which
     // case the projector ignored the update and the key is gone: 404 is the truthful answer.
-    const key = await this.readModel.findOwned(keyId, caller.userId);
+    const key = await this.states.findOwned(keyId, caller.userId);
     if (!key) throw new ApiKeyNotFoundError();
     return { visible: true, key: toView(key) };
   }
