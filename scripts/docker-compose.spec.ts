@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { KNOWN_ENV_VARS } from '../apps/api-keys/src/config/config';
+
+const root = join(__dirname, '..');
+
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  environment?: Record<string, unknown> | string[];
+  depends_on?: Record<string, { condition?: string }> | string[];
+  healthcheck?: { test?: unknown };
+}
+
+const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as { services: Record<string, ComposeService> };
+const services = Object.entries(compose.services);
+const builtServices = services.filter(([, service]) => service.build !== undefined);
+
+function environmentNames(environment: ComposeService['environment']): string[] {
+  if (!environment) return [];
+  if (Array.isArray(environment)) return environment.map((entry) => entry.split('=')[0]);
+  return Object.keys(environment);
+}
+
+// An exact release: 4.4.0, 8.0.12, 20.20.2-bookworm-slim. Not `latest`, not a floating `8` or `8.0`.
+const EXACT_TAG = /^\d+\.\d+\.\d+(-[A-Za-z0-9.]+)*$/;
+
+function tagOf(image: string): string | undefined {
+  const withoutDigest = image.split('@')[0];
+  const lastSegment = withoutDigest.split('/').pop() as string;
+  return lastSegment.includes(':') ? lastSegment.split(':').pop() : undefined;
+}
+
+describe('docker-compose.yml', () => {
+  it('has the service built from the Dockerfile next to Kafka and MongoDB', () => {
+    expect(builtServices.map(([name]) => name)).toEqual(['api-keys']);
+    expect(services.map(([, s]) => s.image?.split(':')[0]).filter(Boolean).sort()).toEqual(['apache/kafka', 'mongo']);
+  });
+
+  it.each(services.filter(([, s]) => s.image).map(([name, s]) => [name, s.image as string]))(
+    'pins the %s image to an exact version tag (%s)',
+    (_name, image) => {
+      expect(tagOf(image)).toMatch(EXACT_TAG);
+    },
+  );
+
+  it('wires the service only with environment variables its config knows', () => {
+    for (const [, service] of builtServices) {
+      const unknown = environmentNames(service.environment).filter((name) => !KNOWN_ENV_VARS.includes(name));
+      expect(unknown).toEqual([]);
+    }
+  });
+
+  it('starts the service only once Kafka and MongoDB are healthy', () => {
+    const [, service] = builtServices[0];
+    const dependsOn = service.depends_on as Record<string, { condition?: string }>;
+
+    expect(Object.keys(dependsOn).sort()).toEqual(['kafka', 'mongo']);
+    for (const [name, dependency] of Object.entries(dependsOn)) {
+      expect(dependency.condition).toBe('service_healthy');
+      expect(compose.services[name].healthcheck?.test).toBeDefined();
+    }
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+  const baseImages = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((match) => match[1]);
+
+  it('pins every base image to an exact version tag', () => {
+    expect(baseImages.length).toBeGreaterThan(0);
+    for (const image of baseImages) expect(tagOf(image)).toMatch(EXACT_TAG);
+  });
+
+  it('runs the built service as a non-root user', () => {
+    const finalStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+
+    expect(finalStage).toMatch(/^USER\s+(?!root\b|0\b)\S+/m);
+    expect(finalStage).toMatch(/CMD \["node", "dist\/apps\/api-keys\/src\/main\.js"\]/);
+  });
+});
