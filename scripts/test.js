@@ -11,36 +11,16 @@ const { StackError } = require('./stack/errors');
 const lifecycle = require('./stack/lifecycle');
 const { ensureDependencies } = require('./lib/prepare');
 const { planJestRuns } = require('./lib/jest-plan');
+const { testStackEnv, e2eEnv } = require('./lib/test-env');
 const { FORWARDED_SIGNALS, exitCodeOf, runForwardingSignals } = require('./lib/run');
 
 const REPO_ROOT = path.resolve(__dirname, '..');
-
-// The test stack's fixed place and ports.
-const TEST_STACK_ENV = Object.freeze({
-  STACK_DIR: '.stack/test',
-  KAFKA_PORT: '39092',
-  KAFKA_CONTROLLER_PORT: '39093',
-  MONGO_PORT: '37017',
-});
-
-/** What the e2e suites get: where the servers are, and enough to run `scripts/stack.js stop-kafka|start-kafka`. */
-function e2eEnv(env, settings) {
-  return {
-    ...env,
-    KAFKA_BROKERS: settings.kafkaBrokers,
-    MONGODB_URI: settings.mongoUrl,
-    STACK_DIR: settings.paths.stackDir,
-    KAFKA_PORT: String(settings.kafkaPort),
-    KAFKA_CONTROLLER_PORT: String(settings.kafkaControllerPort),
-    MONGO_PORT: String(settings.mongoPort),
-  };
-}
 
 async function main(args) {
   const log = createLogger('test');
   const stackLog = createLogger('stack');
   const plan = planJestRuns(args);
-  const settings = readStackSettings({ ...process.env, ...TEST_STACK_ENV }, { repoRoot: REPO_ROOT, homeDir: os.homedir() });
+  const settings = readStackSettings({ ...process.env, ...testStackEnv(process.env) }, { repoRoot: REPO_ROOT, homeDir: os.homedir() });
   const jest = path.join(REPO_ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
   const began = Date.now();
   const timings = [];
