@@ -2,6 +2,8 @@
 // Which jest projects `npm test -- <args>` runs. Everything except --selectProjects goes to jest
 // as given; `npm test -- --selectProjects unit` runs only the unit project (and starts no servers).
 
+const { StackError } = require('../stack/errors');
+
 const PROJECTS = ['unit', 'e2e'];
 
 /** @returns {{ unit: boolean, e2e: boolean, passthrough: string[] }} */
@@ -17,12 +19,12 @@ function planJestRuns(args) {
         selected.push(args[i]);
       }
       if (selected.length === 0) {
-        throw new Error(`--selectProjects needs one of: ${PROJECTS.join(', ')}`);
+        throw new StackError(`--selectProjects needs one of: ${PROJECTS.join(', ')}`);
       }
     } else if (arg.startsWith('--selectProjects=')) {
       selected = selected || [];
       const name = arg.slice('--selectProjects='.length);
-      if (!PROJECTS.includes(name)) throw new Error(`unknown jest project "${name}"; the projects are ${PROJECTS.join(', ')}`);
+      if (!PROJECTS.includes(name)) throw new StackError(`unknown jest project "${name}"; the projects are ${PROJECTS.join(', ')}`);
       selected.push(name);
     } else {
       passthrough.push(arg);
