@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AddressInfo } from 'node:net';
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, LoggerService } from '@nestjs/common';
 import { AppConfig, loadConfig } from '../../apps/api-keys/src/config/config';
 import { bootstrapKey } from '../../apps/api-keys/src/bootstrap/bootstrap';
 import { createHttpApp } from '../../apps/api-keys/src/http-app';
@@ -55,9 +55,12 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-/** Boots the real service in this process (HTTP, Kafka producer, projector) and waits until healthy. */
-export async function startService(config: AppConfig): Promise<RunningService> {
-  const app = await createHttpApp(config, jsonLogger(config.logLevel));
+/**
+ * Boots the real service in this process (HTTP, Kafka producer, projector) and waits until healthy.
+ * `logger` replaces the JSON logger, e.g. to capture every log line (see logs.ts).
+ */
+export async function startService(config: AppConfig, logger: LoggerService = jsonLogger(config.logLevel)): Promise<RunningService> {
+  const app = await createHttpApp(config, logger);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import { Reply, call, expectErrorEnvelope } from './http';
+import { RunningService } from './service';
+import { TopicRecord, readTopic } from './topic';
+
+export const API_KEYS_PATH = '/api/v1/api_keys';
+
+/** The API key resource as the service answers it. */
+export interface ApiKeyData {
+  readonly id: number;
+  readonly key_type: 'private' | 'public';
+  readonly name: string;
+  readonly key_value: string | null;
+  readonly allowed_origins: string[];
+  readonly allowed_assistants: string[];
+  readonly transient_assistant: boolean;
+  readonly user_id: number;
+  readonly user_email: string;
+  readonly created_at: string;
+  readonly updated_at: string;
+}
+
+export const sha256Hex = (value: string) => createHash('sha256').update(value).digest('hex');
+
+/** Anything shaped like a raw key the service mints (readable prefix, then the random part). */
+export const RAW_KEY_SHAPE = /vk_(priv|pub)_[A-Za-z0-9_-]{16,}/;
+
+/** POST /api/v1/api_keys that must succeed with 201; returns the created key (with its key_value). */
+export async function createKey(
+  service: RunningService,
+  key: string,
+  fields: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<ApiKeyData> {
+  const reply = await call(service.url, 'POST', API_KEYS_PATH, { key, headers, body: { api_key: { name: 'A key', key_type: 'private', ...fields } } });
+  if (reply.status !== 201) throw new Error(`create answered ${reply.status}: ${reply.text}`);
+  return reply.body.data as ApiKeyData;
+}
+
+const identity = (r: TopicRecord) => `${r.partition}:${r.offset}:${r.headers.ce_id ?? ''}`;
+
+/**
+ * Sends a request that must be refused with `status` in the error envelope, and proves from the
+ * topic itself (read before and after) that it appended nothing.
+ */
+export async function expectRefusedWithoutEvent(topic: string, status: number, request: () => Promise<Reply>): Promise<Reply> {
+  const before = await readTopic(topic);
+  const reply = await request();
+  expectErrorEnvelope(reply, status);
+  const after = await readTopic(topic);
+  expect(after.map(identity)).toEqual(before.map(identity));
+  return reply;
+}
