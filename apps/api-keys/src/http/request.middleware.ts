@@ -18,7 +18,7 @@ export class RequestMiddleware implements NestMiddleware {
   private readonly logger = new Logger('http');
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    this.parse = express.json({ limit: config.httpBodyLimitBytes, strict: true, type: () => true });
+    this.parse = express.json({ limit: config.httpBodyLimitBytes, strict: false, type: () => true }); // not strict: valid JSON that is no object gets a 422 from ValidBody, not a "malformed" 400
   }
 
   async use(req: Request, res: Response, next: NextFunction): Promise<void> {
