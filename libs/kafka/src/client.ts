@@ -13,6 +13,7 @@ export interface KafkaLog {
   error(message: string, context: Record<string, unknown>): void;
 }
 
+
 // Warnings we have weighed and accepted: we bound the idempotent producer's retries on purpose
 // (a request must fail in seconds), and the broker's own sequence checks still hold within them.
 const ACCEPTED_WARNINGS = [/Limiting retries for the idempotent producer/];
@@ -31,8 +32,10 @@ export function createKafka(settings: KafkaSettings, log: KafkaLog): Kafka {
       ({ level, log: entry }: LogEntry) => {
         const { message, ...context } = entry;
         if (ACCEPTED_WARNINGS.some((pattern) => pattern.test(message))) return;
-        if (level === logLevel.ERROR) log.error(`kafkajs: ${message}`, context);
-        else log.warn(`kafkajs: ${message}`, context);
+        // kafkajs says ERROR for every failed attempt it then retries (a broker restarting, a
+        // rebalance). Those are warnings for us; what finally fails reaches our code as an error
+        // and is logged there.
+        if (level <= logLevel.WARN) log.warn(`kafkajs: ${message}`, context);
       },
   });
 }
