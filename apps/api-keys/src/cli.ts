@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
-import { ConfigError, loadConfig } from './config/config';
+import { loadConfigOrExit } from './config/config';
 import { bootstrapKey } from './bootstrap/bootstrap';
 import { ValidationFailedError } from './errors';
 import { stderrJsonLogger } from './logging';
@@ -10,7 +10,6 @@ import { InvalidEmailError } from './users/users';
 
 const USAGE = 'usage: npm run cli -- bootstrap --email <email> [--name <key name>]';
 const EXIT_USAGE = 64;
-const EXIT_BAD_CONFIG = 78;
 
 /**
  * Operator command: `bootstrap --email` creates the user if new and a fresh private key for them,
@@ -30,14 +29,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
     return EXIT_USAGE;
   }
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    return EXIT_BAD_CONFIG;
-  }
+  const config = loadConfigOrExit(process.env);
   const app = await NestFactory.createApplicationContext(AppModule.register(config, { projector: false }), { logger: stderrJsonLogger(config.logLevel) });
   try {
     const body = await bootstrapKey(app, email, name);

@@ -1,19 +1,10 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from './config/config';
+import { loadConfigOrExit } from './config/config';
 import { createHttpApp } from './http-app';
 import { jsonLogger } from './logging';
 
-const EXIT_BAD_CONFIG = 78; // EX_CONFIG from sysexits.h
-
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(EXIT_BAD_CONFIG);
-  }
+  const config = loadConfigOrExit(process.env);
   const logger = jsonLogger(config.logLevel);
   const app = await createHttpApp(config, logger);
   app.enableShutdownHooks();

@@ -112,5 +112,18 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   };
 }
 
+const EXIT_BAD_CONFIG = 78; // EX_CONFIG from sysexits.h
+
+/** For entry points: the config, or a message naming every bad variable and exit code 78. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv): AppConfig {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(EXIT_BAD_CONFIG);
+  }
+}
+
 /** DI token for the validated AppConfig. */
 export const APP_CONFIG = Symbol('APP_CONFIG');
