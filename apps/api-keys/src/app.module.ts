@@ -10,6 +10,7 @@ import { DeleteApiKeyController } from './delete-api-key/delete-api-key.controll
 import { DeleteApiKeyHandler } from './delete-api-key/delete-api-key.handler';
 import { EventLog } from './event-log/event-log';
 import { EventRecorder } from './event-log/event-recorder';
+import { KeyLock } from './event-log/key-lock';
 import { GetApiKeyController } from './get-api-key/get-api-key.controller';
 import { HealthController } from './health/health.controller';
 import { RequestMiddleware } from './http/request.middleware';
@@ -108,6 +109,7 @@ export class AppModule implements NestModule {
         ApiKeyStates,
         ReadModelHealth,
         EventRecorder,
+        KeyLock,
         Projector,
         Users,
         CreateApiKeyHandler,

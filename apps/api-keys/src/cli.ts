@@ -30,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
   const config = loadConfigOrExit(process.env);
-  const app = await NestFactory.createApplicationContext(AppModule.register(config, { projector: false }), { logger: stderrJsonLogger(config.logLevel) });
+  const app = await NestFactory.createApplicationContext(AppModule.register(config, { projector: false }), { logger: stderrJsonLogger(config.logLevel), abortOnError: false });
   try {
     const body = await bootstrapKey(app, email, name);
     process.stdout.write(`${JSON.stringify(body)}\n`);

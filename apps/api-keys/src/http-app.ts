@@ -6,7 +6,13 @@ import { AppConfig } from './config/config';
 /** The HTTP service with its projector, as `npm start` runs it (tests boot the very same thing). */
 export async function createHttpApp(config: AppConfig, logger: LoggerService): Promise<INestApplication> {
   // Express's own body parser is off: RequestMiddleware parses, so its errors use our envelope.
-  const app = await NestFactory.create(AppModule.register(config, { projector: true }), { bodyParser: false, logger, forceCloseConnections: true });
+  const app = await NestFactory.create(AppModule.register(config, { projector: true }), {
+    bodyParser: false,
+    logger,
+    forceCloseConnections: true,
+    // Throw instead of process.exit: the caller (main, a test) decides what a failed start means.
+    abortOnError: false,
+  });
   app.setGlobalPrefix('api/v1', { exclude: ['health'] });
   return app;
 }

@@ -81,7 +81,7 @@ export function OriginList(): PropertyDecorator {
     EachItem(
       'isOrigin',
       (item) => typeof item === 'string' && isOrigin(item),
-      'must be an origin such as https://app.example.com (http or https, host, optional port; no path, query or credentials)',
+      'must be an origin exactly as browsers send it, such as https://app.example.com (http or https, lower-case host, a port only when not the default; no path, query, trailing slash or credentials)',
     ),
     NoDuplicates(),
   );

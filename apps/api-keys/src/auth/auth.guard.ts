@@ -7,7 +7,9 @@ import { hashSecret, looksLikeSecret } from './api-key-secret';
 
 function presentedKey(req: Request): string | null {
   const header = req.headers['x-api-key'];
-  if (typeof header === 'string') return header.trim();
+  // An empty X-API-Key is treated as absent, so a client's blank default header does not hide
+  // the key it sends as a bearer token.
+  if (typeof header === 'string' && header.trim() !== '') return header.trim();
   const authorization = req.headers.authorization;
   if (typeof authorization === 'string') {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);

@@ -3,6 +3,7 @@ import { API_KEY_DELETED, ApiKeyDeleted } from '@app/contracts';
 import { ApiKeyView, toView } from '../api-key-fields/api-key.view';
 import { ApiKeyNotFoundError } from '../errors';
 import { EventRecorder } from '../event-log/event-recorder';
+import { KeyLock } from '../event-log/key-lock';
 import { newEvent } from '../event-log/new-event';
 import { ApiKeyStates } from '../read-model/api-key-states';
 import { DeleteApiKeyCommand } from './delete-api-key.command';
@@ -16,9 +17,14 @@ export class DeleteApiKeyHandler implements ICommandHandler<DeleteApiKeyCommand,
   constructor(
     private readonly states: ApiKeyStates,
     private readonly recorder: EventRecorder,
+    private readonly lock: KeyLock,
   ) {}
 
-  async execute({ keyId, caller, correlationId }: DeleteApiKeyCommand): Promise<DeleteApiKeyResult> {
+  execute(command: DeleteApiKeyCommand): Promise<DeleteApiKeyResult> {
+    return this.lock.run(command.keyId, () => this.run(command));
+  }
+
+  private async run({ keyId, caller, correlationId }: DeleteApiKeyCommand): Promise<DeleteApiKeyResult> {
     if (!(await this.states.findOwned(keyId, caller.userId))) throw new ApiKeyNotFoundError();
     const event = newEvent<ApiKeyDeleted>({
       event_type: API_KEY_DELETED,

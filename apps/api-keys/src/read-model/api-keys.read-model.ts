@@ -32,6 +32,12 @@ export class ApiKeysReadModel {
     return last?._id ?? 0;
   }
 
+  /** The id of the user who owns keys under this email, if the read model knows one. */
+  async ownerIdByEmail(email: string): Promise<number | null> {
+    const doc = await this.keys.findOne({ user_email: email }, { user_id: 1 }).lean<{ user_id: number }>().exec();
+    return doc?.user_id ?? null;
+  }
+
   /** The largest owner id the read model knows (0 when empty). */
   async maxUserId(): Promise<number> {
     const last = await this.keys.findOne({}, { user_id: 1 }).sort({ user_id: -1 }).lean<{ user_id: number }>().exec();

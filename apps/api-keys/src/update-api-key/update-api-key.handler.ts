@@ -3,6 +3,7 @@ import { API_KEY_UPDATED, ApiKeyUpdated } from '@app/contracts';
 import { ApiKeyView, toView } from '../api-key-fields/api-key.view';
 import { ApiKeyNotFoundError } from '../errors';
 import { EventRecorder } from '../event-log/event-recorder';
+import { KeyLock } from '../event-log/key-lock';
 import { newEvent } from '../event-log/new-event';
 import { ApiKeyStates } from '../read-model/api-key-states';
 import { UpdateApiKeyCommand } from './update-api-key.command';
@@ -17,9 +18,14 @@ export class UpdateApiKeyHandler implements ICommandHandler<UpdateApiKeyCommand,
   constructor(
     private readonly states: ApiKeyStates,
     private readonly recorder: EventRecorder,
+    private readonly lock: KeyLock,
   ) {}
 
-  async execute({ keyId, caller, changes, correlationId }: UpdateApiKeyCommand): Promise<UpdateApiKeyResult> {
+  execute(command: UpdateApiKeyCommand): Promise<UpdateApiKeyResult> {
+    return this.lock.run(command.keyId, () => this.run(command));
+  }
+
+  private async run({ keyId, caller, changes, correlationId }: UpdateApiKeyCommand): Promise<UpdateApiKeyResult> {
     // Checked before anything reaches the log: a rejected request leaves no event.
     if (!(await this.states.findOwned(keyId, caller.userId))) throw new ApiKeyNotFoundError();
     const event = newEvent<ApiKeyUpdated>({

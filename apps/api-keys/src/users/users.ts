@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
+import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
 import { IdAllocator } from '../read-model/id-allocator';
 import { USERS, UserDocument } from '../read-model/schemas';
 
@@ -20,6 +21,7 @@ export class Users {
   constructor(
     @InjectModel(USERS) private readonly users: Model<UserDocument>,
     @Inject(USER_ID_ALLOCATOR) private readonly ids: IdAllocator,
+    private readonly keys: ApiKeysReadModel,
   ) {}
 
   /** The user with this email, created when new. Safe when two bootstraps race on one email. */
@@ -28,7 +30,10 @@ export class Users {
     if (email.length > 254 || !EMAIL.test(email)) throw new InvalidEmailError(`not an email address: ${JSON.stringify(rawEmail)}`);
     const existing = await this.users.findOne({ email }).lean<UserDocument>().exec();
     if (existing) return existing;
-    const user: UserDocument = { _id: await this.ids.allocate(), email, created_at: new Date() };
+    // After a replay into a fresh database the users collection is empty, but the keys remember
+    // their owners: keep the id the email already has rather than minting a second one.
+    const knownId = await this.keys.ownerIdByEmail(email);
+    const user: UserDocument = { _id: knownId ?? (await this.ids.allocate()), email, created_at: new Date() };
     try {
       await this.users.create(user);
       return user;
