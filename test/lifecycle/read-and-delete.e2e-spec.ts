@@ -175,13 +175,26 @@ describe('reading, listing and deleting keys, owners only', () => {
       expect(events[1].json).toMatchObject({ api_key_id: doomed.id, user_id: alice.userId });
     });
 
-    it('lets exactly one of several simultaneous DELETEs of a key succeed', async () => {
+    it('lets exactly one of several simultaneous DELETEs of a key succeed, and only it leaves an event', async () => {
       const doomed = await createKey(service, alice.key, { name: 'Raced' });
       const replies = await Promise.all(Array.from({ length: 5 }, () => del(alice.key, doomed.id)));
       const statuses = replies.map((r) => r.status).sort();
       expect(statuses).toEqual([200, 404, 404, 404, 404]);
       for (const reply of replies.filter((r) => r.status === 404)) expectErrorEnvelope(reply, 404);
       expectErrorEnvelope(await get(alice.key, doomed.id), 404);
+      const deletions = (await readTopic(iso.topic)).filter((r) => r.json?.api_key_id === doomed.id && r.json.event_type === 'ApiKeyDeleted');
+      expect(deletions).toHaveLength(1);
+    });
+
+    it('leaves no event for a PUT that loses a race with the DELETE of its key', async () => {
+      for (let round = 0; round < 5; round++) {
+        const doomed = await createKey(service, alice.key, { name: `Raced ${round}` });
+        const [update, removal] = await Promise.all([put(alice.key, doomed.id), del(alice.key, doomed.id)]);
+        expect(removal.status).toBe(200);
+        const updates = (await readTopic(iso.topic)).filter((r) => r.json?.api_key_id === doomed.id && r.json.event_type === 'ApiKeyUpdated');
+        // Either the PUT came first (200, one event) or it found the key gone (404, no event).
+        expect(updates).toHaveLength(update.status === 200 ? 1 : 0);
+      }
     });
 
     it('does not affect the owner’s other keys', async () => {

@@ -112,4 +112,14 @@ describe('rebuilding the read model from the topic alone', () => {
       expect((await call(replica.url, 'GET', API_KEYS_PATH, { key: key.key_value! })).status).toBe(401);
     }
   });
+
+  it('keeps a known email’s user id when bootstrapping on the rebuilt read model', async () => {
+    // The replica's users collection is empty; the replayed keys still name their owners.
+    const [first] = users;
+    const again = await newUser(replica, first.email);
+    expect(again.userId).toBe(first.userId);
+    const theirLiveKeys = replayedKeys.filter((d) => d.user_id === first.userId && d.deleted_at === null).map((d) => d._id);
+    const listed = await call(replica.url, 'GET', API_KEYS_PATH, { key: again.key });
+    expect(listed.body.data.map((k: { id: number }) => k.id)).toEqual([...theirLiveKeys, again.keyId]);
+  });
 });
