@@ -33,6 +33,25 @@ describe('ProjectionProgress', () => {
     await expect(waiting).resolves.toBe(false);
   });
 
+  it('never reads the checkpoint for a partition this process projects, however long it waits', async () => {
+    let reads = 0;
+    const progress = new ProjectionProgress(async () => {
+      reads++;
+      return 10;
+    });
+    progress.setOwned('t', [0]);
+    await expect(progress.waitFor(at(0, 1), 300)).resolves.toBe(false);
+    expect(reads).toBe(0);
+  });
+
+  it('starts polling the checkpoint when a rebalance moves the partition away mid-wait', async () => {
+    const progress = new ProjectionProgress(async () => 5);
+    progress.setOwned('t', [0]);
+    const waiting = progress.waitFor(at(0, 5), 5000);
+    progress.setOwned('t', []);
+    await expect(waiting).resolves.toBe(true);
+  });
+
   it('polls the shared checkpoint when another instance owns the partition', async () => {
     let checkpoint = -1;
     const progress = new ProjectionProgress(async () => checkpoint);

@@ -8,15 +8,15 @@ interface Waiter {
 /** Reads the shared checkpoint: how far any instance's projector has applied a partition. */
 export type CheckpointReader = (topic: string, partition: number) => Promise<number>;
 
-const OWNED_POLL_MS = 500;
+const OWNERSHIP_RECHECK_MS = 250;
 const REMOTE_POLL_MS = 20;
 
 /**
  * Lets a request wait until the read model includes a given log position (read-your-writes).
  * When this process's projector owns the partition, it wakes the waiters directly as it applies
- * batches; when another instance owns it, the waiter polls the checkpoint that projector writes
- * to MongoDB. The slow poll on owned partitions covers a rebalance that moves a partition away
- * while a request waits.
+ * batches, and nothing is read from MongoDB; when another instance owns it, the waiter polls the
+ * checkpoint that projector writes to MongoDB. An owned waiter re-checks ownership now and then,
+ * in case a rebalance moves the partition away while it waits.
  */
 export class ProjectionProgress {
   private readonly applied = new Map<string, number>();
@@ -61,19 +61,20 @@ export class ProjectionProgress {
       set.add(waiter);
       const poll = async () => {
         if (!set.has(waiter)) return;
-        const remaining = deadline - Date.now();
-        if (remaining <= 0) return finish(false);
-        try {
-          const offset = await this.readCheckpoint(position.topic, position.partition);
-          this.markApplied(position.topic, position.partition, offset);
-        } catch {
-          // The store is unreachable right now; the deadline still bounds the wait.
+        if (deadline - Date.now() <= 0) return finish(false);
+        if (!this.owned.has(slot)) {
+          try {
+            const offset = await this.readCheckpoint(position.topic, position.partition);
+            this.markApplied(position.topic, position.partition, offset);
+          } catch {
+            // The store is unreachable right now; the deadline still bounds the wait.
+          }
+          if (!set.has(waiter)) return;
         }
-        if (!set.has(waiter)) return;
-        const interval = this.owned.has(slot) ? OWNED_POLL_MS : REMOTE_POLL_MS;
+        const interval = this.owned.has(slot) ? OWNERSHIP_RECHECK_MS : REMOTE_POLL_MS;
         timer = setTimeout(() => void poll(), Math.max(0, Math.min(interval, deadline - Date.now())));
       };
-      const firstInterval = this.owned.has(slot) ? OWNED_POLL_MS : 0;
+      const firstInterval = this.owned.has(slot) ? OWNERSHIP_RECHECK_MS : 0;
       timer = setTimeout(() => void poll(), Math.min(firstInterval, timeoutMs));
     });
   }

@@ -85,14 +85,18 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
       }
     }
     const lastOffset = batch.records[batch.records.length - 1].offset;
-    await this.readModel.saveBatch([...changed.values()], {
+    // Order matters. Documents first, then this process's cache, then the checkpoint: whoever
+    // sees the checkpoint (a request polling it, another instance) must find the documents and
+    // the cache at least as new. A crash between steps leaves documents ahead of the
+    // checkpoint, which the per-key applied position makes harmless on redelivery.
+    await this.readModel.saveDocuments([...changed.values()]);
+    this.cache.applied(batch.partition, states.values());
+    await this.readModel.saveCheckpoint({
       _id: checkpointId(batch.topic, batch.partition),
       topic: batch.topic,
       partition: batch.partition,
       offset: lastOffset,
     });
-    // Cache first, then wake the waiting requests: what they read next must include this batch.
-    this.cache.applied(batch.partition, states.values());
     this.progress.markApplied(batch.topic, batch.partition, lastOffset);
   }
 }

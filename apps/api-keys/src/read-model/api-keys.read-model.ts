@@ -49,21 +49,17 @@ export class ApiKeysReadModel {
     return new Map(docs.map((d) => [d._id, d]));
   }
 
-  /**
-   * Stores the folded documents, then the partition checkpoint. In that order: a crash between
-   * the two leaves documents ahead of the checkpoint, which the per-key applied position makes
-   * harmless on redelivery.
-   */
-  async saveBatch(changed: readonly ApiKeyDocument[], checkpoint: CheckpointDocument): Promise<void> {
-    if (changed.length > 0) {
-      await this.keys.bulkWrite(
-        changed.map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } })),
-        { ordered: true },
-      );
-    }
-    await this.checkpoints
-      .replaceOne({ _id: checkpoint._id }, checkpoint, { upsert: true })
-      .exec();
+  /** Stores folded documents (the projector then records its checkpoint; see Projector.apply). */
+  async saveDocuments(changed: readonly ApiKeyDocument[]): Promise<void> {
+    if (changed.length === 0) return;
+    await this.keys.bulkWrite(
+      changed.map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } })),
+      { ordered: true },
+    );
+  }
+
+  async saveCheckpoint(checkpoint: CheckpointDocument): Promise<void> {
+    await this.checkpoints.replaceOne({ _id: checkpoint._id }, checkpoint, { upsert: true }).exec();
   }
 
   /** Offset of the last applied record of a partition, or -1 when nothing has been applied. */
