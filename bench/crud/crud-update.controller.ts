@@ -46,7 +46,7 @@ export class CrudUpdateController {
     set.updated_at = new Date();
     const key = await this.withRetry(() =>
       this.keys
-        .findOneAndUpdate({ _id: id, user_id: caller.userId, deleted_at: null }, { $set: set }, { returnDocument: 'after' })
+        .findOneAndUpdate({ _id: String(id), user_id: caller.userId, deleted_at: null }, { $set: set }, { returnDocument: 'after' })
         .lean<ApiKeyDocument>()
         .exec(),
     );

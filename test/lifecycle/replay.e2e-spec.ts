@@ -82,7 +82,7 @@ describe('rebuilding the read model from the topic alone', () => {
     expect(new Set(records.map((r) => r.partition)).size).toBeGreaterThan(1);
     expect(liveKeys).toHaveLength(records.filter((r) => r.json?.event_type === 'ApiKeyCreated').length);
     const byNumber = (a: number, b: number) => a - b;
-    expect(liveKeys.filter((d) => d.deleted_at !== null).map((d) => d._id as number).sort(byNumber)).toEqual(deletedKeys.map((k) => k.id).sort(byNumber));
+    expect(liveKeys.filter((d) => d.deleted_at !== null).map((d) => d.id as number).sort(byNumber)).toEqual(deletedKeys.map((k) => k.id).sort(byNumber));
     const changedLater = (d: Record<string, unknown>) => (d.updated_at as Date).getTime() > (d.created_at as Date).getTime();
     expect(liveKeys.some((d) => changedLater(d) && d.deleted_at === null)).toBe(true);
   });
@@ -118,7 +118,7 @@ describe('rebuilding the read model from the topic alone', () => {
     const [first] = users;
     const again = await newUser(replica, first.email);
     expect(again.userId).toBe(first.userId);
-    const theirLiveKeys = replayedKeys.filter((d) => d.user_id === first.userId && d.deleted_at === null).map((d) => d._id);
+    const theirLiveKeys = replayedKeys.filter((d) => d.user_id === first.userId && d.deleted_at === null).map((d) => d.id);
     const listed = await call(replica.url, 'GET', API_KEYS_PATH, { key: again.key });
     expect(listed.body.data.map((k: { id: number }) => k.id)).toEqual([...theirLiveKeys, again.keyId]);
   });

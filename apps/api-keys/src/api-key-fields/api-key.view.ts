@@ -22,7 +22,7 @@ export const formatTime = (time: Date) => time.toISOString().replace(/\.\d{3}Z$/
 /** `keyValue` is the raw secret and is passed only by the create use case. */
 export function toView(doc: ApiKeyDocument, keyValue: string | null = null): ApiKeyView {
   return {
-    id: doc._id,
+    id: doc.id,
     key_type: doc.key_type,
     name: doc.name,
     key_value: keyValue,

@@ -36,7 +36,7 @@ export class AuthGuard implements CanActivate {
     const doc = await this.states.findLiveByHash(hashSecret(key));
     if (!doc) throw new UnauthenticatedError('the API key is unknown or revoked');
     if (doc.key_type !== 'private') throw new PublicKeyForbiddenError();
-    req.principal = { userId: doc.user_id, userEmail: doc.user_email, keyId: doc._id, keyType: doc.key_type };
+    req.principal = { userId: doc.user_id, userEmail: doc.user_email, keyId: doc.id, keyType: doc.key_type };
     return true;
   }
 }

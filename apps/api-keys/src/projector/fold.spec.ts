@@ -34,7 +34,8 @@ const createdDoc = () => fold(null, created, at(10)) as ApiKeyDocument;
 describe('fold', () => {
   it('creates the whole state from ApiKeyCreated, timed by the event', () => {
     expect(createdDoc()).toEqual({
-      _id: 7,
+      _id: '7',
+      id: 7,
       key_type: 'private',
       name: 'Production',
       key_hash: 'a'.repeat(64),

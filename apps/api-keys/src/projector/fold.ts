@@ -16,7 +16,8 @@ export function fold(current: ApiKeyDocument | null, event: ApiKeyEvent, at: App
     case API_KEY_CREATED:
       if (current) return current;
       return {
-        _id: event.api_key_id,
+        _id: String(event.api_key_id),
+        id: event.api_key_id,
         key_type: event.data.key_type,
         name: event.data.name,
         key_hash: event.data.key_hash,

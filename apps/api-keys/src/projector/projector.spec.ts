@@ -21,7 +21,7 @@ class FakeReadModel {
   }
   async saveDocuments(changed: readonly ApiKeyDocument[]) {
     this.steps.push('documents');
-    for (const doc of changed) this.docs.set(doc._id, doc);
+    for (const doc of changed) this.docs.set(doc.id, doc);
   }
   async saveCheckpoint(checkpoint: { offset: number }) {
     this.onCheckpoint();

@@ -14,11 +14,11 @@ export class ApiKeysReadModel {
 
   /** Any key by id, revoked ones included (their tombstones). */
   findAny(id: number): Promise<ApiKeyDocument | null> {
-    return this.keys.findById(id).lean<ApiKeyDocument>().exec();
+    return this.keys.findById(String(id)).lean<ApiKeyDocument>().exec();
   }
 
   listOwned(userId: number): Promise<ApiKeyDocument[]> {
-    return this.keys.find({ user_id: userId, deleted_at: null }).sort({ _id: 1 }).lean<ApiKeyDocument[]>().exec();
+    return this.keys.find({ user_id: userId, deleted_at: null }).sort({ id: 1 }).lean<ApiKeyDocument[]>().exec();
   }
 
   /** The key with this hash, revoked or not (hashes are unique). */
@@ -28,8 +28,8 @@ export class ApiKeysReadModel {
 
   /** The largest key id in the read model (0 when empty). */
   async maxKeyId(): Promise<number> {
-    const last = await this.keys.findOne({}, { _id: 1 }).sort({ _id: -1 }).lean<{ _id: number }>().exec();
-    return last?._id ?? 0;
+    const last = await this.keys.findOne({}, { id: 1 }).sort({ id: -1 }).lean<{ id: number }>().exec();
+    return last?.id ?? 0;
   }
 
   /** The id of the user who owns keys under this email, if the read model knows one. */
@@ -45,8 +45,8 @@ export class ApiKeysReadModel {
   }
 
   async loadMany(ids: readonly number[]): Promise<Map<number, ApiKeyDocument>> {
-    const docs = await this.keys.find({ _id: { $in: ids } }).lean<ApiKeyDocument[]>().exec();
-    return new Map(docs.map((d) => [d._id, d]));
+    const docs = await this.keys.find({ _id: { $in: ids.map(String) } }).lean<ApiKeyDocument[]>().exec();
+    return new Map(docs.map((d) => [d.id, d]));
   }
 
   /** Stores folded documents (the projector then records its checkpoint; see Projector.apply). */

@@ -4,7 +4,8 @@ import { KeyStateCache } from './key-state-cache';
 // Key id n lives on partition n % 3 in these tests.
 const newCache = (max?: number) => new KeyStateCache((id) => id % 3, max);
 const doc = (id: number, name = `k${id}`, offset = 1): ApiKeyDocument => ({
-  _id: id,
+  _id: String(id),
+  id,
   key_type: 'private',
   name,
   key_hash: `hash-${id}`,
@@ -25,7 +26,7 @@ describe('KeyStateCache', () => {
     cache.setOwned([0, 1]);
     cache.applied(0, [doc(3, 'new')]);
     expect(cache.get(3)?.name).toBe('new');
-    expect(cache.getByHash('hash-3')?._id).toBe(3);
+    expect(cache.getByHash('hash-3')?.id).toBe(3);
   });
 
   it('never caches keys whose partition another instance projects', () => {
@@ -76,6 +77,6 @@ describe('KeyStateCache', () => {
     cache.applied(0, [doc(3), doc(6), doc(9)]);
     expect(cache.get(3)).toBeUndefined();
     expect(cache.getByHash('hash-3')).toBeUndefined();
-    expect(cache.get(9)?._id).toBe(9);
+    expect(cache.get(9)?.id).toBe(9);
   });
 });

@@ -54,9 +54,9 @@ export class KeyStateCache {
    * partition was applied since the ticket was taken, and nothing is cached for the key yet.
    */
   offer(ticket: CacheTicket, doc: ApiKeyDocument): void {
-    const partition = this.partitionOf(doc._id);
+    const partition = this.partitionOf(doc.id);
     if (!this.owned.has(partition) || ticket.get(partition) !== this.generations.get(partition)) return;
-    if (this.byId.has(doc._id)) return;
+    if (this.byId.has(doc.id)) return;
     this.store(doc);
   }
 
@@ -68,12 +68,12 @@ export class KeyStateCache {
   }
 
   private store(doc: ApiKeyDocument): void {
-    this.byId.delete(doc._id); // re-insert to keep the Map in least-recently-stored order
-    this.byId.set(doc._id, doc);
-    this.idByHash.set(doc.key_hash, doc._id);
+    this.byId.delete(doc.id); // re-insert to keep the Map in least-recently-stored order
+    this.byId.set(doc.id, doc);
+    this.idByHash.set(doc.key_hash, doc.id);
     while (this.byId.size > this.maxEntries) {
       const [oldest] = this.byId.values();
-      this.byId.delete(oldest._id);
+      this.byId.delete(oldest.id);
       this.idByHash.delete(oldest.key_hash);
     }
   }

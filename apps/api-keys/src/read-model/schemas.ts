@@ -10,7 +10,8 @@ export const USER_IDS = 'UserIdClaim';
 
 export const apiKeySchema = new Schema<ApiKeyDocument>(
   {
-    _id: { type: Number, required: true },
+    _id: { type: String, required: true },
+    id: { type: Number, required: true, index: { unique: true } },
     key_type: { type: String, required: true },
     name: { type: String, required: true },
     key_hash: { type: String, required: true, index: { unique: true } },
