@@ -10,7 +10,7 @@ import { success } from '../../apps/api-keys/src/http/envelope';
 import { Principal } from '../../apps/api-keys/src/http/request-context';
 import { ApiKeyDocument } from '../../apps/api-keys/src/read-model/api-key.document';
 import { API_KEYS } from '../../apps/api-keys/src/read-model/schemas';
-import { UPDATABLE_FIELDS, UpdateApiKeyRequest } from '../../apps/api-keys/src/update-api-key/update-api-key.request';
+import { UpdateApiKeyRequest, changesOf } from '../../apps/api-keys/src/update-api-key/update-api-key.request';
 
 // FerretDB's SQLite backend refuses a write while another holds the database lock; MongoDB never
 // says this. A CRUD service on FerretDB has to retry it, so the baseline does, briefly.
@@ -39,11 +39,7 @@ export class CrudUpdateController {
     @Body(new ValidBody(UpdateApiKeyRequest)) body: UpdateApiKeyRequest,
     @Caller() caller: Principal,
   ) {
-    const set: Record<string, unknown> = {};
-    for (const field of UPDATABLE_FIELDS) {
-      if (body.api_key[field] !== undefined) set[field] = body.api_key[field];
-    }
-    set.updated_at = new Date();
+    const set = { ...changesOf(body), updated_at: new Date() };
     const key = await this.withRetry(() =>
       this.keys
         .findOneAndUpdate({ _id: String(id), user_id: caller.userId, deleted_at: null }, { $set: set }, { returnDocument: 'after' })

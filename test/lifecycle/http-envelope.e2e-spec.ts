@@ -1,4 +1,4 @@
-import { Reply, call, expectErrorEnvelope } from '../support/http';
+import { Reply, call, expectErrorEnvelope, readReply } from '../support/http';
 import { API_KEYS_PATH, ApiKeyData, createKey, expectRefusedWithoutEvent } from '../support/keys';
 import { Isolation, RunningService, isolation, newUser, startService, testConfig } from '../support/service';
 
@@ -13,15 +13,7 @@ function createBodyOfSize(bytes: number): string {
 
 /** Sends raw bytes with the given headers (and no Content-Type unless given). */
 async function send(url: string, method: string, body: string | Uint8Array | ReadableStream<Uint8Array>, headers: Record<string, string>): Promise<Reply> {
-  const response = await fetch(url, { method, headers, body, duplex: 'half' } as RequestInit);
-  const text = await response.text();
-  let parsed: unknown = null;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = null;
-  }
-  return { status: response.status, body: parsed, text, headers: response.headers };
+  return readReply(await fetch(url, { method, headers, body, duplex: 'half' } as RequestInit));
 }
 
 /** A body with no Content-Length, streamed in chunks (Transfer-Encoding: chunked). */

@@ -19,7 +19,11 @@ export async function call(
     body = JSON.stringify(options.body);
     headers['Content-Type'] ??= 'application/json';
   }
-  const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+  return readReply(await fetch(`${baseUrl}${path}`, { method, headers, body }));
+}
+
+/** Status, raw text, parsed JSON (null when the body is not JSON) and headers of a response. */
+export async function readReply(response: Response): Promise<Reply> {
   const text = await response.text();
   let parsed: unknown = null;
   try {

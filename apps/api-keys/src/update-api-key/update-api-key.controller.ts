@@ -1,7 +1,6 @@
 import { Body, Controller, HttpCode, Param, Put, Req, Res, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { Request, Response } from 'express';
-import { ApiKeyChanges } from '@app/contracts';
 import { ApiKeyIdPipe } from '../api-key-fields/api-key-id.pipe';
 import { AuthGuard, Caller } from '../auth/auth.guard';
 import { ValidBody } from '../http/body-validation';
@@ -9,7 +8,7 @@ import { success } from '../http/envelope';
 import { Principal } from '../http/request-context';
 import { UpdateApiKeyCommand } from './update-api-key.command';
 import { UpdateApiKeyResult } from './update-api-key.handler';
-import { UPDATABLE_FIELDS, UpdateApiKeyRequest } from './update-api-key.request';
+import { UpdateApiKeyRequest, changesOf } from './update-api-key.request';
 
 @Controller('api_keys')
 @UseGuards(AuthGuard)
@@ -25,12 +24,8 @@ export class UpdateApiKeyController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const changes: Record<string, unknown> = {};
-    for (const field of UPDATABLE_FIELDS) {
-      if (body.api_key[field] !== undefined) changes[field] = body.api_key[field];
-    }
     const result = await this.commands.execute<UpdateApiKeyCommand, UpdateApiKeyResult>(
-      new UpdateApiKeyCommand(id, caller, changes as ApiKeyChanges, req.requestId),
+      new UpdateApiKeyCommand(id, caller, changesOf(body), req.requestId),
     );
     if (result.visible) return success(200, 'API key updated successfully', result.key);
     res.status(202);

@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsDefined, IsObject, ValidateBy, ValidateNested } from 'class-validator';
+import { ApiKeyChanges } from '@app/contracts';
 import { AssistantIdList, KeyName, OriginList } from '../api-key-fields/api-key-fields';
 
 export const UPDATABLE_FIELDS = ['name', 'allowed_origins', 'allowed_assistants'] as const;
@@ -14,6 +15,15 @@ export class UpdateApiKeyFields {
 
   @AssistantIdList()
   allowed_assistants?: string[];
+}
+
+/** Exactly the fields the request set: what `ApiKeyUpdated.data.changes` carries. */
+export function changesOf({ api_key }: UpdateApiKeyRequest): ApiKeyChanges {
+  return {
+    ...(api_key.name !== undefined && { name: api_key.name }),
+    ...(api_key.allowed_origins !== undefined && { allowed_origins: api_key.allowed_origins }),
+    ...(api_key.allowed_assistants !== undefined && { allowed_assistants: api_key.allowed_assistants }),
+  };
 }
 
 /** Body of `PUT /api/v1/api_keys/:id`: `{"api_key": {...}}`. */
