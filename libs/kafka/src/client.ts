@@ -13,7 +13,6 @@ export interface KafkaLog {
   error(message: string, context: Record<string, unknown>): void;
 }
 
-
 // Warnings we have weighed and accepted: we bound the idempotent producer's retries on purpose
 // (a request must fail in seconds), and the broker's own sequence checks still hold within them.
 const ACCEPTED_WARNINGS = [/Limiting retries for the idempotent producer/];
