@@ -4,6 +4,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { MongooseModule, getModelToken } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
 import { AppConfig, APP_CONFIG } from './config/config';
+import { kafkaLogOf } from './logging';
 import { CreateApiKeyController } from './create-api-key/create-api-key.controller';
 import { API_KEY_ID_ALLOCATOR, CreateApiKeyHandler } from './create-api-key/create-api-key.handler';
 import { DeleteApiKeyController } from './delete-api-key/delete-api-key.controller';
@@ -48,7 +49,6 @@ export interface AppOptions {
 @Module({})
 export class AppModule implements NestModule {
   static register(config: AppConfig, options: AppOptions): DynamicModule {
-    const kafkaLogger = new Logger('kafka');
     return {
       module: AppModule,
       imports: [
@@ -83,11 +83,7 @@ export class AppModule implements NestModule {
         { provide: APP_FILTER, useClass: ErrorFilter },
         {
           provide: EventLog,
-          useFactory: () =>
-            EventLog.open(config.kafka, {
-              warn: (msg, context) => kafkaLogger.warn({ msg, ...context }),
-              error: (msg, context) => kafkaLogger.error({ msg, ...context }),
-            }),
+          useFactory: () => EventLog.open(config.kafka, kafkaLogOf(new Logger('kafka'))),
         },
         {
           provide: ProjectionProgress,

@@ -33,17 +33,13 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): P
   }
 }
 
-/** Resolves once a broker answers a metadata request; rejects after `timeoutMs` otherwise. */
-export async function pingCluster(kafka: Kafka, timeoutMs: number): Promise<void> {
+/** Resolves once a broker answers a metadata request (callers bound the wait). */
+export async function pingCluster(kafka: Kafka): Promise<void> {
   const admin = kafka.admin();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from Kafka within ${timeoutMs} ms`)), timeoutMs);
-  });
   try {
-    await Promise.race([admin.connect().then(() => admin.describeCluster()), timeout]);
+    await admin.connect();
+    await admin.describeCluster();
   } finally {
-    clearTimeout(timer);
     await admin.disconnect().catch(() => undefined);
   }
 }

@@ -71,8 +71,8 @@ export class EventLog implements OnApplicationShutdown {
     return new PartitionConsumer(this.kafka, { ...options, groupId: this.config.consumerGroup, topic: this.config.eventsTopic });
   }
 
-  ping(timeoutMs: number): Promise<void> {
-    return pingCluster(this.kafka, timeoutMs);
+  ping(): Promise<void> {
+    return pingCluster(this.kafka);
   }
 
   /** Flushes what is in flight and disconnects; Nest calls this on shutdown. */

@@ -28,7 +28,7 @@ export class HealthController {
   @Get()
   async check() {
     const [kafka, mongodb] = await Promise.allSettled([
-      this.log.ping(PING_TIMEOUT_MS),
+      withTimeout(this.log.ping(), 'Kafka'),
       withTimeout(this.mongo.db ? this.mongo.db.admin().ping() : Promise.reject(new Error('not connected')), 'MongoDB'),
     ]);
     const problems: string[] = [];

@@ -5,6 +5,7 @@ import { EventLog } from '../event-log/event-log';
 import { ApiKeyDocument, AppliedPosition } from '../read-model/api-key.document';
 import { ApiKeysReadModel, checkpointId } from '../read-model/api-keys.read-model';
 import { KeyStateCache } from '../read-model/key-state-cache';
+import { kafkaLogOf } from '../logging';
 import { fold } from './fold';
 import { ProjectionProgress } from './projection-progress';
 
@@ -43,10 +44,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
         this.cache.setOwned(partitions);
         this.progress.setOwned(this.log.topic, partitions);
       },
-      log: {
-        warn: (msg, context) => this.logger.warn({ msg, ...context }),
-        error: (msg, context) => this.logger.error({ msg, ...context }),
-      },
+      log: kafkaLogOf(this.logger),
     });
     await this.consumer.start();
   }
