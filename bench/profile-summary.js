@@ -35,7 +35,9 @@ function areaOf(frame) {
 
 function frameName(frame) {
   const file = fileOf(frame.url);
-  const where = file ? `${file.includes('/node_modules/') ? file.slice(file.lastIndexOf('/node_modules/') + 14) : path.relative(REPO_ROOT, file) || file}:${frame.lineNumber + 1}` : '';
+  const where = file
+    ? `${file.includes('/node_modules/') ? file.slice(file.lastIndexOf('/node_modules/') + 14) : path.relative(REPO_ROOT, file) || file}:${frame.lineNumber + 1}`
+    : '';
   return `${frame.functionName || '(anonymous)'}${where ? ` ${where}` : ''}`;
 }
 
@@ -96,7 +98,9 @@ function formatSummary(summary, top = 20) {
   const ms = (us) => `${(us / 1000).toFixed(0).padStart(7)} ms`;
   const sorted = (map) => [...map].sort((a, b) => b[1] - a[1]).slice(0, top);
   const lines = [];
-  lines.push(`profiled ${(totalUs / 1e6).toFixed(1)} s, busy (not idle) ${(busyUs / 1e6).toFixed(1)} s = ${((100 * busyUs) / totalUs).toFixed(0)}% of one core; percentages below are of busy time`);
+  lines.push(
+    `profiled ${(totalUs / 1e6).toFixed(1)} s, busy (not idle) ${(busyUs / 1e6).toFixed(1)} s = ${((100 * busyUs) / totalUs).toFixed(0)}% of one core; percentages below are of busy time`,
+  );
   lines.push('', 'self time by package / area:');
   for (const [name, us] of sorted(summary.areas)) lines.push(`  ${pct(us)} ${ms(us)}  ${name}`);
   lines.push('', 'hottest functions (self time):');

@@ -25,7 +25,10 @@ const say = (text) => process.stdout.write(`${text}\n`);
 
 function countLines(file, text) {
   try {
-    return fs.readFileSync(file, 'utf8').split('\n').filter((line) => line.includes(text)).length;
+    return fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes(text)).length;
   } catch {
     return 0;
   }
@@ -36,9 +39,15 @@ async function compileCrud(signal) {
   const began = Date.now();
   const tsc = path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [tsc, '-p', path.join(__dirname, 'tsconfig.json')], { cwd: REPO_ROOT, signal, stdio: ['ignore', 2, 2] });
+    const child = spawn(process.execPath, [tsc, '-p', path.join(__dirname, 'tsconfig.json')], {
+      cwd: REPO_ROOT,
+      signal,
+      stdio: ['ignore', 2, 2],
+    });
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`compiling the CRUD baseline failed (tsc exit ${code})`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`compiling the CRUD baseline failed (tsc exit ${code})`)),
+    );
   });
   // tsc keeps the @app/* path aliases as written; resolve them the way Node resolves packages.
   for (const [alias, target] of [
@@ -68,7 +77,9 @@ async function main(argv) {
   const maxConnections = Math.max(...options.connections);
   const keyCount = options.users * options.keysPerUser;
   if (keyCount < 2 * maxConnections) {
-    process.stderr.write(`--users x --keys-per-user (${keyCount}) must be at least twice the highest concurrency (${maxConnections}): each path PUTs its own half\n`);
+    process.stderr.write(
+      `--users x --keys-per-user (${keyCount}) must be at least twice the highest concurrency (${maxConnections}): each path PUTs its own half\n`,
+    );
     return 64;
   }
 
@@ -110,7 +121,8 @@ async function main(argv) {
         return service;
       })(),
     ]);
-    if (stackResult.status === 'fulfilled') cleanups.push(['stopping the servers the bench started', () => stackResult.value.stop()]);
+    if (stackResult.status === 'fulfilled')
+      cleanups.push(['stopping the servers the bench started', () => stackResult.value.stop()]);
     checkInterrupted();
     if (stackResult.status === 'rejected') throw stackResult.reason;
     if (buildResult.status === 'rejected') throw buildResult.reason;
@@ -132,7 +144,10 @@ async function main(argv) {
       cleanups.push([
         'removing the bench database, topics and consumer group',
         () =>
-          Promise.allSettled([dropDatabase(mongoUri), deleteKafkaNames(stack.brokers, [names.topic, `${names.topic}.dlq`], [names.group])]).then((results) => {
+          Promise.allSettled([
+            dropDatabase(mongoUri),
+            deleteKafkaNames(stack.brokers, [names.topic, `${names.topic}.dlq`], [names.group]),
+          ]).then((results) => {
             for (const r of results) if (r.status === 'rejected') log(`cleanup: ${r.reason.message}`);
           }),
       ]);
@@ -162,7 +177,12 @@ async function main(argv) {
     cleanups.push(['stopping the service', () => es.stop()]);
     const esUrl = `http://127.0.0.1:${esPort}`;
     let began = Date.now();
-    await waitUntil(async () => (await fetch(`${esUrl}/health`)).status === 200, { timeoutMs: 90000, what: 'the service to be healthy', server: es, signal });
+    await waitUntil(async () => (await fetch(`${esUrl}/health`)).status === 200, {
+      timeoutMs: 90000,
+      what: 'the service to be healthy',
+      server: es,
+      signal,
+    });
     log(`service pid ${es.pid} healthy on ${esUrl} in ${((Date.now() - began) / 1000).toFixed(1)} s`);
 
     // ---- data through the normal paths -----------------------------------------------------
@@ -194,7 +214,12 @@ async function main(argv) {
     const crudUrl = `http://127.0.0.1:${crudPort}`;
     began = Date.now();
     // Any answer in the envelope means it is up (there is no health route: it has no dependencies to report).
-    await waitUntil(async () => (await fetch(`${crudUrl}/api/v1/ready`)).status === 404, { timeoutMs: 60000, what: 'the CRUD baseline to listen', server: crud, signal });
+    await waitUntil(async () => (await fetch(`${crudUrl}/api/v1/ready`)).status === 404, {
+      timeoutMs: 60000,
+      what: 'the CRUD baseline to listen',
+      server: crud,
+      signal,
+    });
     log(`CRUD baseline pid ${crud.pid} listening on ${crudUrl} in ${((Date.now() - began) / 1000).toFixed(1)} s`);
 
     // ---- the load: per concurrency, warm-up, then ES, CRUD, ES, CRUD... --------------------
@@ -216,10 +241,21 @@ async function main(argv) {
       const profile = options.cpuProf && measured;
       if (profile) await server.request({ type: 'cpu-prof-start' }, 'cpu-prof-started');
       const cpu = startCpuWindow({ server: server.pid, mongo: mongoPid, kafka: kafkaPid });
-      const seg = await runSegment({ url, label: `${kind} c${connections} ${what}`, connections, durationS, timeoutS: options.timeoutS, keys: lent, signal });
+      const seg = await runSegment({
+        url,
+        label: `${kind} c${connections} ${what}`,
+        connections,
+        durationS,
+        timeoutS: options.timeoutS,
+        keys: lent,
+        signal,
+      });
       seg.cpu = cpu.stop();
       if (profile) {
-        const file = path.join(runDir, `${kind}-c${connections}-${what.replace(/(\d+)\/(\d+)/, '$1of$2').replace(/\W+/g, '')}.cpuprofile`);
+        const file = path.join(
+          runDir,
+          `${kind}-c${connections}-${what.replace(/(\d+)\/(\d+)/, '$1of$2').replace(/\W+/g, '')}.cpuprofile`,
+        );
         const reply = await server.request({ type: 'cpu-prof-stop', file }, 'cpu-prof-written');
         seg.calls = reply.calls;
         const cell = `${kind}_c${connections}`;
@@ -231,10 +267,17 @@ async function main(argv) {
       server.assertAlive();
       const sorted = [...seg.latenciesMs].sort((a, b) => a - b);
       const p = (q) => (sorted.length ? percentile(sorted, q).toFixed(2) : '-');
-      log(`${kind.padEnd(4)} c${connections} ${what}: ${seg.ok} ok in ${seg.elapsedS.toFixed(1)} s = ${(seg.ok / seg.elapsedS).toFixed(1)} req/s` + (measured ? `, p50 ${p(50)} ms, p99 ${p(99)} ms` : ''));
+      log(
+        `${kind.padEnd(4)} c${connections} ${what}: ${seg.ok} ok in ${seg.elapsedS.toFixed(1)} s = ${(seg.ok / seg.elapsedS).toFixed(1)} req/s` +
+          (measured ? `, p50 ${p(50)} ms, p99 ${p(99)} ms` : ''),
+      );
       if (seg.failures > 0) {
-        const kinds = Object.entries(seg.failureKinds).map(([k, n]) => `${n} x ${k}`).join(', ');
-        log(`FAILED REQUESTS: ${kind} c${connections} ${what}: ${seg.failures} (${kinds}), e.g.\n    ${seg.samples.join('\n    ')}`);
+        const kinds = Object.entries(seg.failureKinds)
+          .map(([k, n]) => `${n} x ${k}`)
+          .join(', ');
+        log(
+          `FAILED REQUESTS: ${kind} c${connections} ${what}: ${seg.failures} (${kinds}), e.g.\n    ${seg.samples.join('\n    ')}`,
+        );
         failed.push({ cell: `${kind}_c${connections}`, what, failures: seg.failures, kinds });
       }
       await sleep(SETTLE_MS);
@@ -259,7 +302,8 @@ async function main(argv) {
     // ---- the report ----------------------------------------------------------------------
     const results = new Map();
     for (const connections of options.connections) {
-      for (const kind of ['es', 'crud']) results.set(`${kind}_c${connections}`, report.aggregate(segments.get(`${kind}_c${connections}`)));
+      for (const kind of ['es', 'crud'])
+        results.set(`${kind}_c${connections}`, report.aggregate(segments.get(`${kind}_c${connections}`)));
     }
     if (options.cpuProf) {
       const { summarize, formatSummary } = require('./profile-summary');
@@ -267,22 +311,33 @@ async function main(argv) {
         const [kind, conns] = cell.split('_c');
         say(`\n== ${targets[kind].server.name} at ${conns} connections: round trips per request ==`);
         say(report.renderCalls(segments.get(cell)));
-        say(`\n== CPU profile: ${targets[kind].server.name} at ${conns} connections (${files.map((f) => path.relative(REPO_ROOT, f)).join(', ')}) ==`);
+        say(
+          `\n== CPU profile: ${targets[kind].server.name} at ${conns} connections (${files.map((f) => path.relative(REPO_ROOT, f)).join(', ')}) ==`,
+        );
         say(formatSummary(summarize(files), 12));
       }
     }
     const os = require('node:os');
     const machine = `${os.cpus().length} x ${os.cpus()[0] ? os.cpus()[0].model.trim() : 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`;
-    say(`\n== PUT /api/v1/api_keys/:id: event-sourced vs CRUD baseline (${machine}; ${options.rounds} x ${options.durationS} s per cell, ${keys.length / 2} keys per path, ${options.users} users) ==`);
+    say(
+      `\n== PUT /api/v1/api_keys/:id: event-sourced vs CRUD baseline (${machine}; ${options.rounds} x ${options.durationS} s per cell, ${keys.length / 2} keys per path, ${options.users} users) ==`,
+    );
     say(report.render(results, { connections: options.connections, rssMb, crudRssMb }));
     const retried = countLines(crud.logFile, 'write retried after SQLITE_BUSY');
-    if (retried > 0) say(`CRUD baseline: ${retried} write attempts refused by FerretDB with "database is locked" (SQLITE_BUSY) and retried`);
-    say(`\nCPU ms per request (FerretDB/MongoDB pid ${mongoPid ?? 'not local'}, Kafka pid ${kafkaPid ?? 'not local'}; "others" = the rest of the machine):`);
+    if (retried > 0)
+      say(
+        `CRUD baseline: ${retried} write attempts refused by FerretDB with "database is locked" (SQLITE_BUSY) and retried`,
+      );
+    say(
+      `\nCPU ms per request (FerretDB/MongoDB pid ${mongoPid ?? 'not local'}, Kafka pid ${kafkaPid ?? 'not local'}; "others" = the rest of the machine):`,
+    );
     say(report.renderCpu(results, options.connections));
     if (failed.length > 0) {
       // No RESULT line: numbers from a run with failed requests must not be taken for a result.
       const lines = failed.map((f) => `  ${f.cell} ${f.what}: ${f.failures} failed (${f.kinds})`);
-      say(`\nFAILED: requests failed during the run, so there is no RESULT:\n${lines.join('\n')}\nsee the samples above and the server logs in ${path.relative(REPO_ROOT, runDir)}/`);
+      say(
+        `\nFAILED: requests failed during the run, so there is no RESULT:\n${lines.join('\n')}\nsee the samples above and the server logs in ${path.relative(REPO_ROOT, runDir)}/`,
+      );
       return 1;
     }
     const verdicts = report.evaluateTargets(results, rssMb);

@@ -13,7 +13,9 @@ interface ComposeService {
   healthcheck?: { test?: unknown };
 }
 
-const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as { services: Record<string, ComposeService> };
+const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as {
+  services: Record<string, ComposeService>;
+};
 const services = Object.entries(compose.services);
 const builtServices = services.filter(([, service]) => service.build !== undefined);
 
@@ -35,7 +37,12 @@ function tagOf(image: string): string | undefined {
 describe('docker-compose.yml', () => {
   it('has the service built from the Dockerfile next to Kafka and MongoDB', () => {
     expect(builtServices.map(([name]) => name)).toEqual(['api-keys']);
-    expect(services.map(([, s]) => s.image?.split(':')[0]).filter(Boolean).sort()).toEqual(['apache/kafka', 'mongo']);
+    expect(
+      services
+        .map(([, s]) => s.image?.split(':')[0])
+        .filter(Boolean)
+        .sort(),
+    ).toEqual(['apache/kafka', 'mongo']);
   });
 
   it.each(services.filter(([, s]) => s.image).map(([name, s]) => [name, s.image as string]))(

@@ -42,7 +42,13 @@ function formatStatus(rows) {
   const width = Math.max(...rows.map((row) => row.label.length));
   return rows
     .map((row) => {
-      const health = !row.listening ? 'down' : row.healthy === true ? 'healthy' : row.healthy === null ? 'unknown' : 'UNHEALTHY';
+      const health = !row.listening
+        ? 'down'
+        : row.healthy === true
+          ? 'healthy'
+          : row.healthy === null
+            ? 'unknown'
+            : 'UNHEALTHY';
       let owner;
       if (row.pid) owner = `started by this stack (pid ${row.pid})`;
       else if (row.listening) owner = 'not started by this stack';
@@ -108,7 +114,9 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error) => {
-      process.stderr.write(error instanceof StackError ? `[stack] error: ${error.message}\n` : `[stack] ${error.stack}\n`);
+      process.stderr.write(
+        error instanceof StackError ? `[stack] error: ${error.message}\n` : `[stack] ${error.stack}\n`,
+      );
       process.exit(1);
     },
   );

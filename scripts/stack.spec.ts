@@ -30,7 +30,10 @@ describe('stack.js status output', () => {
   };
 
   it('tells a server this stack started from one it merely found', () => {
-    const text = formatStatus([{ ...row, pid: 12 }, { ...row, label: 'FerretDB', address: 'mongodb://127.0.0.1:27017/' }]);
+    const text = formatStatus([
+      { ...row, pid: 12 },
+      { ...row, label: 'FerretDB', address: 'mongodb://127.0.0.1:27017/' },
+    ]);
 
     expect(text).toMatch(/Kafka 4\.4\.0 .* healthy .*started by this stack \(pid 12\)/);
     expect(text).toMatch(/FerretDB .* healthy .*not started by this stack/);
@@ -41,6 +44,8 @@ describe('stack.js status output', () => {
   });
 
   it('shows a stale pid file when the recorded process is gone', () => {
-    expect(formatStatus([{ ...row, listening: false, healthy: false, staleRecord: true }])).toMatch(/down .*stale pid file/);
+    expect(formatStatus([{ ...row, listening: false, healthy: false, staleRecord: true }])).toMatch(
+      /down .*stale pid file/,
+    );
   });
 });

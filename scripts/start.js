@@ -40,11 +40,15 @@ async function main() {
       ['MONGODB_URI', 'FerretDB', 'mongo'],
     ].filter(([, , id]) => !servers.includes(id));
     if (given.length > 0) {
-      log.info(`${given.map(([name]) => name).join(' and ')} given: no local ${given.map(([, label]) => label).join(' or ')}`);
+      log.info(
+        `${given.map(([name]) => name).join(' and ')} given: no local ${given.map(([, label]) => label).join(' or ')}`,
+      );
     }
     // The stack and the build are independent; do them side by side.
     const [stack, build] = await Promise.allSettled([
-      servers.length > 0 ? lifecycle.up(settings, { services: servers, log: stackLog, signal: controller.signal }) : { started: [] },
+      servers.length > 0
+        ? lifecycle.up(settings, { services: servers, log: stackLog, signal: controller.signal })
+        : { started: [] },
       ensureBuild(REPO_ROOT, { entry: 'main', log, signal: controller.signal }),
     ]);
     if (stack.status === 'fulfilled') started = stack.value.started;
@@ -53,14 +57,18 @@ async function main() {
     if (build.status === 'rejected') throw build.reason;
 
     const env = serviceEnv(process.env, settings);
-    log.info(`starting the service on port ${env.PORT} (KAFKA_BROKERS=${env.KAFKA_BROKERS}, MONGODB_URI=${redactUri(env.MONGODB_URI)})`);
+    log.info(
+      `starting the service on port ${env.PORT} (KAFKA_BROKERS=${env.KAFKA_BROKERS}, MONGODB_URI=${redactUri(env.MONGODB_URI)})`,
+    );
     for (const signal of FORWARDED_SIGNALS) process.removeListener(signal, onEarlySignal);
     const result = await runForwardingSignals(process.execPath, [build.value], {
       cwd: REPO_ROOT,
       env,
       detached: true,
       onSignal: (signal, count) =>
-        log.info(count === 1 ? `${signal}: waiting for the service to shut down...` : `${signal} again: killing the service`),
+        log.info(
+          count === 1 ? `${signal}: waiting for the service to shut down...` : `${signal} again: killing the service`,
+        ),
     });
     log.info(`service exited (${result.signal || `code ${result.code}`})`);
     return exitCodeOf(result);
@@ -78,7 +86,9 @@ async function main() {
 main().then(
   (code) => process.exit(code),
   (error) => {
-    process.stderr.write(error instanceof StackError ? `[start] error: ${error.message}\n` : `[start] ${error.stack}\n`);
+    process.stderr.write(
+      error instanceof StackError ? `[start] error: ${error.message}\n` : `[start] ${error.stack}\n`,
+    );
     process.exit(1);
   },
 );

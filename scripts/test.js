@@ -20,7 +20,10 @@ async function main(args) {
   const log = createLogger('test');
   const stackLog = createLogger('stack');
   const plan = planJestRuns(args);
-  const settings = readStackSettings({ ...process.env, ...testStackEnv(process.env) }, { repoRoot: REPO_ROOT, homeDir: os.homedir() });
+  const settings = readStackSettings(
+    { ...process.env, ...testStackEnv(process.env) },
+    { repoRoot: REPO_ROOT, homeDir: os.homedir() },
+  );
   const jest = path.join(REPO_ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
   const began = Date.now();
   const timings = [];
@@ -46,10 +49,14 @@ async function main(args) {
   for (const signal of FORWARDED_SIGNALS) process.on(signal, onSignal);
 
   const runJest = (project, extra, env) =>
-    runForwardingSignals(process.execPath, [jest, '--config', 'jest.config.js', '--selectProjects', project, ...extra, ...plan.passthrough], {
-      cwd: REPO_ROOT,
-      env,
-    });
+    runForwardingSignals(
+      process.execPath,
+      [jest, '--config', 'jest.config.js', '--selectProjects', project, ...extra, ...plan.passthrough],
+      {
+        cwd: REPO_ROOT,
+        env,
+      },
+    );
 
   let started = [];
   const failures = [];

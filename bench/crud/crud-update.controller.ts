@@ -42,7 +42,11 @@ export class CrudUpdateController {
     const set = { ...changesOf(body), updated_at: new Date() };
     const key = await this.withRetry(() =>
       this.keys
-        .findOneAndUpdate({ _id: String(id), user_id: caller.userId, deleted_at: null }, { $set: set }, { returnDocument: 'after' })
+        .findOneAndUpdate(
+          { _id: String(id), user_id: caller.userId, deleted_at: null },
+          { $set: set },
+          { returnDocument: 'after' },
+        )
         .lean<ApiKeyDocument>()
         .exec(),
     );

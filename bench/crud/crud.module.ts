@@ -24,7 +24,12 @@ export class CrudModule implements NestModule {
       module: CrudModule,
       imports: [
         // The same connection options as the service's AppModule (keep in step with it).
-        MongooseModule.forRoot(config.mongodbUri, { bufferCommands: false, serverSelectionTimeoutMS: 2000, connectTimeoutMS: 2000, heartbeatFrequencyMS: 2000 }),
+        MongooseModule.forRoot(config.mongodbUri, {
+          bufferCommands: false,
+          serverSelectionTimeoutMS: 2000,
+          connectTimeoutMS: 2000,
+          heartbeatFrequencyMS: 2000,
+        }),
         MongooseModule.forFeature([
           { name: API_KEYS, schema: apiKeySchema },
           { name: CHECKPOINTS, schema: checkpointSchema },

@@ -9,13 +9,20 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = jsonLogger(config.logLevel);
   // As the service's createHttpApp (keep in step with it): no Express body parser, same prefix and logger.
-  const app = await NestFactory.create(CrudModule.register(config), { bodyParser: false, logger, forceCloseConnections: true, abortOnError: false });
+  const app = await NestFactory.create(CrudModule.register(config), {
+    bodyParser: false,
+    logger,
+    forceCloseConnections: true,
+    abortOnError: false,
+  });
   app.setGlobalPrefix('api/v1');
   app.enableShutdownHooks();
   await app.listen(config.port, '127.0.0.1');
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`crud baseline failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `crud baseline failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -27,13 +27,20 @@ async function dropDatabase(mongoUri) {
 
 async function deleteKafkaNames(brokers, topics, groups) {
   const { Kafka, logLevel } = require('kafkajs');
-  const admin = new Kafka({ clientId: 'api-keys-bench', brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 2 } }).admin();
+  const admin = new Kafka({
+    clientId: 'api-keys-bench',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 2 },
+  }).admin();
   try {
     await withTimeout(admin.connect(), 5000, 'connecting to Kafka');
     const existing = new Set(await admin.listTopics());
     const present = topics.filter((t) => existing.has(t));
-    if (groups.length > 0) await withTimeout(admin.deleteGroups(groups), 10000, 'deleting the consumer group').catch(() => undefined);
-    if (present.length > 0) await withTimeout(admin.deleteTopics({ topics: present, timeout: 10000 }), 15000, 'deleting the bench topics');
+    if (groups.length > 0)
+      await withTimeout(admin.deleteGroups(groups), 10000, 'deleting the consumer group').catch(() => undefined);
+    if (present.length > 0)
+      await withTimeout(admin.deleteTopics({ topics: present, timeout: 10000 }), 15000, 'deleting the bench topics');
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

@@ -45,7 +45,10 @@ function machineCpuMs() {
 /** The pid of the process listening on a local TCP port (via `ss`), or null. */
 function pidListeningOn(port) {
   try {
-    const out = execFileSync('ss', ['-Hltnp', `sport = :${port}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('ss', ['-Hltnp', `sport = :${port}`], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const m = /pid=(\d+)/.exec(out);
     return m ? Number(m[1]) : null;
   } catch {

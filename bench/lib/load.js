@@ -30,16 +30,34 @@ let sequence = 0;
 
 /** Why a response does not count, or null when it is this request's own 200. */
 function verdict(status, body, { key, name, origin }) {
-  if (status !== 200) return { kind: `HTTP ${status}`, text: `HTTP ${status} for PUT /api/v1/api_keys/${key.id}: ${String(body).slice(0, 300)}` };
+  if (status !== 200)
+    return {
+      kind: `HTTP ${status}`,
+      text: `HTTP ${status} for PUT /api/v1/api_keys/${key.id}: ${String(body).slice(0, 300)}`,
+    };
   let parsed;
   try {
     parsed = JSON.parse(body);
   } catch {
-    return { kind: 'HTTP 200, body not JSON', text: `HTTP 200 with a body that is not JSON: ${String(body).slice(0, 300)}` };
+    return {
+      kind: 'HTTP 200, body not JSON',
+      text: `HTTP 200 with a body that is not JSON: ${String(body).slice(0, 300)}`,
+    };
   }
   const data = parsed && parsed.data;
-  const own = parsed.status && parsed.status.code === 200 && data && data.id === key.id && data.name === name && Array.isArray(data.allowed_origins) && data.allowed_origins[0] === origin;
-  if (!own) return { kind: 'HTTP 200 without its own update', text: `HTTP 200 without this request's update (wanted id ${key.id}, name "${name}"): ${String(body).slice(0, 300)}` };
+  const own =
+    parsed.status &&
+    parsed.status.code === 200 &&
+    data &&
+    data.id === key.id &&
+    data.name === name &&
+    Array.isArray(data.allowed_origins) &&
+    data.allowed_origins[0] === origin;
+  if (!own)
+    return {
+      kind: 'HTTP 200 without its own update',
+      text: `HTTP 200 without this request's update (wanted id ${key.id}, name "${name}"): ${String(body).slice(0, 300)}`,
+    };
   return null;
 }
 
@@ -101,7 +119,12 @@ function runSegment({ url, label, connections, durationS, timeoutS, keys, signal
         // (autocannon counts a timeout as an error too.)
         const connectionErrors = result.errors - result.timeouts;
         if (connectionErrors > 0) fail('connection error', `${connectionErrors} connection errors`, connectionErrors);
-        if (result.timeouts > 0) fail(`no answer in ${timeoutS} s`, `${result.timeouts} requests got no answer within ${timeoutS} s`, result.timeouts);
+        if (result.timeouts > 0)
+          fail(
+            `no answer in ${timeoutS} s`,
+            `${result.timeouts} requests got no answer within ${timeoutS} s`,
+            result.timeouts,
+          );
         return resolve({ ok, elapsedS, latenciesMs, failures, failureKinds, samples });
       },
     );

@@ -45,12 +45,14 @@ function parseValue(name, spec, raw) {
       throw new UsageError(`--${name} must be true or false, got "${raw}"`);
     case 'list': {
       const items = text.split(',').map((s) => s.trim());
-      if (items.some((s) => !/^[1-9]\d*$/.test(s))) throw new UsageError(`--${name} must be a comma-separated list of positive integers, got "${raw}"`);
+      if (items.some((s) => !/^[1-9]\d*$/.test(s)))
+        throw new UsageError(`--${name} must be a comma-separated list of positive integers, got "${raw}"`);
       return [...new Set(items.map(Number))].sort((a, b) => a - b);
     }
     default: {
       const pattern = spec.kind === 'int' ? /^\d+$/ : /^\d+(\.\d+)?$/;
-      if (!pattern.test(text)) throw new UsageError(`--${name} must be a ${spec.kind === 'int' ? 'whole ' : ''}number, got "${raw}"`);
+      if (!pattern.test(text))
+        throw new UsageError(`--${name} must be a ${spec.kind === 'int' ? 'whole ' : ''}number, got "${raw}"`);
       const value = Number(text);
       if (value < spec.min) throw new UsageError(`--${name} must be at least ${spec.min}, got ${value}`);
       return value;

@@ -63,7 +63,8 @@ class Server {
 
   /** Fails with the end of the server's log if it died while we still needed it. */
   assertAlive() {
-    if (this.exited) throw new Error(`${this.name} exited unexpectedly (${this.describeExit()}); last log lines:\n${this.logTail()}`);
+    if (this.exited)
+      throw new Error(`${this.name} exited unexpectedly (${this.describeExit()}); last log lines:\n${this.logTail()}`);
   }
 
   describeExit() {
@@ -169,7 +170,9 @@ async function waitUntil(check, { timeoutMs, what, server, intervalMs = 200, sig
       lastError = error;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError.message})` : ''}${server ? `; last log lines of ${server.name}:\n${server.logTail()}` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError.message})` : ''}${server ? `; last log lines of ${server.name}:\n${server.logTail()}` : ''}`,
+      );
     }
     await sleep(intervalMs);
   }

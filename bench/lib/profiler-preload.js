@@ -30,10 +30,15 @@ function mongoKind(command) {
   const name = Object.keys(command)[0];
   const collection = command[name];
   let shape = '';
-  const filter = command.filter || command.query || (Array.isArray(command.updates) && command.updates[0] && command.updates[0].q);
+  const filter =
+    command.filter || command.query || (Array.isArray(command.updates) && command.updates[0] && command.updates[0].q);
   if (filter && typeof filter === 'object') {
     shape = ` {${Object.keys(filter)
-      .map((k) => (filter[k] && typeof filter[k] === 'object' && !(filter[k] instanceof Date) ? `${k}:${Object.keys(filter[k]).join('|')}` : k))
+      .map((k) =>
+        filter[k] && typeof filter[k] === 'object' && !(filter[k] instanceof Date)
+          ? `${k}:${Object.keys(filter[k]).join('|')}`
+          : k,
+      )
       .join(',')}}`;
   }
   const many = Array.isArray(command.updates) && command.updates.length > 1 ? ` x${command.updates.length}` : '';
@@ -96,7 +101,11 @@ process.on('message', (message) => {
   if (!message || typeof message.type !== 'string' || !message.type.startsWith('cpu-prof-')) return;
   handle(message).then(
     (reply) => reply && process.send(reply),
-    (error) => process.send({ type: message.type === 'cpu-prof-start' ? 'cpu-prof-started' : 'cpu-prof-written', error: String(error) }),
+    (error) =>
+      process.send({
+        type: message.type === 'cpu-prof-start' ? 'cpu-prof-started' : 'cpu-prof-written',
+        error: String(error),
+      }),
   );
 });
 // The channel must not keep the server alive on its own.

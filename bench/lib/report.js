@@ -39,7 +39,8 @@ function aggregate(segments) {
 /** Columns before `leftColumns` are left-aligned labels, the rest right-aligned numbers. */
 function table(rows, headers, leftColumns = 2) {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => cells.map((c, i) => (i < leftColumns ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  const line = (cells) =>
+    cells.map((c, i) => (i < leftColumns ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -66,7 +67,9 @@ function render(results, { connections, rssMb, crudRssMb }) {
       ]);
     }
   }
-  const lines = [table(rows, ['path', 'conns', 'good', 'failed', 'req/s', 'rounds req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'])];
+  const lines = [
+    table(rows, ['path', 'conns', 'good', 'failed', 'req/s', 'rounds req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms']),
+  ];
   lines.push('', `peak RSS: event-sourced service ${rssMb.toFixed(1)} MB, CRUD baseline ${crudRssMb.toFixed(1)} MB`);
   return lines.join('\n');
 }
@@ -97,7 +100,6 @@ function renderCpu(results, connections) {
 /** MongoDB commands and Kafka requests per good request, from the instrumented segments. */
 function renderCalls(segments) {
   const ok = segments.reduce((n, s) => n + s.ok, 0);
-  const failed = segments.reduce((n, s) => n + s.failures, 0);
   const merged = new Map();
   for (const s of segments) {
     for (const [kind, c] of Object.entries(s.calls || {})) {
@@ -109,7 +111,12 @@ function renderCalls(segments) {
   }
   const rows = [...merged]
     .sort((a, b) => b[1].count - a[1].count)
-    .map(([kind, c]) => [kind, (c.count / ok).toFixed(3), (c.totalMs / c.count).toFixed(2), (c.totalMs / ok).toFixed(2)]);
+    .map(([kind, c]) => [
+      kind,
+      (c.count / ok).toFixed(3),
+      (c.totalMs / c.count).toFixed(2),
+      (c.totalMs / ok).toFixed(2),
+    ]);
   return table(rows, ['call', 'per request', 'mean ms', 'ms per request'], 1);
 }
 
@@ -120,10 +127,29 @@ function evaluateTargets(results, rssMb) {
   const es1 = results.get('es_c1');
   const crud1 = results.get('crud_c1');
   const targets = [];
-  const add = (name, available, value, limit, passed) => targets.push({ name, available, value, limit, passed: available && passed });
-  add('throughput at 64 connections: ES >= 0.75 x CRUD', Boolean(es64 && crud64), es64 && crud64 ? `${(es64.rps / crud64.rps).toFixed(2)} x` : 'n/a', '>= 0.75 x', es64 && crud64 && es64.rps >= 0.75 * crud64.rps);
-  add('median latency at 1 connection: ES <= 2.0 x CRUD', Boolean(es1 && crud1), es1 && crud1 ? `${(es1.p50 / crud1.p50).toFixed(2)} x` : 'n/a', '<= 2.0 x', es1 && crud1 && es1.p50 <= 2.0 * crud1.p50);
-  add('p99 at 64 connections, ES', Boolean(es64), es64 ? `${es64.p99.toFixed(1)} ms` : 'n/a', '<= 100 ms', es64 && es64.p99 <= 100);
+  const add = (name, available, value, limit, passed) =>
+    targets.push({ name, available, value, limit, passed: available && passed });
+  add(
+    'throughput at 64 connections: ES >= 0.75 x CRUD',
+    Boolean(es64 && crud64),
+    es64 && crud64 ? `${(es64.rps / crud64.rps).toFixed(2)} x` : 'n/a',
+    '>= 0.75 x',
+    es64 && crud64 && es64.rps >= 0.75 * crud64.rps,
+  );
+  add(
+    'median latency at 1 connection: ES <= 2.0 x CRUD',
+    Boolean(es1 && crud1),
+    es1 && crud1 ? `${(es1.p50 / crud1.p50).toFixed(2)} x` : 'n/a',
+    '<= 2.0 x',
+    es1 && crud1 && es1.p50 <= 2.0 * crud1.p50,
+  );
+  add(
+    'p99 at 64 connections, ES',
+    Boolean(es64),
+    es64 ? `${es64.p99.toFixed(1)} ms` : 'n/a',
+    '<= 100 ms',
+    es64 && es64.p99 <= 100,
+  );
   add('service peak RSS', Number.isFinite(rssMb) && rssMb > 0, `${rssMb.toFixed(1)} MB`, '<= 250 MB', rssMb <= 250);
   return targets;
 }
@@ -131,12 +157,20 @@ function evaluateTargets(results, rssMb) {
 function renderTargets(targets) {
   const rows = targets.map((t) => [t.passed ? 'PASS' : 'FAIL', t.name, t.value, t.limit]);
   const widths = [4, ...[1, 2, 3].map((i) => Math.max(...rows.map((r) => String(r[i]).length)))];
-  return rows.map((r) => r.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => String(c).padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function resultLine(results, rssMb) {
   const out = {};
-  for (const [name, r] of results) out[name] = { rps: round(r.rps, 1), p50_ms: round(r.p50, 2), p99_ms: round(r.p99, 2) };
+  for (const [name, r] of results)
+    out[name] = { rps: round(r.rps, 1), p50_ms: round(r.p50, 2), p99_ms: round(r.p99, 2) };
   out.rss_mb = round(rssMb, 1);
   return `RESULT ${JSON.stringify(out)}`;
 }

@@ -13,7 +13,10 @@ function runCli(cliEntry, args, { env, cwd, signal }) {
     child.on('error', reject);
     child.on('exit', (code, sig) => {
       if (code === 0) resolve(stdout);
-      else reject(new Error(`cli ${args.join(' ')} failed (${sig ? `signal ${sig}` : `exit ${code}`}):\n${stderr.trim()}`));
+      else
+        reject(
+          new Error(`cli ${args.join(' ')} failed (${sig ? `signal ${sig}` : `exit ${code}`}):\n${stderr.trim()}`),
+        );
     });
   });
 }
@@ -51,7 +54,9 @@ async function waitUntilProjected(baseUrl, owners, perUser, timeoutMs) {
     const counts = await Promise.all(owners.map((user) => listKeys(baseUrl, user)));
     if (counts.every((keys) => keys !== null && keys.length >= perUser + 1)) return;
     if (Date.now() > deadline) {
-      throw new Error(`the seeded keys did not all become visible within ${timeoutMs} ms (listed: ${counts.map((k) => (k === null ? 'unauthenticated' : k.length)).join(', ')})`);
+      throw new Error(
+        `the seeded keys did not all become visible within ${timeoutMs} ms (listed: ${counts.map((k) => (k === null ? 'unauthenticated' : k.length)).join(', ')})`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -71,7 +76,8 @@ async function createKey(baseUrl, user, name) {
     if (res.status !== 401 || attempt >= 40) break;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  if (res.status !== 201 && res.status !== 202) throw new Error(`POST /api/v1/api_keys answered ${res.status}: ${text.slice(0, 500)}`);
+  if (res.status !== 201 && res.status !== 202)
+    throw new Error(`POST /api/v1/api_keys answered ${res.status}: ${text.slice(0, 500)}`);
   const body = JSON.parse(text);
   return { id: body.data.id, userId: user.userId, authKey: user.authKey };
 }
@@ -104,7 +110,9 @@ async function seed({ cliEntry, cliEnv, cwd, baseUrl, runId, users, keysPerUser,
   );
   log(`bootstrapped ${owners.length} users in ${((Date.now() - began) / 1000).toFixed(1)} s`);
   const began2 = Date.now();
-  const wanted = owners.flatMap((user) => Array.from({ length: keysPerUser }, (_, k) => ({ user, name: `bench key ${k + 1} of ${user.email}` })));
+  const wanted = owners.flatMap((user) =>
+    Array.from({ length: keysPerUser }, (_, k) => ({ user, name: `bench key ${k + 1} of ${user.email}` })),
+  );
   const keys = await inParallel(wanted, 16, ({ user, name }) => {
     if (signal && signal.aborted) throw new Error('interrupted');
     return createKey(baseUrl, user, name);

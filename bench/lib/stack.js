@@ -20,7 +20,9 @@ function tooling() {
       prepare: require('../../scripts/lib/prepare'),
     };
   } catch (error) {
-    throw new Error(`the project's stack tooling (scripts/stack, scripts/lib) could not be loaded: ${error.message}`);
+    throw new Error(`the project's stack tooling (scripts/stack, scripts/lib) could not be loaded: ${error.message}`, {
+      cause: error,
+    });
   }
 }
 

@@ -24,7 +24,8 @@ function planJestRuns(args) {
     } else if (arg.startsWith('--selectProjects=')) {
       selected = selected || [];
       const name = arg.slice('--selectProjects='.length);
-      if (!PROJECTS.includes(name)) throw new StackError(`unknown jest project "${name}"; the projects are ${PROJECTS.join(', ')}`);
+      if (!PROJECTS.includes(name))
+        throw new StackError(`unknown jest project "${name}"; the projects are ${PROJECTS.join(', ')}`);
       selected.push(name);
     } else {
       passthrough.push(arg);

@@ -6,11 +6,19 @@ describe('npm test arguments', () => {
   });
 
   it('passes other jest arguments to both runs unchanged', () => {
-    expect(planJestRuns(['-t', 'rejects', '--verbose'])).toEqual({ unit: true, e2e: true, passthrough: ['-t', 'rejects', '--verbose'] });
+    expect(planJestRuns(['-t', 'rejects', '--verbose'])).toEqual({
+      unit: true,
+      e2e: true,
+      passthrough: ['-t', 'rejects', '--verbose'],
+    });
   });
 
   it('runs only the selected project', () => {
-    expect(planJestRuns(['--selectProjects', 'e2e', 'keys'])).toEqual({ unit: false, e2e: true, passthrough: ['keys'] });
+    expect(planJestRuns(['--selectProjects', 'e2e', 'keys'])).toEqual({
+      unit: false,
+      e2e: true,
+      passthrough: ['keys'],
+    });
     expect(planJestRuns(['--selectProjects=unit'])).toEqual({ unit: true, e2e: false, passthrough: [] });
   });
 

@@ -46,7 +46,8 @@ async function runToStderr(command, args, { cwd, env, signal } = {}) {
   const child = spawn(command, args, { cwd, env, signal, stdio: ['ignore', 2, 2] });
   const result = await waitForChild(child);
   if (result.code !== 0) {
-    const why = result.error && result.error.code === 'ENOENT' ? `${command} not found on PATH` : `exit ${exitCodeOf(result)}`;
+    const why =
+      result.error && result.error.code === 'ENOENT' ? `${command} not found on PATH` : `exit ${exitCodeOf(result)}`;
     throw new StackError(`${path.basename(command)} ${args.join(' ')} failed (${why})`);
   }
 }
@@ -68,7 +69,9 @@ async function installIfStale(repoRoot, { log, signal }) {
   });
   if (state === 'fresh') return false;
   const began = Date.now();
-  log.info(`${state === 'missing' ? 'node_modules is missing' : 'package-lock.json changed since the last install'}: running npm ci...`);
+  log.info(
+    `${state === 'missing' ? 'node_modules is missing' : 'package-lock.json changed since the last install'}: running npm ci...`,
+  );
   await runToStderr('npm', ['ci', '--no-audit', '--no-fund'], { cwd: repoRoot, signal });
   log.info(`npm ci done in ${formatDuration(Date.now() - began)}`);
   return true;
@@ -145,11 +148,15 @@ async function buildIfStale(repoRoot, { entry, log, signal }) {
   if (state === 'fresh') return entryFile;
 
   const began = new Date();
-  log.info(`${state === 'missing' ? 'no build found' : 'sources changed since the last build'}: nest build api-keys...`);
+  log.info(
+    `${state === 'missing' ? 'no build found' : 'sources changed since the last build'}: nest build api-keys...`,
+  );
   const nest = path.join(repoRoot, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js');
   await runToStderr(process.execPath, [nest, 'build', 'api-keys'], { cwd: repoRoot, signal });
   if (!fs.existsSync(entryFile)) {
-    throw new StackError(`the build did not produce ${path.relative(repoRoot, entryFile)} (is there an apps/api-keys/src/${entry}.ts?)`);
+    throw new StackError(
+      `the build did not produce ${path.relative(repoRoot, entryFile)} (is there an apps/api-keys/src/${entry}.ts?)`,
+    );
   }
   fs.writeFileSync(stamp, `${began.toISOString()}\n`);
   fs.utimesSync(stamp, began, began);

@@ -121,7 +121,10 @@ describe('the service environment', () => {
   });
 
   it('keeps addresses and port given by the caller, and passes everything else through', () => {
-    const env = serviceEnv({ KAFKA_BROKERS: 'k:1', MONGODB_URI: 'mongodb://m/db', PORT: '8080', LOG_LEVEL: 'debug' }, settings);
+    const env = serviceEnv(
+      { KAFKA_BROKERS: 'k:1', MONGODB_URI: 'mongodb://m/db', PORT: '8080', LOG_LEVEL: 'debug' },
+      settings,
+    );
 
     expect(env).toEqual({ KAFKA_BROKERS: 'k:1', MONGODB_URI: 'mongodb://m/db', PORT: '8080', LOG_LEVEL: 'debug' });
   });

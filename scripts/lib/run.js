@@ -21,7 +21,9 @@ function waitForChild(child) {
       // 'close' may never come for a child that did not spawn.
       if (child.pid === undefined) resolve({ code: 127, signal: null, error });
     });
-    child.once('close', (code, signal) => resolve({ code: spawnError && code === null ? 127 : code, signal, error: spawnError }));
+    child.once('close', (code, signal) =>
+      resolve({ code: spawnError && code === null ? 127 : code, signal, error: spawnError }),
+    );
   });
 }
 

@@ -5,7 +5,12 @@ const where = { repoRoot: '/repo', homeDir: '/home/dev' };
 
 describe('the test stack', () => {
   it('lives in .stack/test on ports apart from the dev stack', () => {
-    expect(testStackEnv({})).toEqual({ STACK_DIR: '.stack/test', KAFKA_PORT: '39092', KAFKA_CONTROLLER_PORT: '39093', MONGO_PORT: '37017' });
+    expect(testStackEnv({})).toEqual({
+      STACK_DIR: '.stack/test',
+      KAFKA_PORT: '39092',
+      KAFKA_CONTROLLER_PORT: '39093',
+      MONGO_PORT: '37017',
+    });
   });
 
   it('ignores the dev stack variables of the calling shell', () => {

@@ -36,7 +36,9 @@ function requireJava() {
   }
   const major = parseJavaMajor(`${result.stderr}${result.stdout}`);
   if (major !== null && major < versions.MIN_JAVA_MAJOR) {
-    throw new StackError(`Kafka ${versions.KAFKA_VERSION} needs Java ${versions.MIN_JAVA_MAJOR}+, but "java" on PATH is Java ${major}`);
+    throw new StackError(
+      `Kafka ${versions.KAFKA_VERSION} needs Java ${versions.MIN_JAVA_MAJOR}+, but "java" on PATH is Java ${major}`,
+    );
   }
 }
 
@@ -115,7 +117,11 @@ async function ensureKafkaInstalled(cacheDir, log) {
   const started = Date.now();
   log.info(`downloading Kafka ${versions.KAFKA_VERSION} broker jars with Maven into ${libDir} (first run only)...`);
   try {
-    await run('mvn', ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${tmp}`, '-DincludeScope=runtime'], { cwd: home });
+    await run(
+      'mvn',
+      ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${tmp}`, '-DincludeScope=runtime'],
+      { cwd: home },
+    );
     const jars = fs.readdirSync(tmp).filter((name) => name.endsWith('.jar'));
     publish(tmp, libDir);
     log.info(`downloaded ${jars.length} jars in ${formatDuration(Date.now() - started)}`);
@@ -155,10 +161,13 @@ async function ensureFerretdbInstalled(cacheDir, log) {
   fs.mkdirSync(home, { recursive: true });
   const started = Date.now();
   const moduleRef = `${versions.FERRETDB_MODULE}@${versions.FERRETDB_VERSION}`;
-  log.info(`building FerretDB ${versions.FERRETDB_VERSION} from the Go module ${moduleRef} into ${binary} (first run only, 1-2 minutes)...`);
+  log.info(
+    `building FerretDB ${versions.FERRETDB_VERSION} from the Go module ${moduleRef} into ${binary} (first run only, 1-2 minutes)...`,
+  );
 
   const info = JSON.parse(await run('go', ['mod', 'download', '-json', moduleRef], { cwd: home }));
-  if (!info.Dir) throw new StackError(`go mod download gave no source directory for ${moduleRef}: ${info.Error || 'unknown error'}`);
+  if (!info.Dir)
+    throw new StackError(`go mod download gave no source directory for ${moduleRef}: ${info.Error || 'unknown error'}`);
 
   const src = tempSibling(path.join(home, 'src'));
   const tmpBinary = tempSibling(binary);

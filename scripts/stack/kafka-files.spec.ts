@@ -42,7 +42,12 @@ describe('Kafka server.properties', () => {
 });
 
 describe('Kafka pom', () => {
-  const pom = renderPom({ kafkaVersion: '4.4.0', scalaVersion: '2.13', log4jVersion: '2.25.3', dependencyPluginVersion: '2.8' });
+  const pom = renderPom({
+    kafkaVersion: '4.4.0',
+    scalaVersion: '2.13',
+    log4jVersion: '2.25.3',
+    dependencyPluginVersion: '2.8',
+  });
 
   it('names the broker and the log4j2 binding at pinned versions', () => {
     expect(pom).toContain('<artifactId>kafka_2.13</artifactId><version>4.4.0</version>');

@@ -82,7 +82,9 @@ async function down(settings, { services = ALL, log }) {
 
 async function stopKafka(settings, { log }) {
   if (!fs.existsSync(settings.paths.stackDir)) {
-    throw new StackError(`no Kafka started by this stack is running (STACK_DIR ${settings.paths.stackDir} does not exist)`);
+    throw new StackError(
+      `no Kafka started by this stack is running (STACK_DIR ${settings.paths.stackDir} does not exist)`,
+    );
   }
   const release = await acquireLock(settings.paths.lockDir, { log });
   try {

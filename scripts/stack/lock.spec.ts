@@ -44,7 +44,9 @@ describe('stack lock', () => {
     const lockDir = path.join(dir, '.lock');
     const release = await acquireLock(lockDir);
     // Same process, so the owner is alive; a short timeout makes the wait fail.
-    await expect(acquireLock(lockDir, { timeoutMs: 300 })).rejects.toThrow(`another command (pid ${process.pid}) still holds`);
+    await expect(acquireLock(lockDir, { timeoutMs: 300 })).rejects.toThrow(
+      `another command (pid ${process.pid}) still holds`,
+    );
     release();
   });
 });

@@ -14,7 +14,9 @@ describe('durations', () => {
 describe('logger', () => {
   it('prefixes every line with its name', () => {
     const out: string[] = [];
-    createLogger('stack', { write: (t) => out.push(t) }).child('kafka').info('ready');
+    createLogger('stack', { write: (t) => out.push(t) })
+      .child('kafka')
+      .info('ready');
 
     expect(out).toEqual(['[stack:kafka] ready\n']);
   });

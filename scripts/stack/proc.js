@@ -168,7 +168,11 @@ function tailFile(file, fromOffset = 0, lines = 40) {
   } catch {
     return '';
   }
-  return text.split('\n').filter((line) => line.trim() !== '').slice(-lines).join('\n');
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .slice(-lines)
+    .join('\n');
 }
 
 module.exports = {

@@ -31,7 +31,12 @@ describe('server command lines', () => {
   });
 
   it('runs FerretDB on loopback with SQLite storage, no telemetry and no debug listener', () => {
-    const args = ferretdbArgs({ host: '127.0.0.1', port: 37017, dataDir: '/s/ferretdb/data', stateDir: '/s/ferretdb/state' });
+    const args = ferretdbArgs({
+      host: '127.0.0.1',
+      port: 37017,
+      dataDir: '/s/ferretdb/data',
+      stateDir: '/s/ferretdb/state',
+    });
 
     expect(args).toEqual(
       expect.arrayContaining([

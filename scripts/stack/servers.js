@@ -67,7 +67,9 @@ const kafka = {
       }
       const started = Date.now();
       await run('java', kafkaFormatArgs(files, clusterId), { cwd: p.dir });
-      log.info(`formatted Kafka storage in ${p.dataDir} (cluster ${clusterId}) in ${formatDuration(Date.now() - started)}`);
+      log.info(
+        `formatted Kafka storage in ${p.dataDir} (cluster ${clusterId}) in ${formatDuration(Date.now() - started)}`,
+      );
     }
     return { command: 'java', args: kafkaServerArgs(files), cwd: p.dir };
   },
@@ -93,7 +95,12 @@ const mongo = {
     const p = settings.paths.mongo;
     fs.mkdirSync(p.dataDir, { recursive: true });
     fs.mkdirSync(p.stateDir, { recursive: true });
-    const args = ferretdbArgs({ host: settings.host, port: settings.mongoPort, dataDir: p.dataDir, stateDir: p.stateDir });
+    const args = ferretdbArgs({
+      host: settings.host,
+      port: settings.mongoPort,
+      dataDir: p.dataDir,
+      stateDir: p.stateDir,
+    });
     return { command: binary, args, cwd: p.dir };
   },
 };
@@ -144,7 +151,9 @@ async function planServer(server, settings, { log, signal }) {
   if (!(await canListen(port, settings.host))) {
     const healthy = await waitUntil(() => server.probe(settings, 2000), { timeoutMs: 4000, intervalMs: 500, signal });
     if (healthy.ok) {
-      log.info(`reusing the ${server.kind} already answering on ${server.address(settings)} (not started by this stack; "down" leaves it alone)`);
+      log.info(
+        `reusing the ${server.kind} already answering on ${server.address(settings)} (not started by this stack; "down" leaves it alone)`,
+      );
       return { outcome: 'external', pid: null };
     }
     throw new StackError(
@@ -196,7 +205,9 @@ async function startServer(server, settings, { log, signal, fresh = false }) {
     const tail = proc.tailFile(paths.logFile, child.logOffset, 40);
     throw new StackError(`${server.label} ${why}.\nLast lines of ${paths.logFile}:\n${tail || '(empty)'}`);
   }
-  log.info(`${server.label} ready on ${server.address(settings)} in ${formatDuration(Date.now() - started)} (pid ${child.pid}, log ${paths.logFile})`);
+  log.info(
+    `${server.label} ready on ${server.address(settings)} in ${formatDuration(Date.now() - started)} (pid ${child.pid}, log ${paths.logFile})`,
+  );
   return { outcome: 'started', pid: child.pid };
 }
 
@@ -216,7 +227,9 @@ async function stopServer(server, settings, { log }) {
     throw new StackError(`${server.label} (pid ${owned.record.pid}) survived SIGKILL; pid file kept`);
   }
   proc.removeFile(paths.pidFile);
-  log.info(`stopped ${server.label} (pid ${owned.record.pid}, ${how === 'killed' ? 'killed after the grace period' : 'clean shutdown'}) in ${formatDuration(Date.now() - started)}`);
+  log.info(
+    `stopped ${server.label} (pid ${owned.record.pid}, ${how === 'killed' ? 'killed after the grace period' : 'clean shutdown'}) in ${formatDuration(Date.now() - started)}`,
+  );
   return 'stopped';
 }
 

@@ -84,7 +84,9 @@ function readStackSettings(env, { repoRoot, homeDir }) {
   for (let i = 0; i < named.length; i += 1) {
     for (let j = i + 1; j < named.length; j += 1) {
       if (named[i][1] === named[j][1]) {
-        throw new StackError(`${named[i][0]} and ${named[j][0]} are both ${named[i][1]}; each server needs its own port`);
+        throw new StackError(
+          `${named[i][0]} and ${named[j][0]} are both ${named[i][1]}; each server needs its own port`,
+        );
       }
     }
   }
@@ -101,7 +103,10 @@ function readStackSettings(env, { repoRoot, homeDir }) {
     eventsTopic,
     dlqTopic: readString(env, 'KAFKA_DLQ_TOPIC', `${eventsTopic}.dlq`),
     topicPartitions: readInteger(env, 'KAFKA_TOPIC_PARTITIONS', DEFAULTS.KAFKA_TOPIC_PARTITIONS, { min: 1, max: 1000 }),
-    startTimeoutMs: readInteger(env, 'STACK_START_TIMEOUT_MS', DEFAULTS.STACK_START_TIMEOUT_MS, { min: 1000, max: 3_600_000 }),
+    startTimeoutMs: readInteger(env, 'STACK_START_TIMEOUT_MS', DEFAULTS.STACK_START_TIMEOUT_MS, {
+      min: 1000,
+      max: 3_600_000,
+    }),
     cacheDir: cacheRoot(env, homeDir),
     kafkaBrokers: `${HOST}:${kafkaPort}`,
     mongoUrl: `mongodb://${HOST}:${mongoPort}/`,

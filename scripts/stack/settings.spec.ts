@@ -20,7 +20,13 @@ describe('stack settings', () => {
 
   it('reads ports, topic and partitions from the environment', () => {
     const settings = readStackSettings(
-      { KAFKA_PORT: '39092', KAFKA_CONTROLLER_PORT: '39093', MONGO_PORT: '37017', KAFKA_EVENTS_TOPIC: 'keys', KAFKA_TOPIC_PARTITIONS: '6' },
+      {
+        KAFKA_PORT: '39092',
+        KAFKA_CONTROLLER_PORT: '39093',
+        MONGO_PORT: '37017',
+        KAFKA_EVENTS_TOPIC: 'keys',
+        KAFKA_TOPIC_PARTITIONS: '6',
+      },
       where,
     );
 
@@ -41,7 +47,9 @@ describe('stack settings', () => {
   });
 
   it('resolves a relative STACK_DIR against the repo root and keeps an absolute one', () => {
-    expect(readStackSettings({ STACK_DIR: '.stack/test' }, where).paths.stackDir).toBe(path.join('/repo', '.stack', 'test'));
+    expect(readStackSettings({ STACK_DIR: '.stack/test' }, where).paths.stackDir).toBe(
+      path.join('/repo', '.stack', 'test'),
+    );
     expect(readStackSettings({ STACK_DIR: '/tmp/stack' }, where).paths.stackDir).toBe('/tmp/stack');
   });
 
@@ -59,11 +67,15 @@ describe('stack settings', () => {
   });
 
   it('rejects two servers on the same port', () => {
-    expect(() => readStackSettings({ KAFKA_CONTROLLER_PORT: '9092' }, where)).toThrow(/KAFKA_PORT and KAFKA_CONTROLLER_PORT/);
+    expect(() => readStackSettings({ KAFKA_CONTROLLER_PORT: '9092' }, where)).toThrow(
+      /KAFKA_PORT and KAFKA_CONTROLLER_PORT/,
+    );
   });
 
   it('caches downloads under an absolute XDG_CACHE_HOME, else under ~/.cache', () => {
-    expect(readStackSettings({ XDG_CACHE_HOME: '/var/cache/me' }, where).cacheDir).toBe('/var/cache/me/api-keys-service');
+    expect(readStackSettings({ XDG_CACHE_HOME: '/var/cache/me' }, where).cacheDir).toBe(
+      '/var/cache/me/api-keys-service',
+    );
     expect(readStackSettings({}, where).cacheDir).toBe('/home/dev/.cache/api-keys-service');
   });
 

@@ -27,14 +27,18 @@ async function ensureTopics(settings, { log }) {
     const missing = wanted.filter((spec) => !existing.has(spec.topic));
     if (missing.length > 0) {
       await admin.createTopics({ topics: missing, waitForLeaders: true });
-      log.info(`created ${missing.map((s) => s.topic).join(', ')} (${settings.topicPartitions} partitions, retention.ms=-1)`);
+      log.info(
+        `created ${missing.map((s) => s.topic).join(', ')} (${settings.topicPartitions} partitions, retention.ms=-1)`,
+      );
     }
     const present = wanted.filter((spec) => existing.has(spec.topic)).map((spec) => spec.topic);
     if (present.length > 0) {
       const { topics } = await admin.fetchTopicMetadata({ topics: present });
       for (const topic of topics) {
         if (topic.partitions.length !== settings.topicPartitions) {
-          log.info(`warning: ${topic.name} exists with ${topic.partitions.length} partitions, not ${settings.topicPartitions}; left as it is`);
+          log.info(
+            `warning: ${topic.name} exists with ${topic.partitions.length} partitions, not ${settings.topicPartitions}; left as it is`,
+          );
         }
       }
     }
@@ -91,7 +95,9 @@ async function warmUpCoordinators(settings, { log, signal }) {
       const ready = await waitUntil(step, { timeoutMs: settings.startTimeoutMs, intervalMs: 250, signal });
       if (!ready.ok) {
         if (ready.reason === 'aborted') throw new StackError('interrupted');
-        throw new StackError(`Kafka on ${settings.kafkaBrokers} answers, but its ${what} did not become ready: ${ready.lastError || ready.reason}`);
+        throw new StackError(
+          `Kafka on ${settings.kafkaBrokers} answers, but its ${what} did not become ready: ${ready.lastError || ready.reason}`,
+        );
       }
     }
   } finally {

@@ -39,7 +39,9 @@ describe('authentication and authorisation on /api/v1/api_keys', () => {
     });
 
     it('accepts a private key as Authorization: Bearer', async () => {
-      const reply = await call(service.url, 'GET', API_KEYS_PATH, { headers: { Authorization: `Bearer ${alice.key}` } });
+      const reply = await call(service.url, 'GET', API_KEYS_PATH, {
+        headers: { Authorization: `Bearer ${alice.key}` },
+      });
       expect(reply.status).toBe(200);
       expect(reply.body.data.map((k: ApiKeyData) => k.id)).toContain(alice.keyId);
     });
@@ -59,7 +61,10 @@ describe('authentication and authorisation on /api/v1/api_keys', () => {
       ['a malformed X-API-Key', () => ({ 'X-API-Key': 'not-a-key' })],
       ['a well-formed but unknown private X-API-Key', () => ({ 'X-API-Key': unissuedKey('vk_priv_') })],
       ['a well-formed but unknown public X-API-Key', () => ({ 'X-API-Key': unissuedKey('vk_pub_') })],
-      ['a real key with one character changed', () => ({ 'X-API-Key': alice.key.slice(0, -1) + (alice.key.endsWith('A') ? 'B' : 'A') })],
+      [
+        'a real key with one character changed',
+        () => ({ 'X-API-Key': alice.key.slice(0, -1) + (alice.key.endsWith('A') ? 'B' : 'A') }),
+      ],
       ['a real key with a character appended', () => ({ 'X-API-Key': `${alice.key}x` })],
       ['a real key cut short', () => ({ 'X-API-Key': alice.key.slice(0, -1) })],
       ['the SHA-256 of a real key instead of the key', () => ({ 'X-API-Key': sha256Hex(alice.key) })],
@@ -79,14 +84,19 @@ describe('authentication and authorisation on /api/v1/api_keys', () => {
 
     it('refuses missing credentials on every route, leaving no event', async () => {
       for (const route of everyRoute(alice.keyId)) {
-        const reply = await expectRefusedWithoutEvent(iso.topic, 401, () => as({})(route.method, route.path, route.body));
+        const reply = await expectRefusedWithoutEvent(iso.topic, 401, () =>
+          as({})(route.method, route.path, route.body),
+        );
         expect(reply.status).toBe(401);
       }
     });
 
     it('refuses unknown credentials on every route, with X-API-Key and with Bearer, leaving no event', async () => {
       const unknown = unissuedKey('vk_priv_');
-      for (const headers of [{ 'X-API-Key': unknown }, { Authorization: `Bearer ${unknown}` }] as Record<string, string>[]) {
+      for (const headers of [{ 'X-API-Key': unknown }, { Authorization: `Bearer ${unknown}` }] as Record<
+        string,
+        string
+      >[]) {
         for (const route of everyRoute(alice.keyId)) {
           await expectRefusedWithoutEvent(iso.topic, 401, () => as(headers)(route.method, route.path, route.body));
         }
@@ -95,7 +105,9 @@ describe('authentication and authorisation on /api/v1/api_keys', () => {
 
     it('answers a missing, a malformed and an unknown key with the same 401 error sentence', async () => {
       const bodies = await Promise.all(
-        ([{}, { 'X-API-Key': 'junk' }, { 'X-API-Key': unissuedKey('vk_priv_') }] as Record<string, string>[]).map(async (headers) => (await as(headers)('GET', API_KEYS_PATH)).body),
+        ([{}, { 'X-API-Key': 'junk' }, { 'X-API-Key': unissuedKey('vk_priv_') }] as Record<string, string>[]).map(
+          async (headers) => (await as(headers)('GET', API_KEYS_PATH)).body,
+        ),
       );
       for (const body of bodies) {
         expect(body.status).toEqual({ code: 401, message: expect.any(String) });
@@ -108,7 +120,11 @@ describe('authentication and authorisation on /api/v1/api_keys', () => {
     let publicKey: ApiKeyData;
 
     beforeAll(async () => {
-      publicKey = await createKey(service, alice.key, { name: 'Browser widget', key_type: 'public', allowed_origins: ['https://widget.example.com'] });
+      publicKey = await createKey(service, alice.key, {
+        name: 'Browser widget',
+        key_type: 'public',
+        allowed_origins: ['https://widget.example.com'],
+      });
     });
 
     it('mints public keys with a readable public prefix', () => {
@@ -122,7 +138,9 @@ describe('authentication and authorisation on /api/v1/api_keys', () => {
     ])('refuses a public key in %s with 403 on every route, leaving no event', async (_, headers) => {
       for (const id of [publicKey.id, alice.keyId]) {
         for (const route of everyRoute(id)) {
-          const reply = await expectRefusedWithoutEvent(iso.topic, 403, () => as(headers(publicKey.key_value!))(route.method, route.path, route.body));
+          const reply = await expectRefusedWithoutEvent(iso.topic, 403, () =>
+            as(headers(publicKey.key_value!))(route.method, route.path, route.body),
+          );
           expect(reply.body.status.code).toBe(403);
         }
       }
@@ -138,7 +156,10 @@ describe('authentication and authorisation on /api/v1/api_keys', () => {
     });
 
     it('refuses a public key with 403 even when the request is otherwise invalid', async () => {
-      const reply = await call(service.url, 'POST', API_KEYS_PATH, { key: publicKey.key_value!, body: { api_key: { key_value: 'x' } } });
+      const reply = await call(service.url, 'POST', API_KEYS_PATH, {
+        key: publicKey.key_value!,
+        body: { api_key: { key_value: 'x' } },
+      });
       expectErrorEnvelope(reply, 403);
     });
   });
@@ -167,7 +188,9 @@ describe('authentication and authorisation on /api/v1/api_keys', () => {
       const doomed = await createKey(service, alice.key, { name: 'Revoked then probed' });
       expect((await call(service.url, 'DELETE', `${API_KEYS_PATH}/${doomed.id}`, { key: alice.key })).status).toBe(200);
       for (const route of everyRoute(alice.keyId)) {
-        await expectRefusedWithoutEvent(iso.topic, 401, () => as({ 'X-API-Key': doomed.key_value! })(route.method, route.path, route.body));
+        await expectRefusedWithoutEvent(iso.topic, 401, () =>
+          as({ 'X-API-Key': doomed.key_value! })(route.method, route.path, route.body),
+        );
       }
       expect((await listWith({ 'X-API-Key': alice.key })).status).toBe(200);
     });

@@ -37,7 +37,11 @@ describe('the bootstrap command (npm run cli -- bootstrap --email)', () => {
       LOG_LEVEL: 'info',
     };
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [...cliCommand(), ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [...cliCommand(), ...args], {
+        cwd: REPO_ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -94,7 +98,10 @@ describe('the bootstrap command (npm run cli -- bootstrap --email)', () => {
         created_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
         updated_at: first.data.created_at,
       });
-      const reply = await call(service.url, 'POST', API_KEYS_PATH, { key: first.data.key_value!, body: { api_key: { name: 'Via POST', key_type: 'private' } } });
+      const reply = await call(service.url, 'POST', API_KEYS_PATH, {
+        key: first.data.key_value!,
+        body: { api_key: { name: 'Via POST', key_type: 'private' } },
+      });
       expect(reply.status).toBe(201);
       expect(Object.keys(first.data)).toEqual(Object.keys(reply.body.data));
       expect(Object.keys(first.status)).toEqual(Object.keys(reply.body.status));
@@ -109,7 +116,9 @@ describe('the bootstrap command (npm run cli -- bootstrap --email)', () => {
       const reply = await call(service.url, 'GET', `${API_KEYS_PATH}/${first.data.id}`, { key: first.data.key_value! });
       expect(reply.status).toBe(200);
       expect(reply.body.data).toEqual({ ...first.data, key_value: null });
-      const bearer = await call(service.url, 'GET', API_KEYS_PATH, { headers: { Authorization: `Bearer ${first.data.key_value}` } });
+      const bearer = await call(service.url, 'GET', API_KEYS_PATH, {
+        headers: { Authorization: `Bearer ${first.data.key_value}` },
+      });
       expect(bearer.status).toBe(200);
     });
 

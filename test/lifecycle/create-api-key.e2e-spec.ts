@@ -70,7 +70,12 @@ describe('POST /api/v1/api_keys', () => {
 
     it('defaults allowed_origins and allowed_assistants to [] and transient_assistant to false', async () => {
       const key = await createKey(service, alice.key, { name: 'Minimal', key_type: 'public' });
-      expect(key).toMatchObject({ key_type: 'public', allowed_origins: [], allowed_assistants: [], transient_assistant: false });
+      expect(key).toMatchObject({
+        key_type: 'public',
+        allowed_origins: [],
+        allowed_assistants: [],
+        transient_assistant: false,
+      });
       expect(key.key_value).toMatch(/^vk_pub_[A-Za-z0-9_-]{43}$/);
     });
 
@@ -86,7 +91,10 @@ describe('POST /api/v1/api_keys', () => {
       ['a 255-character name with surrounding spaces', { name: `  ${'n'.repeat(255)}  ` }],
       ['a one-character name', { name: 'x' }],
       ['a name with non-ASCII letters and emoji', { name: 'Clé de production – 東京 🔑' }],
-      ['origins with a port, an IP address and IPv6', { allowed_origins: ['https://app.example.com:8443', 'http://127.0.0.1:3000', 'http://[::1]:8080'] }],
+      [
+        'origins with a port, an IP address and IPv6',
+        { allowed_origins: ['https://app.example.com:8443', 'http://127.0.0.1:3000', 'http://[::1]:8080'] },
+      ],
       ['the maximum number of origins (50)', { allowed_origins: origins(50) }],
       ['the maximum number of assistants (100)', { allowed_assistants: assistants(100) }],
       ['explicitly empty lists', { allowed_origins: [], allowed_assistants: [] }],
@@ -130,7 +138,9 @@ describe('POST /api/v1/api_keys', () => {
   describe('concurrent creates', () => {
     it('gives 30 parallel creates of one user 30 distinct ids, all listed in id order', async () => {
       const replies = await Promise.all(
-        Array.from({ length: 30 }, (_, i) => post({ api_key: { name: `Parallel ${i}`, key_type: i % 3 === 0 ? 'public' : 'private' } })),
+        Array.from({ length: 30 }, (_, i) =>
+          post({ api_key: { name: `Parallel ${i}`, key_type: i % 3 === 0 ? 'public' : 'private' } }),
+        ),
       );
       for (const reply of replies) expect(reply.status).toBe(201);
       const created: ApiKeyData[] = replies.map((r) => r.body.data);
@@ -141,13 +151,16 @@ describe('POST /api/v1/api_keys', () => {
       const listed: number[] = list.body.data.map((k: ApiKeyData) => k.id);
       expect(listed).toEqual([...listed].sort((a, b) => a - b));
       expect(listed).toEqual(expect.arrayContaining(ids));
-      for (const key of created) expect(list.body.data.find((k: ApiKeyData) => k.id === key.id)).toEqual({ ...key, key_value: null });
+      for (const key of created)
+        expect(list.body.data.find((k: ApiKeyData) => k.id === key.id)).toEqual({ ...key, key_value: null });
     });
 
     it('gives parallel creates of several users distinct ids, each listed only for its owner', async () => {
       const users = [alice, await newUser(service), await newUser(service)];
       const replies = await Promise.all(
-        Array.from({ length: 30 }, (_, i) => post({ api_key: { name: `User ${i % 3} key ${i}`, key_type: 'private' } }, users[i % 3].key)),
+        Array.from({ length: 30 }, (_, i) =>
+          post({ api_key: { name: `User ${i % 3} key ${i}`, key_type: 'private' } }, users[i % 3].key),
+        ),
       );
       for (const reply of replies) expect(reply.status).toBe(201);
       const ids = replies.map((r) => r.body.data.id as number);
@@ -162,7 +175,9 @@ describe('POST /api/v1/api_keys', () => {
     });
 
     it('records exactly one ApiKeyCreated per created key, keyed by its id', async () => {
-      const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => post({ api_key: { name: `Logged ${i}`, key_type: 'private' } })));
+      const replies = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => post({ api_key: { name: `Logged ${i}`, key_type: 'private' } })),
+      );
       const ids = replies.map((r) => r.body.data.id as number);
       const created = (await readTopic(iso.topic)).filter((r) => r.json?.event_type === 'ApiKeyCreated');
       for (const id of ids) {
@@ -217,7 +232,11 @@ describe('POST /api/v1/api_keys', () => {
       ['an upper-case key_type', withFields({ key_type: 'PRIVATE' }), 'api_key.key_type'],
       ['a numeric key_type', withFields({ key_type: 1 }), 'api_key.key_type'],
       // allowed_origins
-      ['allowed_origins that is a string', withFields({ allowed_origins: 'https://example.com' }), 'api_key.allowed_origins'],
+      [
+        'allowed_origins that is a string',
+        withFields({ allowed_origins: 'https://example.com' }),
+        'api_key.allowed_origins',
+      ],
       ['allowed_origins that is null', withFields({ allowed_origins: null }), 'api_key.allowed_origins'],
       ['an origin that is a number', withFields({ allowed_origins: [443] }), 'api_key.allowed_origins'],
       ['an origin without a scheme', withFields({ allowed_origins: ['example.com'] }), 'api_key.allowed_origins'],
@@ -225,20 +244,64 @@ describe('POST /api/v1/api_keys', () => {
       ['a javascript: origin', withFields({ allowed_origins: ['javascript:alert(1)'] }), 'api_key.allowed_origins'],
       ['a file: origin', withFields({ allowed_origins: ['file:///etc/passwd'] }), 'api_key.allowed_origins'],
       ['a wildcard origin', withFields({ allowed_origins: ['*'] }), 'api_key.allowed_origins'],
-      ['an origin with a path', withFields({ allowed_origins: ['https://example.com/app'] }), 'api_key.allowed_origins'],
-      ['an origin with a trailing slash', withFields({ allowed_origins: ['https://example.com/'] }), 'api_key.allowed_origins'],
-      ['an origin with a query', withFields({ allowed_origins: ['https://example.com?x=1'] }), 'api_key.allowed_origins'],
-      ['an origin with a fragment', withFields({ allowed_origins: ['https://example.com#top'] }), 'api_key.allowed_origins'],
-      ['an origin with credentials', withFields({ allowed_origins: ['https://user:pass@example.com'] }), 'api_key.allowed_origins'],
-      ['an origin with a user only', withFields({ allowed_origins: ['https://user@example.com'] }), 'api_key.allowed_origins'],
+      [
+        'an origin with a path',
+        withFields({ allowed_origins: ['https://example.com/app'] }),
+        'api_key.allowed_origins',
+      ],
+      [
+        'an origin with a trailing slash',
+        withFields({ allowed_origins: ['https://example.com/'] }),
+        'api_key.allowed_origins',
+      ],
+      [
+        'an origin with a query',
+        withFields({ allowed_origins: ['https://example.com?x=1'] }),
+        'api_key.allowed_origins',
+      ],
+      [
+        'an origin with a fragment',
+        withFields({ allowed_origins: ['https://example.com#top'] }),
+        'api_key.allowed_origins',
+      ],
+      [
+        'an origin with credentials',
+        withFields({ allowed_origins: ['https://user:pass@example.com'] }),
+        'api_key.allowed_origins',
+      ],
+      [
+        'an origin with a user only',
+        withFields({ allowed_origins: ['https://user@example.com'] }),
+        'api_key.allowed_origins',
+      ],
       ['an origin with no host', withFields({ allowed_origins: ['https://'] }), 'api_key.allowed_origins'],
-      ['an origin with a non-numeric port', withFields({ allowed_origins: ['https://example.com:port'] }), 'api_key.allowed_origins'],
-      ['an origin with an out-of-range port', withFields({ allowed_origins: ['https://example.com:70000'] }), 'api_key.allowed_origins'],
-      ['an origin with surrounding spaces', withFields({ allowed_origins: [' https://example.com '] }), 'api_key.allowed_origins'],
+      [
+        'an origin with a non-numeric port',
+        withFields({ allowed_origins: ['https://example.com:port'] }),
+        'api_key.allowed_origins',
+      ],
+      [
+        'an origin with an out-of-range port',
+        withFields({ allowed_origins: ['https://example.com:70000'] }),
+        'api_key.allowed_origins',
+      ],
+      [
+        'an origin with surrounding spaces',
+        withFields({ allowed_origins: [' https://example.com '] }),
+        'api_key.allowed_origins',
+      ],
       ['an empty origin', withFields({ allowed_origins: [''] }), 'api_key.allowed_origins'],
-      ['a valid origin followed by an invalid one', withFields({ allowed_origins: ['https://ok.example.com', 'https://bad.example.com/path'] }), 'api_key.allowed_origins[1]'],
+      [
+        'a valid origin followed by an invalid one',
+        withFields({ allowed_origins: ['https://ok.example.com', 'https://bad.example.com/path'] }),
+        'api_key.allowed_origins[1]',
+      ],
       ['51 origins (over the maximum)', withFields({ allowed_origins: origins(51) }), 'api_key.allowed_origins'],
-      ['a duplicated origin', withFields({ allowed_origins: ['https://example.com', 'https://example.com'] }), 'api_key.allowed_origins'],
+      [
+        'a duplicated origin',
+        withFields({ allowed_origins: ['https://example.com', 'https://example.com'] }),
+        'api_key.allowed_origins',
+      ],
       // allowed_assistants
       ['allowed_assistants that is a string', withFields({ allowed_assistants: '123' }), 'api_key.allowed_assistants'],
       ['allowed_assistants that is null', withFields({ allowed_assistants: null }), 'api_key.allowed_assistants'],
@@ -246,8 +309,16 @@ describe('POST /api/v1/api_keys', () => {
       ['a numeric assistant id', withFields({ allowed_assistants: [123] }), 'api_key.allowed_assistants'],
       ['a null assistant id', withFields({ allowed_assistants: [null] }), 'api_key.allowed_assistants'],
       ['an object as assistant id', withFields({ allowed_assistants: [{ id: '1' }] }), 'api_key.allowed_assistants'],
-      ['an assistant id with a control character', withFields({ allowed_assistants: ['a\nb'] }), 'api_key.allowed_assistants'],
-      ['101 assistants (over the maximum)', withFields({ allowed_assistants: assistants(101) }), 'api_key.allowed_assistants'],
+      [
+        'an assistant id with a control character',
+        withFields({ allowed_assistants: ['a\nb'] }),
+        'api_key.allowed_assistants',
+      ],
+      [
+        '101 assistants (over the maximum)',
+        withFields({ allowed_assistants: assistants(101) }),
+        'api_key.allowed_assistants',
+      ],
       // transient_assistant
       ['transient_assistant as a string', withFields({ transient_assistant: 'true' }), 'api_key.transient_assistant'],
       ['transient_assistant as a number', withFields({ transient_assistant: 1 }), 'api_key.transient_assistant'],
@@ -270,12 +341,28 @@ describe('POST /api/v1/api_keys', () => {
     });
 
     it.each([
-      ['__proto__', '{"api_key":{"name":"Polluter","key_type":"private","__proto__":{"admin":true}}}', 'api_key.__proto__'],
-      ['constructor', '{"api_key":{"name":"Polluter","key_type":"private","constructor":{"prototype":{"admin":true}}}}', 'api_key.constructor'],
-      ['a top-level __proto__', '{"__proto__":{"admin":true},"api_key":{"name":"Polluter","key_type":"private"}}', '__proto__'],
+      [
+        '__proto__',
+        '{"api_key":{"name":"Polluter","key_type":"private","__proto__":{"admin":true}}}',
+        'api_key.__proto__',
+      ],
+      [
+        'constructor',
+        '{"api_key":{"name":"Polluter","key_type":"private","constructor":{"prototype":{"admin":true}}}}',
+        'api_key.constructor',
+      ],
+      [
+        'a top-level __proto__',
+        '{"__proto__":{"admin":true},"api_key":{"name":"Polluter","key_type":"private"}}',
+        '__proto__',
+      ],
     ])('refuses a body smuggling %s', async (_, rawBody, field) => {
       const reply = await expectRefusedWithoutEvent(iso.topic, 422, () =>
-        call(service.url, 'POST', API_KEYS_PATH, { key: alice.key, rawBody, headers: { 'Content-Type': 'application/json' } }),
+        call(service.url, 'POST', API_KEYS_PATH, {
+          key: alice.key,
+          rawBody,
+          headers: { 'Content-Type': 'application/json' },
+        }),
       );
       expect(reply.body.errors.some((problem: string) => problem.includes(field))).toBe(true);
       expect(({} as Record<string, unknown>).admin).toBeUndefined();
@@ -283,12 +370,28 @@ describe('POST /api/v1/api_keys', () => {
 
     it('lists one problem per invalid field, each naming its field', async () => {
       const reply = await expectRefusedWithoutEvent(iso.topic, 422, () =>
-        post({ api_key: { name: '', key_type: 'root', allowed_origins: ['ftp://x.example.com'], transient_assistant: 'yes', key_value: 'mine' } }),
+        post({
+          api_key: {
+            name: '',
+            key_type: 'root',
+            allowed_origins: ['ftp://x.example.com'],
+            transient_assistant: 'yes',
+            key_value: 'mine',
+          },
+        }),
       );
       const errors: string[] = reply.body.errors;
       expect(errors).toHaveLength(5);
-      for (const field of ['api_key.name', 'api_key.key_type', 'api_key.allowed_origins', 'api_key.transient_assistant', 'api_key.key_value']) {
-        expect(errors.filter((problem) => problem.includes(`${field} `) || problem.includes(`${field}[`))).toHaveLength(1);
+      for (const field of [
+        'api_key.name',
+        'api_key.key_type',
+        'api_key.allowed_origins',
+        'api_key.transient_assistant',
+        'api_key.key_value',
+      ]) {
+        expect(errors.filter((problem) => problem.includes(`${field} `) || problem.includes(`${field}[`))).toHaveLength(
+          1,
+        );
       }
       expect(reply.body.error).toEqual(expect.any(String));
       expect(reply.body.error.length).toBeGreaterThan(0);

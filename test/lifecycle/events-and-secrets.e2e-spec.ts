@@ -9,7 +9,16 @@ type User = Awaited<ReturnType<typeof newUser>>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-const ENVELOPE_FIELDS = ['api_key_id', 'correlation_id', 'data', 'event_id', 'event_type', 'occurred_at', 'schema_version', 'user_id'];
+const ENVELOPE_FIELDS = [
+  'api_key_id',
+  'correlation_id',
+  'data',
+  'event_id',
+  'event_type',
+  'occurred_at',
+  'schema_version',
+  'user_id',
+];
 const CE_HEADERS = ['ce_id', 'ce_source', 'ce_specversion', 'ce_subject', 'ce_time', 'ce_type', 'content-type'];
 
 describe('the events on the topic, and where secrets may (not) go', () => {
@@ -61,7 +70,13 @@ describe('the events on the topic, and where secrets may (not) go', () => {
   describe('the event contract', () => {
     it('publishes ApiKeyCreated on the configured topic with the whole new state and the hash, never the key', async () => {
       const key = await create(
-        { name: 'Contract', key_type: 'public', allowed_origins: ['https://a.example.com'], allowed_assistants: ['42'], transient_assistant: true },
+        {
+          name: 'Contract',
+          key_type: 'public',
+          allowed_origins: ['https://a.example.com'],
+          allowed_assistants: ['42'],
+          transient_assistant: true,
+        },
         { 'X-Request-Id': 'create-req-1' },
       );
       const [record, ...rest] = await eventsOf(key.id);
@@ -89,7 +104,10 @@ describe('the events on the topic, and where secrets may (not) go', () => {
         body: { api_key: { name: 'Lifecycle renamed', allowed_assistants: ['7'] } },
       });
       expect(updated.status).toBe(200);
-      const deleted = await call(service.url, 'DELETE', `${API_KEYS_PATH}/${key.id}`, { key: alice.key, headers: { 'X-Request-Id': 'delete-req-1' } });
+      const deleted = await call(service.url, 'DELETE', `${API_KEYS_PATH}/${key.id}`, {
+        key: alice.key,
+        headers: { 'X-Request-Id': 'delete-req-1' },
+      });
       expect(deleted.status).toBe(200);
       const records = await eventsOf(key.id);
       expect(records.map((r) => r.json.event_type)).toEqual(['ApiKeyCreated', 'ApiKeyUpdated', 'ApiKeyDeleted']);
@@ -107,7 +125,11 @@ describe('the events on the topic, and where secrets may (not) go', () => {
     it('publishes the bootstrap command’s key as an ApiKeyCreated like any other', async () => {
       const [record] = await eventsOf(alice.keyId);
       expectContractRecord(record, 'ApiKeyCreated', { id: alice.keyId, user_id: alice.userId });
-      expect(record.json.data).toMatchObject({ key_type: 'private', key_hash: sha256Hex(alice.key), user_email: alice.email });
+      expect(record.json.data).toMatchObject({
+        key_type: 'private',
+        key_hash: sha256Hex(alice.key),
+        user_email: alice.email,
+      });
     });
   });
 
@@ -127,7 +149,12 @@ describe('the events on the topic, and where secrets may (not) go', () => {
 
     it('generates a request id when absent, echoes it, and uses it as the correlation_id', async () => {
       const replies = await Promise.all(
-        [1, 2].map(() => call(service.url, 'POST', API_KEYS_PATH, { key: alice.key, body: { api_key: { name: 'Untraced', key_type: 'private' } } })),
+        [1, 2].map(() =>
+          call(service.url, 'POST', API_KEYS_PATH, {
+            key: alice.key,
+            body: { api_key: { name: 'Untraced', key_type: 'private' } },
+          }),
+        ),
       );
       const ids = replies.map((reply) => reply.headers.get('x-request-id'));
       expect(ids[0]).toMatch(/\S/);
@@ -158,9 +185,20 @@ describe('the events on the topic, and where secrets may (not) go', () => {
 
     it.each([
       ['a 401', (id: string) => call(service.url, 'GET', API_KEYS_PATH, { headers: { 'X-Request-Id': id } })],
-      ['a 404', (id: string) => call(service.url, 'GET', `${API_KEYS_PATH}/987654321`, { key: alice.key, headers: { 'X-Request-Id': id } })],
-      ['a 422', (id: string) => call(service.url, 'POST', API_KEYS_PATH, { key: alice.key, headers: { 'X-Request-Id': id }, body: {} })],
-      ['a 200', (id: string) => call(service.url, 'GET', API_KEYS_PATH, { key: alice.key, headers: { 'X-Request-Id': id } })],
+      [
+        'a 404',
+        (id: string) =>
+          call(service.url, 'GET', `${API_KEYS_PATH}/987654321`, { key: alice.key, headers: { 'X-Request-Id': id } }),
+      ],
+      [
+        'a 422',
+        (id: string) =>
+          call(service.url, 'POST', API_KEYS_PATH, { key: alice.key, headers: { 'X-Request-Id': id }, body: {} }),
+      ],
+      [
+        'a 200',
+        (id: string) => call(service.url, 'GET', API_KEYS_PATH, { key: alice.key, headers: { 'X-Request-Id': id } }),
+      ],
     ])('echoes X-Request-Id on %s too', async (_, request) => {
       const reply = await request('echo-me-42');
       expect(reply.headers.get('x-request-id')).toBe('echo-me-42');
@@ -171,7 +209,10 @@ describe('the events on the topic, and where secrets may (not) go', () => {
     beforeAll(async () => {
       // A little of everything, so the scans below cover every kind of event.
       const extra: ApiKeyData = await create({ name: 'Scanned', allowed_origins: ['https://scan.example.com'] });
-      await call(service.url, 'PUT', `${API_KEYS_PATH}/${extra.id}`, { key: extra.key_value!, body: { api_key: { name: 'Scanned again' } } });
+      await call(service.url, 'PUT', `${API_KEYS_PATH}/${extra.id}`, {
+        key: extra.key_value!,
+        body: { api_key: { name: 'Scanned again' } },
+      });
       await call(service.url, 'DELETE', `${API_KEYS_PATH}/${extra.id}`, { key: extra.key_value! });
       const bob = await newUser(service);
       secrets.push(bob.key);

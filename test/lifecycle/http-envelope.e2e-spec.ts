@@ -12,8 +12,13 @@ function createBodyOfSize(bytes: number): string {
 }
 
 /** Sends raw bytes with the given headers (and no Content-Type unless given). */
-async function send(url: string, method: string, body: string | Uint8Array | ReadableStream<Uint8Array>, headers: Record<string, string>): Promise<Reply> {
-  return readReply(await fetch(url, { method, headers, body, duplex: 'half' } as RequestInit));
+async function send(
+  url: string,
+  method: string,
+  body: string | Uint8Array | ReadableStream<Uint8Array>,
+  headers: Record<string, string>,
+): Promise<Reply> {
+  return readReply(await fetch(url, { method, headers, body, duplex: 'half' }));
 }
 
 /** A body with no Content-Length, streamed in chunks (Transfer-Encoding: chunked). */
@@ -50,12 +55,18 @@ describe('HTTP surface: envelope, body parsing and its errors', () => {
 
   describe('success envelope', () => {
     it('answers every success as {status: {code = HTTP status, message}, data}', async () => {
-      const created = await call(service.url, 'POST', API_KEYS_PATH, { key: alice.key, body: { api_key: { name: 'Envelope', key_type: 'private' } } });
+      const created = await call(service.url, 'POST', API_KEYS_PATH, {
+        key: alice.key,
+        body: { api_key: { name: 'Envelope', key_type: 'private' } },
+      });
       const replies = [
         created,
         await call(service.url, 'GET', API_KEYS_PATH, { key: alice.key }),
         await call(service.url, 'GET', `${API_KEYS_PATH}/${created.body.data.id}`, { key: alice.key }),
-        await call(service.url, 'PUT', `${API_KEYS_PATH}/${created.body.data.id}`, { key: alice.key, body: { api_key: { name: 'Envelope 2' } } }),
+        await call(service.url, 'PUT', `${API_KEYS_PATH}/${created.body.data.id}`, {
+          key: alice.key,
+          body: { api_key: { name: 'Envelope 2' } },
+        }),
         await call(service.url, 'DELETE', `${API_KEYS_PATH}/${created.body.data.id}`, { key: alice.key }),
       ];
       expect(replies.map((r) => r.status)).toEqual([201, 200, 200, 200, 200]);
@@ -111,7 +122,9 @@ describe('HTTP surface: envelope, body parsing and its errors', () => {
     });
 
     it('answers 413 to an oversized PUT body', async () => {
-      await expectRefusedWithoutEvent(iso.topic, 413, () => putRaw(JSON.stringify({ api_key: { name: 'x'.repeat(70000) } })));
+      await expectRefusedWithoutEvent(iso.topic, 413, () =>
+        putRaw(JSON.stringify({ api_key: { name: 'x'.repeat(70000) } })),
+      );
     });
 
     describe('with HTTP_BODY_LIMIT_BYTES=2048', () => {
@@ -127,7 +140,10 @@ describe('HTTP surface: envelope, body parsing and its errors', () => {
       afterAll(() => small?.close());
 
       it('accepts 2048 bytes and answers 413 naming the limit to 2049, with no event', async () => {
-        const at = await send(`${small.url}${API_KEYS_PATH}`, 'POST', createBodyOfSize(2048), { 'X-API-Key': bob.key, ...json });
+        const at = await send(`${small.url}${API_KEYS_PATH}`, 'POST', createBodyOfSize(2048), {
+          'X-API-Key': bob.key,
+          ...json,
+        });
         expect(at.status).toBe(201);
         const over = await expectRefusedWithoutEvent(smallIso.topic, 413, () =>
           send(`${small.url}${API_KEYS_PATH}`, 'POST', createBodyOfSize(2049), { 'X-API-Key': bob.key, ...json }),
@@ -151,12 +167,16 @@ describe('HTTP surface: envelope, body parsing and its errors', () => {
       ['no Content-Type at all', {}],
       ['JSON in an unsupported charset', { 'Content-Type': 'application/json; charset=latin1' }],
     ])('answers 415 to %s on POST', async (_, headers: Record<string, string>) => {
-      const reply = await expectRefusedWithoutEvent(iso.topic, 415, () => postRaw(new TextEncoder().encode(body), headers));
+      const reply = await expectRefusedWithoutEvent(iso.topic, 415, () =>
+        postRaw(new TextEncoder().encode(body), headers),
+      );
       expect(reply.body.errors.length).toBeGreaterThan(0);
     });
 
     it('answers 415 to a non-JSON PUT', async () => {
-      await expectRefusedWithoutEvent(iso.topic, 415, () => putRaw('api_key[name]=x', { 'Content-Type': 'application/x-www-form-urlencoded' }));
+      await expectRefusedWithoutEvent(iso.topic, 415, () =>
+        putRaw('api_key[name]=x', { 'Content-Type': 'application/x-www-form-urlencoded' }),
+      );
     });
 
     it.each([['application/json; charset=utf-8'], ['Application/JSON'], ['application/json;charset=UTF-8']])(
@@ -169,7 +189,9 @@ describe('HTTP surface: envelope, body parsing and its errors', () => {
 
     it('does not ask GET or DELETE for a Content-Type', async () => {
       const doomed = await createKey(service, alice.key, { name: 'Deleted without body' });
-      const reply = await send(`${service.url}${API_KEYS_PATH}/${doomed.id}`, 'DELETE', new Uint8Array(0), { 'X-API-Key': alice.key });
+      const reply = await send(`${service.url}${API_KEYS_PATH}/${doomed.id}`, 'DELETE', new Uint8Array(0), {
+        'X-API-Key': alice.key,
+      });
       expect(reply.status).toBe(200);
     });
   });

@@ -38,10 +38,17 @@ describe('reading, listing and deleting keys, owners only', () => {
 
   describe('GET /api/v1/api_keys/:id', () => {
     it('answers 200 with the key, key_value null', async () => {
-      const created = await createKey(service, alice.key, { name: 'Read me', allowed_assistants: ['a1'], transient_assistant: true });
+      const created = await createKey(service, alice.key, {
+        name: 'Read me',
+        allowed_assistants: ['a1'],
+        transient_assistant: true,
+      });
       const reply = await get(alice.key, created.id);
       expect(reply.status).toBe(200);
-      expect(reply.body).toEqual({ status: { code: 200, message: expect.any(String) }, data: { ...created, key_value: null } });
+      expect(reply.body).toEqual({
+        status: { code: 200, message: expect.any(String) },
+        data: { ...created, key_value: null },
+      });
     });
 
     it.each([['0'], ['-1'], ['1.5'], ['abc'], ['1e3'], ['01'], ['99999999999999999999'], [String(MISSING_ID)]])(
@@ -81,7 +88,13 @@ describe('reading, listing and deleting keys, owners only', () => {
       const reply = await list(dave.key);
       expect(reply.status).toBe(200);
       expect(reply.body.data).toEqual([
-        expect.objectContaining({ id: dave.keyId, key_type: 'private', key_value: null, user_id: dave.userId, user_email: dave.email }),
+        expect.objectContaining({
+          id: dave.keyId,
+          key_type: 'private',
+          key_value: null,
+          user_id: dave.userId,
+          user_email: dave.email,
+        }),
       ]);
     });
   });
@@ -90,7 +103,10 @@ describe('reading, listing and deleting keys, owners only', () => {
     let alicesKey: ApiKeyData;
 
     beforeAll(async () => {
-      alicesKey = await createKey(service, alice.key, { name: 'Alice only', allowed_origins: ['https://alice.example.com'] });
+      alicesKey = await createKey(service, alice.key, {
+        name: 'Alice only',
+        allowed_origins: ['https://alice.example.com'],
+      });
     });
 
     it('answers GET of another user’s key with the same 404 as a missing key', async () => {
@@ -134,7 +150,9 @@ describe('reading, listing and deleting keys, owners only', () => {
     });
 
     it('does not let a key of one user act on another user’s keys through the Bearer header either', async () => {
-      const reply = await call(service.url, 'GET', `${API_KEYS_PATH}/${alicesKey.id}`, { headers: { Authorization: `Bearer ${bob.key}` } });
+      const reply = await call(service.url, 'GET', `${API_KEYS_PATH}/${alicesKey.id}`, {
+        headers: { Authorization: `Bearer ${bob.key}` },
+      });
       await expectSameAsMissing(reply, () => get(bob.key, MISSING_ID));
     });
   });
@@ -145,7 +163,9 @@ describe('reading, listing and deleting keys, owners only', () => {
       const reply = await del(alice.key, doomed.id);
       expect(reply.status).toBe(200);
       expect(reply.body.status).toEqual({ code: 200, message: expect.any(String) });
-      expect(reply.body.data).toEqual(expect.objectContaining({ id: doomed.id, key_value: null, user_id: alice.userId, name: 'To delete' }));
+      expect(reply.body.data).toEqual(
+        expect.objectContaining({ id: doomed.id, key_value: null, user_id: alice.userId, name: 'To delete' }),
+      );
       expect(reply.text).not.toContain(doomed.key_value);
     });
 
@@ -153,8 +173,12 @@ describe('reading, listing and deleting keys, owners only', () => {
       const doomed = await createKey(service, alice.key, { name: 'Gone' });
       expect((await del(alice.key, doomed.id)).status).toBe(200);
       await expectSameAsMissing(await get(alice.key, doomed.id), () => get(alice.key, MISSING_ID));
-      await expectSameAsMissing(await expectRefusedWithoutEvent(iso.topic, 404, () => put(alice.key, doomed.id)), () => put(alice.key, MISSING_ID));
-      await expectSameAsMissing(await expectRefusedWithoutEvent(iso.topic, 404, () => del(alice.key, doomed.id)), () => del(alice.key, MISSING_ID));
+      await expectSameAsMissing(await expectRefusedWithoutEvent(iso.topic, 404, () => put(alice.key, doomed.id)), () =>
+        put(alice.key, MISSING_ID),
+      );
+      await expectSameAsMissing(await expectRefusedWithoutEvent(iso.topic, 404, () => del(alice.key, doomed.id)), () =>
+        del(alice.key, MISSING_ID),
+      );
     });
 
     it('drops the key from the list once it answered', async () => {
@@ -182,7 +206,9 @@ describe('reading, listing and deleting keys, owners only', () => {
       expect(statuses).toEqual([200, 404, 404, 404, 404]);
       for (const reply of replies.filter((r) => r.status === 404)) expectErrorEnvelope(reply, 404);
       expectErrorEnvelope(await get(alice.key, doomed.id), 404);
-      const deletions = (await readTopic(iso.topic)).filter((r) => r.json?.api_key_id === doomed.id && r.json.event_type === 'ApiKeyDeleted');
+      const deletions = (await readTopic(iso.topic)).filter(
+        (r) => r.json?.api_key_id === doomed.id && r.json.event_type === 'ApiKeyDeleted',
+      );
       expect(deletions).toHaveLength(1);
     });
 
@@ -191,7 +217,9 @@ describe('reading, listing and deleting keys, owners only', () => {
         const doomed = await createKey(service, alice.key, { name: `Raced ${round}` });
         const [update, removal] = await Promise.all([put(alice.key, doomed.id), del(alice.key, doomed.id)]);
         expect(removal.status).toBe(200);
-        const updates = (await readTopic(iso.topic)).filter((r) => r.json?.api_key_id === doomed.id && r.json.event_type === 'ApiKeyUpdated');
+        const updates = (await readTopic(iso.topic)).filter(
+          (r) => r.json?.api_key_id === doomed.id && r.json.event_type === 'ApiKeyUpdated',
+        );
         // Either the PUT came first (200, one event) or it found the key gone (404, no event).
         expect(updates).toHaveLength(update.status === 200 ? 1 : 0);
       }

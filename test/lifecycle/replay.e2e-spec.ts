@@ -44,16 +44,24 @@ describe('rebuilding the read model from the topic alone', () => {
     const b1 = await createKey(live, bob.key, { name: 'Bob main', allowed_origins: ['http://localhost:3000'] });
     const b2 = await createKey(live, bob.key, { name: 'Bob widget', key_type: 'public' });
     await put(live, alice.key, a1.id, { name: 'Alice public, renamed' });
-    await put(live, alice.key, a1.id, { allowed_origins: ['https://alice.example.com', 'https://www.alice.example.com'] });
+    await put(live, alice.key, a1.id, {
+      allowed_origins: ['https://alice.example.com', 'https://www.alice.example.com'],
+    });
     await put(live, alice.key, a2.id, { allowed_assistants: ['b-1'] });
     await put(live, bob.key, b1.id, { name: 'Bob main v2', allowed_origins: [], allowed_assistants: ['z'] });
     await put(live, alice.key, a3.id, { name: 'Alice short-lived, renamed before deletion' });
     await del(live, alice.key, a3.id);
     await del(live, bob.key, b2.id);
     deletedKeys.push(a3, b2);
-    const carols = await Promise.all(Array.from({ length: 6 }, (_, i) => createKey(live, carol.key, { name: `Carol ${i}` })));
+    const carols = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => createKey(live, carol.key, { name: `Carol ${i}` })),
+    );
     await Promise.all(carols.map((k, i) => put(live, carol.key, k.id, { name: `Carol ${i} renamed` })));
-    await Promise.all([del(live, carol.key, carols[0].id), del(live, carol.key, carols[3].id), put(live, carol.key, carols[5].id, { allowed_assistants: ['c'] })]);
+    await Promise.all([
+      del(live, carol.key, carols[0].id),
+      del(live, carol.key, carols[3].id),
+      put(live, carol.key, carols[5].id, { allowed_assistants: ['c'] }),
+    ]);
     deletedKeys.push(carols[0], carols[3]);
     // Carol revokes her bootstrap key with another of her keys, then uses that one on.
     await del(live, carols[1].key_value!, carol.keyId);
@@ -61,7 +69,14 @@ describe('rebuilding the read model from the topic alone', () => {
     users[2] = { ...carol, key: carols[1].key_value! };
     await put(live, carols[1].key_value!, carols[2].id, { name: 'Carol 2, renamed by key 1' });
     // Refused requests leave no event, so nothing for a replay to trip over either.
-    expect((await call(live.url, 'PUT', `${API_KEYS_PATH}/${a3.id}`, { key: alice.key, body: { api_key: { name: 'ghost' } } })).status).toBe(404);
+    expect(
+      (
+        await call(live.url, 'PUT', `${API_KEYS_PATH}/${a3.id}`, {
+          key: alice.key,
+          body: { api_key: { name: 'ghost' } },
+        })
+      ).status,
+    ).toBe(404);
     expect((await call(live.url, 'DELETE', `${API_KEYS_PATH}/${b1.id}`, { key: alice.key })).status).toBe(404);
 
     await waitForProjection(iso.database, iso.topic);
@@ -82,8 +97,14 @@ describe('rebuilding the read model from the topic alone', () => {
     expect(new Set(records.map((r) => r.partition)).size).toBeGreaterThan(1);
     expect(liveKeys).toHaveLength(records.filter((r) => r.json?.event_type === 'ApiKeyCreated').length);
     const byNumber = (a: number, b: number) => a - b;
-    expect(liveKeys.filter((d) => d.deleted_at !== null).map((d) => d.id as number).sort(byNumber)).toEqual(deletedKeys.map((k) => k.id).sort(byNumber));
-    const changedLater = (d: Record<string, unknown>) => (d.updated_at as Date).getTime() > (d.created_at as Date).getTime();
+    expect(
+      liveKeys
+        .filter((d) => d.deleted_at !== null)
+        .map((d) => d.id as number)
+        .sort(byNumber),
+    ).toEqual(deletedKeys.map((k) => k.id).sort(byNumber));
+    const changedLater = (d: Record<string, unknown>) =>
+      (d.updated_at as Date).getTime() > (d.created_at as Date).getTime();
     expect(liveKeys.some((d) => changedLater(d) && d.deleted_at === null)).toBe(true);
   });
 
@@ -118,7 +139,9 @@ describe('rebuilding the read model from the topic alone', () => {
     const [first] = users;
     const again = await newUser(replica, first.email);
     expect(again.userId).toBe(first.userId);
-    const theirLiveKeys = replayedKeys.filter((d) => d.user_id === first.userId && d.deleted_at === null).map((d) => d.id);
+    const theirLiveKeys = replayedKeys
+      .filter((d) => d.user_id === first.userId && d.deleted_at === null)
+      .map((d) => d.id);
     const listed = await call(replica.url, 'GET', API_KEYS_PATH, { key: again.key });
     expect(listed.body.data.map((k: { id: number }) => k.id)).toEqual([...theirLiveKeys, again.keyId]);
   });

@@ -21,7 +21,11 @@ describe('key lifecycle across two instances of the service', () => {
     first = await startService(testConfig(iso));
     second = await startService(testConfig(iso));
     // The second join rebalances the group; both are ready once each owns its share again.
-    await waitUntil(async () => (await fetch(`${first.url}/health`)).status === 200, 30000, 'first instance ready after rebalance');
+    await waitUntil(
+      async () => (await fetch(`${first.url}/health`)).status === 200,
+      30000,
+      'first instance ready after rebalance',
+    );
     instances = [first, second];
     alice = await newUser(first);
   });
@@ -35,7 +39,10 @@ describe('key lifecycle across two instances of the service', () => {
   it('gives 30 creates spread over both instances 30 distinct ids, each key usable on both at once', async () => {
     const replies = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        call(instances[i % 2].url, 'POST', API_KEYS_PATH, { key: alice.key, body: { api_key: { name: `Spread ${i}`, key_type: 'private' } } }),
+        call(instances[i % 2].url, 'POST', API_KEYS_PATH, {
+          key: alice.key,
+          body: { api_key: { name: `Spread ${i}`, key_type: 'private' } },
+        }),
       ),
     );
     for (const reply of replies) expect(reply.status).toBe(201);
@@ -55,7 +62,10 @@ describe('key lifecycle across two instances of the service', () => {
   it('refuses a revoked key on both instances as soon as the DELETE answered, even after both used it', async () => {
     const keys: ApiKeyData[] = [];
     for (let i = 0; i < 8; i++) {
-      const reply = await call(instances[i % 2].url, 'POST', API_KEYS_PATH, { key: alice.key, body: { api_key: { name: `Revoked ${i}`, key_type: 'private' } } });
+      const reply = await call(instances[i % 2].url, 'POST', API_KEYS_PATH, {
+        key: alice.key,
+        body: { api_key: { name: `Revoked ${i}`, key_type: 'private' } },
+      });
       expect(reply.status).toBe(201);
       keys.push(reply.body.data);
     }
@@ -63,7 +73,9 @@ describe('key lifecycle across two instances of the service', () => {
       // Used on both first, so whatever either instance remembers about it is warm.
       for (const instance of instances) {
         expect((await listWith(instance, key.key_value!)).status).toBe(200);
-        expect((await call(instance.url, 'GET', `${API_KEYS_PATH}/${key.id}`, { key: key.key_value! })).status).toBe(200);
+        expect((await call(instance.url, 'GET', `${API_KEYS_PATH}/${key.id}`, { key: key.key_value! })).status).toBe(
+          200,
+        );
       }
       const deleted = await call(instances[i % 2].url, 'DELETE', `${API_KEYS_PATH}/${key.id}`, { key: alice.key });
       expect(deleted.status).toBe(200);
@@ -79,7 +91,10 @@ describe('key lifecycle across two instances of the service', () => {
       [first, second],
       [second, first],
     ]) {
-      const reply = await call(creator.url, 'POST', API_KEYS_PATH, { key: alice.key, body: { api_key: { name: 'Cross-listed', key_type: 'public' } } });
+      const reply = await call(creator.url, 'POST', API_KEYS_PATH, {
+        key: alice.key,
+        body: { api_key: { name: 'Cross-listed', key_type: 'public' } },
+      });
       expect(reply.status).toBe(201);
       const id = reply.body.data.id;
       expect((await listWith(other, alice.key)).body.data.map((k: ApiKeyData) => k.id)).toContain(id);

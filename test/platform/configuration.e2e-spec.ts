@@ -5,7 +5,12 @@ const REPO_ROOT = path.resolve(__dirname, '../..');
 
 /** Runs a command of ours with the given environment on top of this one. */
 const run = (args: string[], env: Record<string, string>) =>
-  spawnSync(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 300000 });
+  spawnSync(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 300000,
+  });
 
 describe('configuration read once at start-up', () => {
   beforeAll(() => {
@@ -15,7 +20,11 @@ describe('configuration read once at start-up', () => {
   });
 
   it('stops the service with exit code 78 and a message naming every bad variable', () => {
-    const result = run(['dist/apps/api-keys/src/main.js'], { PORT: 'eighty', KAFKA_BROKERS: 'not a broker list', LOG_LEVEL: 'loud' });
+    const result = run(['dist/apps/api-keys/src/main.js'], {
+      PORT: 'eighty',
+      KAFKA_BROKERS: 'not a broker list',
+      LOG_LEVEL: 'loud',
+    });
     expect(result.status).toBe(78);
     expect(result.stderr).toContain('PORT must be an integer');
     expect(result.stderr).toContain('KAFKA_BROKERS must be a comma-separated list of host:port');

@@ -1,7 +1,7 @@
 /** A small fetch wrapper: JSON in, status + parsed body + headers out. */
 export interface Reply {
   readonly status: number;
-  readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly body: any;
   readonly text: string;
   readonly headers: Headers;
 }
@@ -25,7 +25,7 @@ export async function call(
 /** Status, raw text, parsed JSON (null when the body is not JSON) and headers of a response. */
 export async function readReply(response: Response): Promise<Reply> {
   const text = await response.text();
-  let parsed: unknown = null;
+  let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {

@@ -32,7 +32,11 @@ export async function createKey(
   fields: Record<string, unknown> = {},
   headers: Record<string, string> = {},
 ): Promise<ApiKeyData> {
-  const reply = await call(service.url, 'POST', API_KEYS_PATH, { key, headers, body: { api_key: { name: 'A key', key_type: 'private', ...fields } } });
+  const reply = await call(service.url, 'POST', API_KEYS_PATH, {
+    key,
+    headers,
+    body: { api_key: { name: 'A key', key_type: 'private', ...fields } },
+  });
   if (reply.status !== 201) throw new Error(`create answered ${reply.status}: ${reply.text}`);
   return reply.body.data as ApiKeyData;
 }
@@ -43,7 +47,11 @@ const identity = (r: TopicRecord) => `${r.partition}:${r.offset}:${r.headers.ce_
  * Sends a request that must be refused with `status` in the error envelope, and proves from the
  * topic itself (read before and after) that it appended nothing.
  */
-export async function expectRefusedWithoutEvent(topic: string, status: number, request: () => Promise<Reply>): Promise<Reply> {
+export async function expectRefusedWithoutEvent(
+  topic: string,
+  status: number,
+  request: () => Promise<Reply>,
+): Promise<Reply> {
   const before = await readTopic(topic);
   const reply = await request();
   expectErrorEnvelope(reply, status);

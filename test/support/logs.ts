@@ -17,6 +17,13 @@ export class CapturedLogs extends ConsoleLogger {
     options: { context: string; logLevel: LogLevel; writeStreamType?: 'stdout' | 'stderr'; errorStack?: unknown },
   ): void {
     // inspect, not JSON.stringify: it never throws (cycles, BigInt) and shows every nested string.
-    this.lines.push(inspect(this.getJsonLogObject(message, options), { depth: null, breakLength: Infinity, maxStringLength: null, maxArrayLength: null }));
+    this.lines.push(
+      inspect(this.getJsonLogObject(message, options), {
+        depth: null,
+        breakLength: Infinity,
+        maxStringLength: null,
+        maxArrayLength: null,
+      }),
+    );
   }
 }

@@ -18,7 +18,9 @@ export async function waitForProjection(database: string, topic: string, timeout
   await waitUntil(
     async () => {
       const checkpoints = await readCollection(database, 'projection_checkpoints');
-      const applied = new Map(checkpoints.filter((c) => c.topic === topic).map((c) => [c.partition as number, c.offset as number]));
+      const applied = new Map(
+        checkpoints.filter((c) => c.topic === topic).map((c) => [c.partition as number, c.offset as number]),
+      );
       return [...ends].every(([partition, end]) => end === 0 || (applied.get(partition) ?? -1) >= end - 1);
     },
     timeoutMs,

@@ -16,7 +16,8 @@ export const uniqueName = (prefix: string) => `${prefix}-${Date.now().toString(3
 export function stackEnv(): { brokers: string; mongoBase: string } {
   const brokers = process.env.KAFKA_BROKERS;
   const mongo = process.env.MONGODB_URI;
-  if (!brokers || !mongo) throw new Error('KAFKA_BROKERS and MONGODB_URI must point at the test servers: run the suites with `npm test`');
+  if (!brokers || !mongo)
+    throw new Error('KAFKA_BROKERS and MONGODB_URI must point at the test servers: run the suites with `npm test`');
   const base = new URL(mongo);
   base.pathname = '/';
   return { brokers, mongoBase: base.toString() };
@@ -59,7 +60,10 @@ export interface RunningService {
  * Boots the real service in this process (HTTP, Kafka producer, projector) and waits until healthy.
  * `logger` replaces the JSON logger, e.g. to capture every log line (see logs.ts).
  */
-export async function startService(config: AppConfig, logger: LoggerService = jsonLogger(config.logLevel)): Promise<RunningService> {
+export async function startService(
+  config: AppConfig,
+  logger: LoggerService = jsonLogger(config.logLevel),
+): Promise<RunningService> {
   const app = await createHttpApp(config, logger);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
@@ -85,10 +89,15 @@ export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number
 export async function newUser(service: RunningService, email = `${uniqueName('user')}@example.com`) {
   const body = await bootstrapKey(service.app, email);
   const key = body.data.key_value;
-  if (!key || (body.status.code !== 201 && body.status.code !== 202)) throw new Error(`bootstrap failed: ${JSON.stringify(body)}`);
+  if (!key || (body.status.code !== 201 && body.status.code !== 202))
+    throw new Error(`bootstrap failed: ${JSON.stringify(body)}`);
   if (body.status.code === 202) {
     // Recorded but not yet projected (a service configured not to wait): wait until it works.
-    await waitUntil(async () => (await fetch(`${service.url}/api/v1/api_keys`, { headers: { 'X-API-Key': key } })).status === 200, 30000, 'new key usable');
+    await waitUntil(
+      async () => (await fetch(`${service.url}/api/v1/api_keys`, { headers: { 'X-API-Key': key } })).status === 200,
+      30000,
+      'new key usable',
+    );
   }
   return { email, userId: body.data.user_id, keyId: body.data.id, key };
 }

@@ -9,7 +9,9 @@ export type StoredDocument = Record<string, unknown>;
  * replay.ts's readCollection reads a single collection.
  */
 export async function readDatabase(database: string): Promise<Map<string, StoredDocument[]>> {
-  const connection = await mongoose.createConnection(`${stackEnv().mongoBase}${database}`, { serverSelectionTimeoutMS: 5000 }).asPromise();
+  const connection = await mongoose
+    .createConnection(`${stackEnv().mongoBase}${database}`, { serverSelectionTimeoutMS: 5000 })
+    .asPromise();
   try {
     const db = connection.db;
     if (!db) throw new Error(`no database handle for ${database}`);

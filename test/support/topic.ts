@@ -4,7 +4,8 @@ import { stackEnv } from './service';
 // Tests read the topic with a plain kafkajs client of their own: they check what downstream
 // consumers really see, not what our code thinks it wrote.
 let kafka: Kafka | null = null;
-const client = () => (kafka ??= new Kafka({ clientId: 'e2e-reader', brokers: stackEnv().brokers.split(','), logLevel: logLevel.NOTHING }));
+const client = () =>
+  (kafka ??= new Kafka({ clientId: 'e2e-reader', brokers: stackEnv().brokers.split(','), logLevel: logLevel.NOTHING }));
 
 export interface TopicRecord {
   readonly partition: number;
@@ -12,7 +13,7 @@ export interface TopicRecord {
   readonly key: string | null;
   readonly value: string | null;
   readonly headers: Record<string, string>;
-  readonly json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly json: any;
 }
 
 /** Every record on the topic right now, in per-partition log order. */
@@ -30,7 +31,7 @@ export async function readTopic(topic: string): Promise<TopicRecord[]> {
       .run({
         eachMessage: async ({ partition, message }) => {
           const value = message.value?.toString() ?? null;
-          let json: unknown = null;
+          let json: unknown;
           try {
             json = value === null ? null : JSON.parse(value);
           } catch {
@@ -38,7 +39,14 @@ export async function readTopic(topic: string): Promise<TopicRecord[]> {
           }
           const headers: Record<string, string> = {};
           for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
-          records.push({ partition, offset: Number(message.offset), key: message.key?.toString() ?? null, value, headers, json });
+          records.push({
+            partition,
+            offset: Number(message.offset),
+            key: message.key?.toString() ?? null,
+            value,
+            headers,
+            json,
+          });
           seen.set(partition, Number(message.offset) + 1);
           if ([...wanted].every(([p, high]) => (seen.get(p) ?? 0) >= high)) {
             clearTimeout(timer);
@@ -80,7 +88,10 @@ export async function rewindGroup(groupId: string, topic: string): Promise<void>
 }
 
 /** Appends a raw record, for tests that need a record our service would never write. */
-export async function produceRaw(topic: string, record: { key: string; value: string; headers?: Record<string, string> }): Promise<void> {
+export async function produceRaw(
+  topic: string,
+  record: { key: string; value: string; headers?: Record<string, string> },
+): Promise<void> {
   const producer = client().producer({ allowAutoTopicCreation: false });
   await producer.connect();
   await producer.send({ topic, acks: -1, messages: [record] });

@@ -11,7 +11,8 @@ const put = (service: RunningService, key: string, id: number, name: string) =>
   call(service.url, 'PUT', `/api/v1/api_keys/${id}`, { key, body: { api_key: { name } } });
 
 /** Stops or starts the test Kafka broker through the project's own stack script. */
-const kafka = (command: 'stop-kafka' | 'start-kafka') => run(process.execPath, ['scripts/stack.js', command], { env: process.env, timeout: 120000 });
+const kafka = (command: 'stop-kafka' | 'start-kafka') =>
+  run(process.execPath, ['scripts/stack.js', command], { env: process.env, timeout: 120000 });
 
 describe('when MongoDB becomes unreachable', () => {
   const iso = isolation('mongo-down');
@@ -41,7 +42,8 @@ describe('when MongoDB becomes unreachable', () => {
     // recorded and answered 202 "accepted, not yet visible"; after that, every PUT is a 503.
     const cutAt = Date.now();
     let reply = await put(service, user.key, user.keyId, 'while noticing');
-    while (reply.status === 202 && Date.now() - cutAt < 15000) reply = await put(service, user.key, user.keyId, 'while noticing');
+    while (reply.status === 202 && Date.now() - cutAt < 15000)
+      reply = await put(service, user.key, user.keyId, 'while noticing');
     expectErrorEnvelope(reply, 503);
     expect(reply.body.error).toMatch(/MongoDB/);
     const eventsDuring = await topicSize(iso.topic);
@@ -50,7 +52,11 @@ describe('when MongoDB becomes unreachable', () => {
     expect(await topicSize(iso.topic)).toBe(eventsDuring);
 
     await proxy.restore();
-    await waitUntil(async () => (await put(service, user.key, user.keyId, 'after the outage')).status === 200, 30000, 'PUT to succeed again');
+    await waitUntil(
+      async () => (await put(service, user.key, user.keyId, 'after the outage')).status === 200,
+      30000,
+      'PUT to succeed again',
+    );
     const read = await call(service.url, 'GET', `/api/v1/api_keys/${user.keyId}`, { key: user.key });
     expect(read.body.data.name).toBe('after the outage');
   });
@@ -86,7 +92,11 @@ describe('when Kafka stops mid-run', () => {
     expect(health.body.errors.join(' ')).toMatch(/kafka/);
 
     await kafka('start-kafka');
-    await waitUntil(async () => (await put(service, user.key, user.keyId, 'after the outage')).status === 200, 60000, 'PUT to succeed again');
+    await waitUntil(
+      async () => (await put(service, user.key, user.keyId, 'after the outage')).status === 200,
+      60000,
+      'PUT to succeed again',
+    );
     const after = await call(service.url, 'GET', `/api/v1/api_keys/${user.keyId}`, { key: user.key });
     expect(after.body.data.name).toBe('after the outage');
     await waitUntil(async () => (await fetch(`${service.url}/health`)).status === 200, 60000, 'healthy again');

@@ -10,7 +10,11 @@ describe('two service instances in one consumer group', () => {
     first = await startService(testConfig(iso));
     second = await startService(testConfig(iso));
     // The second join rebalances the group; both are ready once each owns its share again.
-    await waitUntil(async () => (await fetch(`${first.url}/health`)).status === 200, 30000, 'first instance ready after rebalance');
+    await waitUntil(
+      async () => (await fetch(`${first.url}/health`)).status === 200,
+      30000,
+      'first instance ready after rebalance',
+    );
   });
   afterAll(async () => {
     await second?.close();
@@ -22,7 +26,10 @@ describe('two service instances in one consumer group', () => {
     // Enough keys that both instances own some of their partitions.
     const ids: number[] = [user.keyId];
     for (let i = 0; i < 6; i++) {
-      const created = await call(second.url, 'POST', '/api/v1/api_keys', { key: user.key, body: { api_key: { name: `k${i}`, key_type: 'private' } } });
+      const created = await call(second.url, 'POST', '/api/v1/api_keys', {
+        key: user.key,
+        body: { api_key: { name: `k${i}`, key_type: 'private' } },
+      });
       expect(created.status).toBe(201);
       ids.push(created.body.data.id);
     }
@@ -31,7 +38,10 @@ describe('two service instances in one consumer group', () => {
         ids.flatMap((id) =>
           [first, second].map(async (instance, which) => {
             const name = `r${round} k${id} via ${which}`;
-            const reply = await call(instance.url, 'PUT', `/api/v1/api_keys/${id}`, { key: user.key, body: { api_key: { allowed_assistants: [name] } } });
+            const reply = await call(instance.url, 'PUT', `/api/v1/api_keys/${id}`, {
+              key: user.key,
+              body: { api_key: { allowed_assistants: [name] } },
+            });
             return { reply, name };
           }),
         ),
@@ -39,14 +49,19 @@ describe('two service instances in one consumer group', () => {
       for (const { reply, name } of replies) {
         expect(reply.status).toBe(200);
         // Concurrent writes to one key: each answer includes its own change or a later one of this round.
-        expect(reply.body.data.allowed_assistants[0]).toMatch(new RegExp(`^r${round} k${reply.body.data.id} via [01]$`));
+        expect(reply.body.data.allowed_assistants[0]).toMatch(
+          new RegExp(`^r${round} k${reply.body.data.id} via [01]$`),
+        );
         if (reply.body.data.allowed_assistants[0] !== name) expect(name.startsWith(`r${round} `)).toBe(true);
       }
     }
     for (const id of ids) {
       const sequential = `sequential ${id}`;
       const instance = id % 2 === 0 ? first : second;
-      const reply = await call(instance.url, 'PUT', `/api/v1/api_keys/${id}`, { key: user.key, body: { api_key: { name: sequential } } });
+      const reply = await call(instance.url, 'PUT', `/api/v1/api_keys/${id}`, {
+        key: user.key,
+        body: { api_key: { name: sequential } },
+      });
       expect(reply.body.data.name).toBe(sequential);
     }
   });

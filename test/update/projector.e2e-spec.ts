@@ -19,12 +19,37 @@ describe('the projector', () => {
 
   it('sets unreadable records aside to the dead-letter topic and keeps projecting the partition', async () => {
     const key = String(user.keyId); // same key, so same partition as the live key's events
-    const valid = { event_id: '6f1c7d8e-0000-4000-8000-000000000001', api_key_id: user.keyId, user_id: user.userId, occurred_at: new Date().toISOString(), correlation_id: 'poison' };
+    const valid = {
+      event_id: '6f1c7d8e-0000-4000-8000-000000000001',
+      api_key_id: user.keyId,
+      user_id: user.userId,
+      occurred_at: new Date().toISOString(),
+      correlation_id: 'poison',
+    };
     const poison = [
       { reason: /not JSON/, value: '{this is not json' },
-      { reason: /unknown event_type/, value: JSON.stringify({ ...valid, event_type: 'ApiKeyRenamed', schema_version: 1, data: {} }) },
-      { reason: /unknown schema_version/, value: JSON.stringify({ ...valid, event_type: 'ApiKeyUpdated', schema_version: 99, data: { changes: { name: 'v99' } } }) },
-      { reason: /data.changes.colour/, value: JSON.stringify({ ...valid, event_type: 'ApiKeyUpdated', schema_version: 1, data: { changes: { colour: 'red' } } }) },
+      {
+        reason: /unknown event_type/,
+        value: JSON.stringify({ ...valid, event_type: 'ApiKeyRenamed', schema_version: 1, data: {} }),
+      },
+      {
+        reason: /unknown schema_version/,
+        value: JSON.stringify({
+          ...valid,
+          event_type: 'ApiKeyUpdated',
+          schema_version: 99,
+          data: { changes: { name: 'v99' } },
+        }),
+      },
+      {
+        reason: /data.changes.colour/,
+        value: JSON.stringify({
+          ...valid,
+          event_type: 'ApiKeyUpdated',
+          schema_version: 1,
+          data: { changes: { colour: 'red' } },
+        }),
+      },
     ];
     for (const p of poison) await produceRaw(iso.topic, { key, value: p.value });
 
@@ -66,7 +91,10 @@ describe('the projector', () => {
   it('decides an update racing a delete from the log: 200 only if it came first, and a replay agrees', async () => {
     const outcomes: { id: number; update: number; remove: number }[] = [];
     for (let i = 0; i < 8; i++) {
-      const created = await call(service.url, 'POST', '/api/v1/api_keys', { key: user.key, body: { api_key: { name: `race ${i}`, key_type: 'private' } } });
+      const created = await call(service.url, 'POST', '/api/v1/api_keys', {
+        key: user.key,
+        body: { api_key: { name: `race ${i}`, key_type: 'private' } },
+      });
       const id = created.body.data.id as number;
       const [update, remove] = await Promise.all([
         put(service, user.key, id, `raced ${i}`),

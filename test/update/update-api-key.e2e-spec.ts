@@ -2,11 +2,19 @@ import { call, expectErrorEnvelope } from '../support/http';
 import { RunningService, isolation, newUser, startService, testConfig } from '../support/service';
 import { readTopic, topicSize } from '../support/topic';
 
-const put = (service: RunningService, key: string, id: number | string, body: unknown, headers: Record<string, string> = {}) =>
-  call(service.url, 'PUT', `/api/v1/api_keys/${id}`, { key, body, headers });
+const put = (
+  service: RunningService,
+  key: string,
+  id: number | string,
+  body: unknown,
+  headers: Record<string, string> = {},
+) => call(service.url, 'PUT', `/api/v1/api_keys/${id}`, { key, body, headers });
 
 const createKey = async (service: RunningService, key: string, fields: Record<string, unknown> = {}) => {
-  const reply = await call(service.url, 'POST', '/api/v1/api_keys', { key, body: { api_key: { name: 'Original', key_type: 'private', ...fields } } });
+  const reply = await call(service.url, 'POST', '/api/v1/api_keys', {
+    key,
+    body: { api_key: { name: 'Original', key_type: 'private', ...fields } },
+  });
   expect(reply.status).toBe(201);
   return reply.body.data;
 };
@@ -58,11 +66,22 @@ describe('PUT /api/v1/api_keys/:id', () => {
 
   describe('partial updates', () => {
     it('keeps the fields a request leaves out and replaces arrays whole', async () => {
-      const key = await createKey(service, alice.key, { allowed_origins: ['https://a.example'], allowed_assistants: ['1', '2'] });
+      const key = await createKey(service, alice.key, {
+        allowed_origins: ['https://a.example'],
+        allowed_assistants: ['1', '2'],
+      });
       const renamed = await put(service, alice.key, key.id, { api_key: { name: 'Renamed' } });
-      expect(renamed.body.data).toMatchObject({ name: 'Renamed', allowed_origins: ['https://a.example'], allowed_assistants: ['1', '2'] });
+      expect(renamed.body.data).toMatchObject({
+        name: 'Renamed',
+        allowed_origins: ['https://a.example'],
+        allowed_assistants: ['1', '2'],
+      });
       const reassigned = await put(service, alice.key, key.id, { api_key: { allowed_assistants: ['3'] } });
-      expect(reassigned.body.data).toMatchObject({ name: 'Renamed', allowed_origins: ['https://a.example'], allowed_assistants: ['3'] });
+      expect(reassigned.body.data).toMatchObject({
+        name: 'Renamed',
+        allowed_origins: ['https://a.example'],
+        allowed_assistants: ['3'],
+      });
       const cleared = await put(service, alice.key, key.id, { api_key: { allowed_origins: [] } });
       expect(cleared.body.data).toMatchObject({ name: 'Renamed', allowed_origins: [], allowed_assistants: ['3'] });
       const read = await call(service.url, 'GET', `/api/v1/api_keys/${key.id}`, { key: alice.key });
@@ -90,10 +109,18 @@ describe('PUT /api/v1/api_keys/:id', () => {
   describe('the event', () => {
     it('appends one ApiKeyUpdated whose data.changes holds exactly the fields the request set', async () => {
       const key = await createKey(service, alice.key);
-      const reply = await put(service, alice.key, key.id, { api_key: { name: 'Evented', allowed_assistants: ['9'] } }, { 'X-Request-Id': 'req-update-1' });
+      const reply = await put(
+        service,
+        alice.key,
+        key.id,
+        { api_key: { name: 'Evented', allowed_assistants: ['9'] } },
+        { 'X-Request-Id': 'req-update-1' },
+      );
       expect(reply.status).toBe(200);
       expect(reply.headers.get('x-request-id')).toBe('req-update-1');
-      const events = (await readTopic(iso.topic)).filter((r) => r.json?.api_key_id === key.id && r.json.event_type === 'ApiKeyUpdated');
+      const events = (await readTopic(iso.topic)).filter(
+        (r) => r.json?.api_key_id === key.id && r.json.event_type === 'ApiKeyUpdated',
+      );
       expect(events).toHaveLength(1);
       const [record] = events;
       expect(record.key).toBe(String(key.id));
@@ -123,7 +150,9 @@ describe('PUT /api/v1/api_keys/:id', () => {
       const reply = await put(service, alice.key, key.id, { api_key: { name: 'No request id' } });
       const requestId = reply.headers.get('x-request-id');
       expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
-      const events = (await readTopic(iso.topic)).filter((r) => r.json?.api_key_id === key.id && r.json.event_type === 'ApiKeyUpdated');
+      const events = (await readTopic(iso.topic)).filter(
+        (r) => r.json?.api_key_id === key.id && r.json.event_type === 'ApiKeyUpdated',
+      );
       expect(events.map((e) => e.json.correlation_id)).toEqual([requestId]);
     });
   });
@@ -131,16 +160,21 @@ describe('PUT /api/v1/api_keys/:id', () => {
   describe('who may update what', () => {
     it('answers 404, like a missing key, for another user’s key, and changes nothing', async () => {
       const key = await createKey(service, alice.key);
-      const theirs = await expectRejectedWithoutEvent(404, () => put(service, bob.key, key.id, { api_key: { name: 'Hijack' } }));
+      const theirs = await expectRejectedWithoutEvent(404, () =>
+        put(service, bob.key, key.id, { api_key: { name: 'Hijack' } }),
+      );
       const missing = await put(service, bob.key, 999999, { api_key: { name: 'Hijack' } });
       expect(theirs.body).toEqual(missing.body);
       const read = await call(service.url, 'GET', `/api/v1/api_keys/${key.id}`, { key: alice.key });
       expect(read.body.data.name).toBe('Original');
     });
 
-    it.each(['abc', '1.5', '-1', '0', '1e3', '99999999999999999999'])('answers 404 for the non-integer or out-of-range id %s', async (id) => {
-      await expectRejectedWithoutEvent(404, () => put(service, alice.key, id, { api_key: { name: 'x' } }));
-    });
+    it.each(['abc', '1.5', '-1', '0', '1e3', '99999999999999999999'])(
+      'answers 404 for the non-integer or out-of-range id %s',
+      async (id) => {
+        await expectRejectedWithoutEvent(404, () => put(service, alice.key, id, { api_key: { name: 'x' } }));
+      },
+    );
 
     it('answers 404 for a deleted key', async () => {
       const key = await createKey(service, alice.key);
@@ -150,15 +184,21 @@ describe('PUT /api/v1/api_keys/:id', () => {
 
     it('answers 401 without credentials or with an unknown key', async () => {
       const key = await createKey(service, alice.key);
-      await expectRejectedWithoutEvent(401, () => call(service.url, 'PUT', `/api/v1/api_keys/${key.id}`, { body: { api_key: { name: 'x' } } }));
-      await expectRejectedWithoutEvent(401, () => put(service, 'vk_priv_' + 'A'.repeat(43), key.id, { api_key: { name: 'x' } }));
+      await expectRejectedWithoutEvent(401, () =>
+        call(service.url, 'PUT', `/api/v1/api_keys/${key.id}`, { body: { api_key: { name: 'x' } } }),
+      );
+      await expectRejectedWithoutEvent(401, () =>
+        put(service, 'vk_priv_' + 'A'.repeat(43), key.id, { api_key: { name: 'x' } }),
+      );
       await expectRejectedWithoutEvent(401, () => put(service, 'not-a-key', key.id, { api_key: { name: 'x' } }));
     });
 
     it('answers 403 to a public key', async () => {
       const publicKey = await createKey(service, alice.key, { key_type: 'public' });
       const key = await createKey(service, alice.key);
-      await expectRejectedWithoutEvent(403, () => put(service, publicKey.key_value, key.id, { api_key: { name: 'x' } }));
+      await expectRejectedWithoutEvent(403, () =>
+        put(service, publicKey.key_value, key.id, { api_key: { name: 'x' } }),
+      );
     });
   });
 
@@ -179,37 +219,103 @@ describe('PUT /api/v1/api_keys/:id', () => {
       ['updated_at', { updated_at: '2024-01-01T00:00:00Z' }],
       ['colour', { colour: 'blue' }],
     ])('rejects the field %s', async (field, fields) => {
-      const reply = await expectRejectedWithoutEvent(422, () => put(service, alice.key, id, { api_key: { name: 'ok', ...fields } }));
+      const reply = await expectRejectedWithoutEvent(422, () =>
+        put(service, alice.key, id, { api_key: { name: 'ok', ...fields } }),
+      );
       expect(reply.body.errors).toContain(`api_key.${field} is not allowed`);
     });
 
     it.each([
-      ['no field at all', { api_key: {} }, 'api_key must set at least one of name, allowed_origins, allowed_assistants'],
+      [
+        'no field at all',
+        { api_key: {} },
+        'api_key must set at least one of name, allowed_origins, allowed_assistants',
+      ],
       ['no api_key object', { name: 'x' }, 'api_key is required'],
       ['api_key that is not an object', { api_key: 'x' }, 'api_key must be an object'],
       ['api_key that is an array', { api_key: [{ name: 'x' }] }, 'api_key must be an object'],
       ['a null name', { api_key: { name: null } }, 'api_key.name must be a string'],
       ['an empty name', { api_key: { name: '   ' } }, 'api_key.name must be 1 to 255 characters (after trimming)'],
-      ['a 256-character name', { api_key: { name: 'x'.repeat(256) } }, 'api_key.name must be 1 to 255 characters (after trimming)'],
+      [
+        'a 256-character name',
+        { api_key: { name: 'x'.repeat(256) } },
+        'api_key.name must be 1 to 255 characters (after trimming)',
+      ],
       ['a name with NUL', { api_key: { name: 'a\u0000b' } }, 'api_key.name must not contain control characters'],
       ['a name with a newline', { api_key: { name: 'a\nb' } }, 'api_key.name must not contain control characters'],
       ['a name with a trailing tab', { api_key: { name: 'ab\t' } }, 'api_key.name must not contain control characters'],
-      ['a name with a bidi override', { api_key: { name: 'a\u202eb' } }, 'api_key.name must not contain control characters'],
+      [
+        'a name with a bidi override',
+        { api_key: { name: 'a\u202eb' } },
+        'api_key.name must not contain control characters',
+      ],
       ['an operator object as name', { api_key: { name: { $gt: '' } } }, 'api_key.name must be a string'],
       ['a number as name', { api_key: { name: 42 } }, 'api_key.name must be a string'],
-      ['origins that are not an array', { api_key: { allowed_origins: 'https://a.example' } }, 'api_key.allowed_origins must be an array of origins'],
-      ['an origin with a path', { api_key: { allowed_origins: ['https://a.example/path'] } }, 'api_key.allowed_origins[0] must be an origin'],
-      ['an origin with a trailing slash', { api_key: { allowed_origins: ['https://ok.example', 'https://a.example/'] } }, 'api_key.allowed_origins[1] must be an origin'],
-      ['an origin with a query', { api_key: { allowed_origins: ['https://a.example?x=1'] } }, 'api_key.allowed_origins[0] must be an origin'],
-      ['an origin with credentials', { api_key: { allowed_origins: ['https://u:p@a.example'] } }, 'api_key.allowed_origins[0] must be an origin'],
-      ['an ftp origin', { api_key: { allowed_origins: ['ftp://a.example'] } }, 'api_key.allowed_origins[0] must be an origin'],
-      ['an operator object as origin', { api_key: { allowed_origins: [{ $ne: null }] } }, 'api_key.allowed_origins[0] must be an origin'],
-      ['duplicate origins', { api_key: { allowed_origins: ['https://a.example', 'https://a.example'] } }, 'api_key.allowed_origins must not contain duplicates'],
-      ['51 origins', { api_key: { allowed_origins: Array.from({ length: 51 }, (_, i) => `https://h${i}.example`) } }, 'api_key.allowed_origins must have at most 50 origins'],
-      ['an empty assistant id', { api_key: { allowed_assistants: ['1', ''] } }, 'api_key.allowed_assistants[1] must be a non-empty string'],
-      ['a numeric assistant id', { api_key: { allowed_assistants: [123] } }, 'api_key.allowed_assistants[0] must be a non-empty string'],
-      ['101 assistants', { api_key: { allowed_assistants: Array.from({ length: 101 }, (_, i) => `${i}`) } }, 'api_key.allowed_assistants must have at most 100 assistant ids'],
-      ['a __proto__ key', JSON.parse('{"api_key":{"name":"x","__proto__":{"admin":true}}}'), 'api_key.__proto__ is not allowed'],
+      [
+        'origins that are not an array',
+        { api_key: { allowed_origins: 'https://a.example' } },
+        'api_key.allowed_origins must be an array of origins',
+      ],
+      [
+        'an origin with a path',
+        { api_key: { allowed_origins: ['https://a.example/path'] } },
+        'api_key.allowed_origins[0] must be an origin',
+      ],
+      [
+        'an origin with a trailing slash',
+        { api_key: { allowed_origins: ['https://ok.example', 'https://a.example/'] } },
+        'api_key.allowed_origins[1] must be an origin',
+      ],
+      [
+        'an origin with a query',
+        { api_key: { allowed_origins: ['https://a.example?x=1'] } },
+        'api_key.allowed_origins[0] must be an origin',
+      ],
+      [
+        'an origin with credentials',
+        { api_key: { allowed_origins: ['https://u:p@a.example'] } },
+        'api_key.allowed_origins[0] must be an origin',
+      ],
+      [
+        'an ftp origin',
+        { api_key: { allowed_origins: ['ftp://a.example'] } },
+        'api_key.allowed_origins[0] must be an origin',
+      ],
+      [
+        'an operator object as origin',
+        { api_key: { allowed_origins: [{ $ne: null }] } },
+        'api_key.allowed_origins[0] must be an origin',
+      ],
+      [
+        'duplicate origins',
+        { api_key: { allowed_origins: ['https://a.example', 'https://a.example'] } },
+        'api_key.allowed_origins must not contain duplicates',
+      ],
+      [
+        '51 origins',
+        { api_key: { allowed_origins: Array.from({ length: 51 }, (_, i) => `https://h${i}.example`) } },
+        'api_key.allowed_origins must have at most 50 origins',
+      ],
+      [
+        'an empty assistant id',
+        { api_key: { allowed_assistants: ['1', ''] } },
+        'api_key.allowed_assistants[1] must be a non-empty string',
+      ],
+      [
+        'a numeric assistant id',
+        { api_key: { allowed_assistants: [123] } },
+        'api_key.allowed_assistants[0] must be a non-empty string',
+      ],
+      [
+        '101 assistants',
+        { api_key: { allowed_assistants: Array.from({ length: 101 }, (_, i) => `${i}`) } },
+        'api_key.allowed_assistants must have at most 100 assistant ids',
+      ],
+      [
+        'a __proto__ key',
+        JSON.parse('{"api_key":{"name":"x","__proto__":{"admin":true}}}'),
+        'api_key.__proto__ is not allowed',
+      ],
     ])('rejects %s', async (_, body, problem) => {
       const reply = await expectRejectedWithoutEvent(422, () => put(service, alice.key, id, body));
       expect(reply.body.errors.join('\n')).toContain(problem);
@@ -225,15 +331,25 @@ describe('PUT /api/v1/api_keys/:id', () => {
     it('answers 415 to a body that is not JSON', async () => {
       const key = await createKey(service, alice.key);
       await expectRejectedWithoutEvent(415, () =>
-        call(service.url, 'PUT', `/api/v1/api_keys/${key.id}`, { key: alice.key, rawBody: 'name=x', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }),
+        call(service.url, 'PUT', `/api/v1/api_keys/${key.id}`, {
+          key: alice.key,
+          rawBody: 'name=x',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        }),
       );
-      await expectRejectedWithoutEvent(415, () => call(service.url, 'PUT', `/api/v1/api_keys/${key.id}`, { key: alice.key, rawBody: '{"api_key":{"name":"x"}}' }));
+      await expectRejectedWithoutEvent(415, () =>
+        call(service.url, 'PUT', `/api/v1/api_keys/${key.id}`, { key: alice.key, rawBody: '{"api_key":{"name":"x"}}' }),
+      );
     });
 
     it('answers 400 to malformed JSON', async () => {
       const key = await createKey(service, alice.key);
       await expectRejectedWithoutEvent(400, () =>
-        call(service.url, 'PUT', `/api/v1/api_keys/${key.id}`, { key: alice.key, rawBody: '{"api_key": {"name": "x"', headers: { 'Content-Type': 'application/json' } }),
+        call(service.url, 'PUT', `/api/v1/api_keys/${key.id}`, {
+          key: alice.key,
+          rawBody: '{"api_key": {"name": "x"',
+          headers: { 'Content-Type': 'application/json' },
+        }),
       );
     });
 
@@ -248,7 +364,9 @@ describe('PUT /api/v1/api_keys/:id', () => {
     it('answers each of 40 sequential PUTs with its own value', async () => {
       const key = await createKey(service, alice.key);
       for (let i = 0; i < 40; i++) {
-        const reply = await put(service, alice.key, key.id, { api_key: { name: `sequential ${i}`, allowed_assistants: [`a${i}`] } });
+        const reply = await put(service, alice.key, key.id, {
+          api_key: { name: `sequential ${i}`, allowed_assistants: [`a${i}`] },
+        });
         expect(reply.status).toBe(200);
         expect(reply.body.data).toMatchObject({ name: `sequential ${i}`, allowed_assistants: [`a${i}`] });
       }
@@ -257,10 +375,20 @@ describe('PUT /api/v1/api_keys/:id', () => {
     it('answers 40 concurrent PUTs with 200 each, each showing its own change or a later one, ending at the last event in the log', async () => {
       const key = await createKey(service, alice.key);
       const replies = await Promise.all(
-        Array.from({ length: 40 }, (_, i) => put(service, alice.key, key.id, { api_key: { name: `concurrent ${i}` } }, { 'X-Request-Id': `concurrent-${key.id}-${i}` })),
+        Array.from({ length: 40 }, (_, i) =>
+          put(
+            service,
+            alice.key,
+            key.id,
+            { api_key: { name: `concurrent ${i}` } },
+            { 'X-Request-Id': `concurrent-${key.id}-${i}` },
+          ),
+        ),
       );
       expect(replies.map((r) => r.status)).toEqual(Array(40).fill(200));
-      const updates = (await readTopic(iso.topic)).filter((r) => r.json?.api_key_id === key.id && r.json.event_type === 'ApiKeyUpdated');
+      const updates = (await readTopic(iso.topic)).filter(
+        (r) => r.json?.api_key_id === key.id && r.json.event_type === 'ApiKeyUpdated',
+      );
       expect(updates).toHaveLength(40);
       const logPosition = new Map(updates.map((u, index) => [u.json.data.changes.name as string, index]));
       replies.forEach((reply, i) => {
@@ -280,7 +408,10 @@ describe('PUT /api/v1/api_keys/:id', () => {
         ]);
         expect([a.status, b.status]).toEqual([200, 200]);
         const final = await call(service.url, 'GET', `/api/v1/api_keys/${key.id}`, { key: alice.key });
-        expect(final.body.data).toMatchObject({ name: `both ${round}`, allowed_origins: [`https://r${round}.example`] });
+        expect(final.body.data).toMatchObject({
+          name: `both ${round}`,
+          allowed_origins: [`https://r${round}.example`],
+        });
       }
     });
   });

@@ -88,19 +88,26 @@ export class AppModule implements NestModule {
         {
           provide: ProjectionProgress,
           inject: [ApiKeysReadModel],
-          useFactory: (readModel: ApiKeysReadModel) => new ProjectionProgress((topic, partition) => readModel.appliedOffset(topic, partition)),
+          useFactory: (readModel: ApiKeysReadModel) =>
+            new ProjectionProgress((topic, partition) => readModel.appliedOffset(topic, partition)),
         },
         {
           provide: API_KEY_ID_ALLOCATOR,
           inject: [getModelToken(API_KEY_IDS), ApiKeysReadModel],
-          useFactory: (claims: Model<IdClaimDocument>, readModel: ApiKeysReadModel) => new IdAllocator(claims, () => readModel.maxKeyId()),
+          useFactory: (claims: Model<IdClaimDocument>, readModel: ApiKeysReadModel) =>
+            new IdAllocator(claims, () => readModel.maxKeyId()),
         },
         {
           provide: USER_ID_ALLOCATOR,
           inject: [getModelToken(USER_IDS), ApiKeysReadModel],
-          useFactory: (claims: Model<IdClaimDocument>, readModel: ApiKeysReadModel) => new IdAllocator(claims, () => readModel.maxUserId()),
+          useFactory: (claims: Model<IdClaimDocument>, readModel: ApiKeysReadModel) =>
+            new IdAllocator(claims, () => readModel.maxUserId()),
         },
-        { provide: KeyStateCache, inject: [EventLog], useFactory: (log: EventLog) => new KeyStateCache((id) => log.partitionOf(id)) },
+        {
+          provide: KeyStateCache,
+          inject: [EventLog],
+          useFactory: (log: EventLog) => new KeyStateCache((id) => log.partitionOf(id)),
+        },
         ApiKeysReadModel,
         ApiKeyStates,
         ReadModelHealth,

@@ -21,8 +21,13 @@ async function main(argv: string[]): Promise<number> {
   let email: string | undefined;
   let name: string | undefined;
   try {
-    const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { email: { type: 'string' }, name: { type: 'string' } } });
-    if (positionals.length !== 1 || positionals[0] !== 'bootstrap' || !values.email) throw new Error('missing command or --email');
+    const { positionals, values } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { email: { type: 'string' }, name: { type: 'string' } },
+    });
+    if (positionals.length !== 1 || positionals[0] !== 'bootstrap' || !values.email)
+      throw new Error('missing command or --email');
     email = values.email;
     name = values.name;
   } catch (error) {
@@ -30,7 +35,10 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
   const config = loadConfigOrExit(process.env);
-  const app = await NestFactory.createApplicationContext(AppModule.register(config, { projector: false }), { logger: stderrJsonLogger(config.logLevel), abortOnError: false });
+  const app = await NestFactory.createApplicationContext(AppModule.register(config, { projector: false }), {
+    logger: stderrJsonLogger(config.logLevel),
+    abortOnError: false,
+  });
   try {
     const body = await bootstrapKey(app, email, name);
     process.stdout.write(`${JSON.stringify(body)}\n`);
@@ -48,7 +56,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`bootstrap failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `bootstrap failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

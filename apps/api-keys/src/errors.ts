@@ -27,43 +27,78 @@ export class DomainError extends Error {
 
 export class UnauthenticatedError extends DomainError {
   constructor(problem: string) {
-    super('unauthenticated', 'Invalid or missing authentication', [problem], 'Send a valid API key in X-API-Key or Authorization: Bearer.');
+    super(
+      'unauthenticated',
+      'Invalid or missing authentication',
+      [problem],
+      'Send a valid API key in X-API-Key or Authorization: Bearer.',
+    );
   }
 }
 
 export class PublicKeyForbiddenError extends DomainError {
   constructor() {
-    super('forbidden', 'Public keys cannot manage API keys', ['this route needs a private API key'], 'Public keys are for client-side use; use a private key to manage API keys.');
+    super(
+      'forbidden',
+      'Public keys cannot manage API keys',
+      ['this route needs a private API key'],
+      'Public keys are for client-side use; use a private key to manage API keys.',
+    );
   }
 }
 
 export class ApiKeyNotFoundError extends DomainError {
   constructor() {
-    super('not_found', 'API key not found', ['no API key with this id belongs to you'], 'The key does not exist, was deleted, or belongs to another user.');
+    super(
+      'not_found',
+      'API key not found',
+      ['no API key with this id belongs to you'],
+      'The key does not exist, was deleted, or belongs to another user.',
+    );
   }
 }
 
 export class RouteNotFoundError extends DomainError {
   constructor(method: string, path: string) {
-    super('not_found', 'Route not found', [`${method} ${path} is not a route of this API`], 'See the API reference for the available routes.');
+    super(
+      'not_found',
+      'Route not found',
+      [`${method} ${path} is not a route of this API`],
+      'See the API reference for the available routes.',
+    );
   }
 }
 
 export class ValidationFailedError extends DomainError {
   constructor(problems: readonly string[]) {
-    super('validation_failed', 'Validation failed: invalid request body', problems, 'Fix the listed fields and send the request again.');
+    super(
+      'validation_failed',
+      'Validation failed: invalid request body',
+      problems,
+      'Fix the listed fields and send the request again.',
+    );
   }
 }
 
 export class MalformedJsonError extends DomainError {
   constructor() {
-    super('malformed_json', 'Malformed JSON in request body', ['the request body is not valid JSON'], 'Send a valid JSON document.');
+    super(
+      'malformed_json',
+      'Malformed JSON in request body',
+      ['the request body is not valid JSON'],
+      'Send a valid JSON document.',
+    );
   }
 }
 
 export class PayloadTooLargeError extends DomainError {
   constructor(limitBytes: number) {
-    super('payload_too_large', 'Request body too large', [`the request body exceeds ${limitBytes} bytes`], `Bodies are limited to ${limitBytes} bytes.`);
+    super(
+      'payload_too_large',
+      'Request body too large',
+      [`the request body exceeds ${limitBytes} bytes`],
+      `Bodies are limited to ${limitBytes} bytes.`,
+    );
   }
 }
 

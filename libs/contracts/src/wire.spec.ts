@@ -39,9 +39,17 @@ describe('event wire format', () => {
     ['an unknown schema_version', JSON.stringify({ ...event, schema_version: 2 }), /unknown schema_version/],
     ['a missing api_key_id', JSON.stringify({ ...event, api_key_id: undefined }), /api_key_id/],
     ['a bad time', JSON.stringify({ ...event, occurred_at: 'yesterday' }), /occurred_at/],
-    ['an unknown change', JSON.stringify({ ...event, data: { changes: { key_type: 'public' } } }), /data.changes.key_type/],
+    [
+      'an unknown change',
+      JSON.stringify({ ...event, data: { changes: { key_type: 'public' } } }),
+      /data.changes.key_type/,
+    ],
     ['no changes', JSON.stringify({ ...event, data: { changes: {} } }), /empty/],
-    ['a created event without a hash', JSON.stringify({ ...event, event_type: 'ApiKeyCreated', data: { name: 'x' } }), /key_type|key_hash/],
+    [
+      'a created event without a hash',
+      JSON.stringify({ ...event, event_type: 'ApiKeyCreated', data: { name: 'x' } }),
+      /key_type|key_hash/,
+    ],
   ])('rejects %s as unreadable', (_, value, reason) => {
     expect(() => decodeEvent(value, '42')).toThrow(UnreadableEventError);
     expect(() => decodeEvent(value, '42')).toThrow(reason);

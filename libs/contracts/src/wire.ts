@@ -87,7 +87,10 @@ export function decodeEvent(value: Buffer | string | null, key?: string | null):
   check(typeof body.event_id === 'string' && body.event_id.length > 0, 'event_id missing');
   check(isId(body.api_key_id), 'api_key_id must be a positive integer');
   check(isId(body.user_id), 'user_id must be a positive integer');
-  check(typeof body.occurred_at === 'string' && !Number.isNaN(Date.parse(body.occurred_at)), 'occurred_at must be an ISO 8601 time');
+  check(
+    typeof body.occurred_at === 'string' && !Number.isNaN(Date.parse(body.occurred_at)),
+    'occurred_at must be an ISO 8601 time',
+  );
   check(typeof body.correlation_id === 'string', 'correlation_id missing');
   check(isObject(body.data), 'data must be an object');
   if (key !== undefined && key !== null) {
@@ -106,7 +109,10 @@ export function decodeEvent(value: Buffer | string | null, key?: string | null):
     case API_KEY_CREATED:
       check(data.key_type === 'private' || data.key_type === 'public', 'data.key_type must be private or public');
       check(typeof data.name === 'string', 'data.name must be a string');
-      check(typeof data.key_hash === 'string' && /^[0-9a-f]{64}$/.test(data.key_hash), 'data.key_hash must be a SHA-256 hex digest');
+      check(
+        typeof data.key_hash === 'string' && /^[0-9a-f]{64}$/.test(data.key_hash),
+        'data.key_hash must be a SHA-256 hex digest',
+      );
       check(isStringArray(data.allowed_origins), 'data.allowed_origins must be an array of strings');
       check(isStringArray(data.allowed_assistants), 'data.allowed_assistants must be an array of strings');
       check(typeof data.transient_assistant === 'boolean', 'data.transient_assistant must be a boolean');

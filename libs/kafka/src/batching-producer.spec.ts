@@ -4,7 +4,8 @@ import { partitionFor } from './partitioner';
 
 /** A stand-in for kafkajs's producer: records each request and lets the test answer it. */
 class FakeProducer {
-  readonly requests: { batch: ProducerBatch; answer: (acks: RecordMetadata[]) => void; fail: (e: Error) => void }[] = [];
+  readonly requests: { batch: ProducerBatch; answer: (acks: RecordMetadata[]) => void; fail: (e: Error) => void }[] =
+    [];
   connect = async () => undefined;
   disconnect = async () => undefined;
   sendBatch = (batch: ProducerBatch) =>
@@ -29,12 +30,21 @@ describe('BatchingProducer', () => {
     const later = ['2', '3', '4'].map((k) => producer.append('events', record(k)));
     await flush();
     expect(fake.requests).toHaveLength(1);
-    fake.requests[0].answer([{ topicName: 'events', partition: partitionFor('events', '1', 3), errorCode: 0, baseOffset: '10' }]);
+    fake.requests[0].answer([
+      { topicName: 'events', partition: partitionFor('events', '1', 3), errorCode: 0, baseOffset: '10' },
+    ]);
     await first;
     await flush();
     expect(fake.requests).toHaveLength(2);
     expect(fake.requests[1].batch.topicMessages?.[0].messages.map((m) => m.key)).toEqual(['2', '3', '4']);
-    fake.requests[1].answer([0, 1, 2].map((partition) => ({ topicName: 'events', partition, errorCode: 0, baseOffset: String(100 * (partition + 1)) })));
+    fake.requests[1].answer(
+      [0, 1, 2].map((partition) => ({
+        topicName: 'events',
+        partition,
+        errorCode: 0,
+        baseOffset: String(100 * (partition + 1)),
+      })),
+    );
     const positions = await Promise.all(later);
     expect(positions.map((p) => p.partition)).toEqual(['2', '3', '4'].map((k) => partitionFor('events', k, 3)));
   });
@@ -44,9 +54,13 @@ describe('BatchingProducer', () => {
     const blocker = producer.append('events', record('0'));
     await flush();
     // Keys that share a partition.
-    const keys = Array.from({ length: 50 }, (_, i) => String(i + 1)).filter((k) => partitionFor('events', k, 3) === 0).slice(0, 3);
+    const keys = Array.from({ length: 50 }, (_, i) => String(i + 1))
+      .filter((k) => partitionFor('events', k, 3) === 0)
+      .slice(0, 3);
     const appends = keys.map((k) => producer.append('events', record(k)));
-    fake.requests[0].answer([{ topicName: 'events', partition: partitionFor('events', '0', 3), errorCode: 0, baseOffset: '0' }]);
+    fake.requests[0].answer([
+      { topicName: 'events', partition: partitionFor('events', '0', 3), errorCode: 0, baseOffset: '0' },
+    ]);
     await blocker;
     await flush();
     fake.requests[1].answer([{ topicName: 'events', partition: 0, errorCode: 0, baseOffset: '40' }]);
@@ -58,7 +72,9 @@ describe('BatchingProducer', () => {
     const append = producer.append('events', record('1'));
     await flush();
     fake.requests[0].fail(new Error('Connection error: connect ECONNREFUSED'));
-    await expect(append).rejects.toEqual(expect.objectContaining({ name: 'ProducerUnavailableError', outcomeUnknown: false }));
+    await expect(append).rejects.toEqual(
+      expect.objectContaining({ name: 'ProducerUnavailableError', outcomeUnknown: false }),
+    );
   });
 
   it('gives up on a record still queued at its deadline without ever sending it', async () => {
@@ -69,7 +85,9 @@ describe('BatchingProducer', () => {
     await expect(queued).rejects.toEqual(expect.objectContaining({ outcomeUnknown: false }));
     // The in-flight one may still land: its outcome is unknown.
     await expect(stuck).rejects.toEqual(expect.objectContaining({ outcomeUnknown: true }));
-    fake.requests[0].answer([{ topicName: 'events', partition: partitionFor('events', '1', 3), errorCode: 0, baseOffset: '0' }]);
+    fake.requests[0].answer([
+      { topicName: 'events', partition: partitionFor('events', '1', 3), errorCode: 0, baseOffset: '0' },
+    ]);
     await flush();
     expect(fake.requests).toHaveLength(1);
   });

@@ -76,7 +76,14 @@ export class BatchingProducer {
     const partitionCount = this.partitionCounts.get(topic);
     if (partitionCount === undefined) return Promise.reject(new Error(`topic ${topic} is not known to this producer`));
     return new Promise<LogPosition>((resolve, reject) => {
-      const pending: Pending = { topic, partition: partitionFor(topic, record.key, partitionCount), record, resolve, reject, done: false };
+      const pending: Pending = {
+        topic,
+        partition: partitionFor(topic, record.key, partitionCount),
+        record,
+        resolve,
+        reject,
+        done: false,
+      };
       pending.timer = setTimeout(() => this.expire(pending), this.timeoutMs);
       this.queue.push(pending);
       this.flush();
@@ -84,7 +91,8 @@ export class BatchingProducer {
   }
 
   async disconnect(): Promise<void> {
-    for (const pending of this.queue.splice(0)) this.fail(pending, new ProducerUnavailableError('producer is shutting down', false));
+    for (const pending of this.queue.splice(0))
+      this.fail(pending, new ProducerUnavailableError('producer is shutting down', false));
     await this.inFlight;
     await this.producer.disconnect();
   }
@@ -112,7 +120,12 @@ export class BatchingProducer {
     const byTopic = new Map<string, Message[]>();
     for (const p of batch) {
       const messages = byTopic.get(p.topic) ?? [];
-      messages.push({ key: p.record.key, value: p.record.value, headers: { ...p.record.headers }, partition: p.partition });
+      messages.push({
+        key: p.record.key,
+        value: p.record.value,
+        headers: { ...p.record.headers },
+        partition: p.partition,
+      });
       byTopic.set(p.topic, messages);
     }
     let acks: RecordMetadata[];

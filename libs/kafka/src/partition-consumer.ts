@@ -1,4 +1,4 @@
-import { Consumer, Kafka } from 'kafkajs';
+import { Consumer, IHeaders, Kafka } from 'kafkajs';
 import { KafkaLog } from './client';
 
 export interface ConsumedRecord {
@@ -30,10 +30,12 @@ const RESTART_DELAY_MS = 1000;
 const PARTITIONS_IN_PARALLEL = 8;
 const COMMIT_INTERVAL_MS = 1000;
 
-function headersOf(raw: Record<string, unknown> | undefined): Record<string, string> {
+function headersOf(raw: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw ?? {})) {
-    if (value !== undefined) out[name] = String(value);
+    // A repeated header arrives as an array; ours are never repeated, so keep the last one.
+    const last = Array.isArray(value) ? value[value.length - 1] : value;
+    if (last !== undefined) out[name] = last.toString();
   }
   return out;
 }
@@ -99,8 +101,9 @@ export class PartitionConsumer {
       autoCommit: true,
       autoCommitInterval: COMMIT_INTERVAL_MS,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        if (batch.messages.length === 0 || !payload.isRunning() || payload.isStale()) return;
         const records = batch.messages.map((m) => ({
           offset: Number(m.offset),
           key: m.key ? m.key.toString() : null,
@@ -108,8 +111,8 @@ export class PartitionConsumer {
           headers: headersOf(m.headers),
         }));
         await this.options.handleBatch({ topic: batch.topic, partition: batch.partition, records });
-        resolveOffset(batch.messages[batch.messages.length - 1].offset);
-        await heartbeat();
+        payload.resolveOffset(batch.messages[batch.messages.length - 1].offset);
+        await payload.heartbeat();
       },
     });
   }

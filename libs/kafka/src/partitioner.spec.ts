@@ -6,7 +6,9 @@ describe('partitionFor', () => {
   });
 
   it('depends only on the key and the partition count, not on the topic', () => {
-    expect(['0', '1', '2', '3', '42'].map((key) => partitionFor('t', key, 3))).toEqual(['0', '1', '2', '3', '42'].map((key) => partitionFor('other-topic', key, 3)));
+    expect(['0', '1', '2', '3', '42'].map((key) => partitionFor('t', key, 3))).toEqual(
+      ['0', '1', '2', '3', '42'].map((key) => partitionFor('other-topic', key, 3)),
+    );
   });
 
   it('spreads keys over all partitions', () => {

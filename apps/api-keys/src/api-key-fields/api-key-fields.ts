@@ -27,13 +27,18 @@ export function isOrigin(value: string): boolean {
 }
 
 const isAssistantId = (value: unknown) =>
-  typeof value === 'string' && value.length > 0 && value.length <= ASSISTANT_ID_MAX_LENGTH && value.trim() === value && !hasForbiddenCharacters(value);
+  typeof value === 'string' &&
+  value.length > 0 &&
+  value.length <= ASSISTANT_ID_MAX_LENGTH &&
+  value.trim() === value &&
+  !hasForbiddenCharacters(value);
 
 /** Validators apply only when the field is present; an explicit null is an error, not "absent". */
 export const WhenPresent = () => ValidateIf((_, value) => value !== undefined);
 
 /** First index of an array whose element fails `ok`, or -1. */
-const firstBad = (value: unknown, ok: (item: unknown) => boolean) => (Array.isArray(value) ? value.findIndex((item) => !ok(item)) : -1);
+const firstBad = (value: unknown, ok: (item: unknown) => boolean) =>
+  Array.isArray(value) ? value.findIndex((item) => !ok(item)) : -1;
 
 function EachItem(name: string, ok: (item: unknown) => boolean, expectation: string): PropertyDecorator {
   return ValidateBy({
@@ -59,7 +64,9 @@ function NoDuplicates(): PropertyDecorator {
 export function KeyName(options: { required: boolean }): PropertyDecorator {
   return applyDecorators(
     // Trim only clean strings: a control character must fail validation, not be trimmed away.
-    Transform(({ value }) => (typeof value === 'string' && !hasForbiddenCharacters(value) ? value.trim() : value)),
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' && !hasForbiddenCharacters(value) ? value.trim() : value,
+    ),
     options.required ? IsDefined({ message: '$path is required' }) : WhenPresent(),
     IsString({ message: '$path must be a string' }),
     Length(1, NAME_MAX_LENGTH, { message: `$path must be 1 to ${NAME_MAX_LENGTH} characters (after trimming)` }),
@@ -92,7 +99,11 @@ export function AssistantIdList(): PropertyDecorator {
     WhenPresent(),
     IsArray({ message: '$path must be an array of assistant ids' }),
     ArrayMaxSize(MAX_ASSISTANTS, { message: `$path must have at most ${MAX_ASSISTANTS} assistant ids` }),
-    EachItem('isAssistantId', isAssistantId, `must be a non-empty string of at most ${ASSISTANT_ID_MAX_LENGTH} characters, without surrounding spaces or control characters`),
+    EachItem(
+      'isAssistantId',
+      isAssistantId,
+      `must be a non-empty string of at most ${ASSISTANT_ID_MAX_LENGTH} characters, without surrounding spaces or control characters`,
+    ),
     NoDuplicates(),
   );
 }

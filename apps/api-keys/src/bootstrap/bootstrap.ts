@@ -21,7 +21,13 @@ export async function bootstrapKey(app: INestApplicationContext, email: string, 
   const result = await app.get(CommandBus).execute<CreateApiKeyCommand, CreateApiKeyResult>(
     new CreateApiKeyCommand(
       { userId: user._id, userEmail: user.email },
-      { name: fields.name, key_type: 'private', allowed_origins: [], allowed_assistants: [], transient_assistant: false },
+      {
+        name: fields.name,
+        key_type: 'private',
+        allowed_origins: [],
+        allowed_assistants: [],
+        transient_assistant: false,
+      },
       randomUUID(),
     ),
   );

@@ -35,7 +35,14 @@ describe('loadConfig', () => {
 
   it('lists every variable it understands', () => {
     expect(KNOWN_ENV_VARS).toEqual(
-      expect.arrayContaining(['PORT', 'MONGODB_URI', 'KAFKA_BROKERS', 'KAFKA_CLIENT_ID', 'KAFKA_EVENTS_TOPIC', 'LOG_LEVEL']),
+      expect.arrayContaining([
+        'PORT',
+        'MONGODB_URI',
+        'KAFKA_BROKERS',
+        'KAFKA_CLIENT_ID',
+        'KAFKA_EVENTS_TOPIC',
+        'LOG_LEVEL',
+      ]),
     );
   });
 });

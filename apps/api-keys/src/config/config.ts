@@ -6,39 +6,55 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The environment variables the service reads, with their defaults. Nothing else reads process.env. */
 class Environment {
-  @IsInt() @Min(0) @Max(65535)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 3000;
 
-  @IsString() @Matches(/^mongodb(\+srv)?:\/\/\S+$/, { message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI' })
+  @IsString()
+  @Matches(/^mongodb(\+srv)?:\/\/\S+$/, { message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI' })
   MONGODB_URI = 'mongodb://127.0.0.1:27017/api_keys';
 
-  @IsString() @Matches(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, { message: 'KAFKA_BROKERS must be a comma-separated list of host:port' })
+  @IsString()
+  @Matches(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, { message: 'KAFKA_BROKERS must be a comma-separated list of host:port' })
   KAFKA_BROKERS = '127.0.0.1:9092';
 
-  @IsString() @IsNotEmpty()
+  @IsString()
+  @IsNotEmpty()
   KAFKA_CLIENT_ID = 'api-keys-service';
 
-  @IsString() @Matches(/^[A-Za-z0-9._-]{1,249}$/, { message: 'KAFKA_EVENTS_TOPIC must be a valid Kafka topic name' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{1,249}$/, { message: 'KAFKA_EVENTS_TOPIC must be a valid Kafka topic name' })
   KAFKA_EVENTS_TOPIC = 'api-keys.events';
 
   /** Defaults to `<KAFKA_EVENTS_TOPIC>.dlq`. */
-  @IsString() @Matches(/^[A-Za-z0-9._-]{0,249}$/, { message: 'KAFKA_DLQ_TOPIC must be a valid Kafka topic name' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{0,249}$/, { message: 'KAFKA_DLQ_TOPIC must be a valid Kafka topic name' })
   KAFKA_DLQ_TOPIC = '';
 
-  @IsString() @IsNotEmpty()
+  @IsString()
+  @IsNotEmpty()
   KAFKA_CONSUMER_GROUP = 'api-keys-projector';
 
   /** Used only when the service creates a missing topic; an existing topic keeps its count. */
-  @IsInt() @Min(1) @Max(1000)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   KAFKA_TOPIC_PARTITIONS = 3;
 
-  @IsInt() @Min(100) @Max(60000)
+  @IsInt()
+  @Min(100)
+  @Max(60000)
   KAFKA_PRODUCE_TIMEOUT_MS = 3000;
 
-  @IsInt() @Min(0) @Max(60000)
+  @IsInt()
+  @Min(0)
+  @Max(60000)
   READ_YOUR_WRITES_TIMEOUT_MS = 5000;
 
-  @IsInt() @Min(1024) @Max(10 * 1024 * 1024)
+  @IsInt()
+  @Min(1024)
+  @Max(10 * 1024 * 1024)
   HTTP_BODY_LIMIT_BYTES = 64 * 1024;
 
   @IsIn(LOG_LEVELS)
@@ -72,7 +88,13 @@ export class ConfigError extends Error {
   }
 }
 
-const INTEGER_VARS = new Set(['PORT', 'KAFKA_TOPIC_PARTITIONS', 'KAFKA_PRODUCE_TIMEOUT_MS', 'READ_YOUR_WRITES_TIMEOUT_MS', 'HTTP_BODY_LIMIT_BYTES']);
+const INTEGER_VARS = new Set([
+  'PORT',
+  'KAFKA_TOPIC_PARTITIONS',
+  'KAFKA_PRODUCE_TIMEOUT_MS',
+  'READ_YOUR_WRITES_TIMEOUT_MS',
+  'HTTP_BODY_LIMIT_BYTES',
+]);
 
 /** Reads and validates the environment once; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {

@@ -21,9 +21,14 @@ export class DeleteApiKeyController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const result = await this.commands.execute<DeleteApiKeyCommand, DeleteApiKeyResult>(new DeleteApiKeyCommand(id, caller, req.requestId));
+    const result = await this.commands.execute<DeleteApiKeyCommand, DeleteApiKeyResult>(
+      new DeleteApiKeyCommand(id, caller, req.requestId),
+    );
     if (result.visible) return success(200, 'API key deleted successfully', result.key);
     res.status(202);
-    return success(202, 'API key deletion accepted; it is recorded and not yet visible in reads', { id: result.keyId, event_id: result.eventId });
+    return success(202, 'API key deletion accepted; it is recorded and not yet visible in reads', {
+      id: result.keyId,
+      event_id: result.eventId,
+    });
   }
 }

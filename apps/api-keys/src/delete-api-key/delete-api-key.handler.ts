@@ -38,7 +38,8 @@ export class DeleteApiKeyHandler implements ICommandHandler<DeleteApiKeyCommand,
     // Two DELETEs can race past the check; the log decides: only the one whose event revoked
     // the key answers 200, the other finds the key already gone.
     const key = await this.states.find(keyId);
-    if (!key || key.user_id !== caller.userId || key.applied.offset !== position.offset) throw new ApiKeyNotFoundError();
+    if (!key || key.user_id !== caller.userId || key.applied.offset !== position.offset)
+      throw new ApiKeyNotFoundError();
     return { visible: true, key: toView(key) };
   }
 }

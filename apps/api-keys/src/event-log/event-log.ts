@@ -28,7 +28,10 @@ export class EventLog implements OnApplicationShutdown {
   ) {}
 
   static async open(config: AppConfig['kafka'], log: KafkaLog): Promise<EventLog> {
-    const kafka = createKafka({ brokers: config.brokers, clientId: config.clientId, requestTimeoutMs: config.produceTimeoutMs }, log);
+    const kafka = createKafka(
+      { brokers: config.brokers, clientId: config.clientId, requestTimeoutMs: config.produceTimeoutMs },
+      log,
+    );
     const partitionCounts = await ensureTopics(kafka, [
       { topic: config.eventsTopic, partitions: config.topicPartitions },
       { topic: config.deadLetterTopic, partitions: config.topicPartitions },
@@ -68,7 +71,11 @@ export class EventLog implements OnApplicationShutdown {
   }
 
   consumer(options: Omit<ConstructorParameters<typeof PartitionConsumer>[1], 'groupId' | 'topic'>): PartitionConsumer {
-    return new PartitionConsumer(this.kafka, { ...options, groupId: this.config.consumerGroup, topic: this.config.eventsTopic });
+    return new PartitionConsumer(this.kafka, {
+      ...options,
+      groupId: this.config.consumerGroup,
+      topic: this.config.eventsTopic,
+    });
   }
 
   ping(): Promise<void> {

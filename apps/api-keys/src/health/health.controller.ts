@@ -16,6 +16,8 @@ function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
+const reasonOf = (reason: unknown) => (reason instanceof Error ? reason.message : String(reason));
+
 /** 200 when Kafka, MongoDB and the projector are all ready; 503 naming each one that is not. */
 @Controller('health')
 export class HealthController {
@@ -32,8 +34,8 @@ export class HealthController {
       withTimeout(this.mongo.db ? this.mongo.db.admin().ping() : Promise.reject(new Error('not connected')), 'MongoDB'),
     ]);
     const problems: string[] = [];
-    if (kafka.status === 'rejected') problems.push(`kafka: ${String(kafka.reason?.message ?? kafka.reason)}`);
-    if (mongodb.status === 'rejected') problems.push(`mongodb: ${String(mongodb.reason?.message ?? mongodb.reason)}`);
+    if (kafka.status === 'rejected') problems.push(`kafka: ${reasonOf(kafka.reason)}`);
+    if (mongodb.status === 'rejected') problems.push(`mongodb: ${reasonOf(mongodb.reason)}`);
     if (!this.projector.ready) problems.push('projector: not yet assigned its partitions');
     if (problems.length > 0) throw new NotReadyError(problems);
     return success(200, 'ok', { kafka: 'up', mongodb: 'up', projector: 'up' });

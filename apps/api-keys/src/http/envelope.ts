@@ -14,7 +14,10 @@ export interface ErrorBody {
   readonly details: string;
 }
 
-export const success = <T>(code: number, message: string, data: T): SuccessBody<T> => ({ status: { code, message }, data });
+export const success = <T>(code: number, message: string, data: T): SuccessBody<T> => ({
+  status: { code, message },
+  data,
+});
 
 export const failure = (code: number, error: string, errors: readonly string[], details: string): ErrorBody => ({
   status: { code, message: STATUS_CODES[code] ?? 'Error' },

@@ -1,7 +1,21 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger, NotFoundException } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+  NotFoundException,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ProducerUnavailableError } from '@app/kafka';
-import { DomainError, ErrorCode, EventLogUnavailableError, ReadModelUnavailableError, RouteNotFoundError } from '../errors';
+import {
+  DomainError,
+  ErrorCode,
+  EventLogUnavailableError,
+  ReadModelUnavailableError,
+  RouteNotFoundError,
+} from '../errors';
 import { failure } from './envelope';
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
@@ -20,13 +34,16 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
 // The driver's ways of saying "the server is not there": these are outages, not bugs. A socket
 // that dies mid-command can also surface as a bare Node socket error; raw socket errors can only
 // come from the database driver, since every Kafka failure arrives wrapped by our producer.
-const MONGO_OUTAGE = /^Mongo(ose)?(ServerSelection|Network|NetworkTimeout|NotConnected|PoolCleared|TopologyClosed)Error$/;
+const MONGO_OUTAGE =
+  /^Mongo(ose)?(ServerSelection|Network|NetworkTimeout|NotConnected|PoolCleared|TopologyClosed)Error$/;
 const SOCKET_FAILURE = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT']);
 
 // Duck-typed rather than `instanceof Error`: Node's socket errors may come from another realm.
 const isDatabaseOutage = (error: unknown) => {
   const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
-  return (typeof name === 'string' && MONGO_OUTAGE.test(name)) || (typeof code === 'string' && SOCKET_FAILURE.has(code));
+  return (
+    (typeof name === 'string' && MONGO_OUTAGE.test(name)) || (typeof code === 'string' && SOCKET_FAILURE.has(code))
+  );
 };
 
 /** The one place where errors become HTTP responses, always in the documented envelope. */
@@ -41,13 +58,24 @@ export class ErrorFilter implements ExceptionFilter {
     const error = this.toDomainError(exception, request);
     const status = error ? STATUS_BY_CODE[error.code] : HttpStatus.INTERNAL_SERVER_ERROR;
     if (!error) {
-      this.logger.error({ msg: 'unhandled error', requestId: request.requestId, error: String(exception), code: (exception as NodeJS.ErrnoException)?.code, stack: (exception as Error)?.stack });
+      this.logger.error({
+        msg: 'unhandled error',
+        requestId: request.requestId,
+        error: String(exception),
+        code: (exception as NodeJS.ErrnoException)?.code,
+        stack: (exception as Error)?.stack,
+      });
     } else if (status >= 500) {
       this.logger.warn({ msg: error.message, requestId: request.requestId, cause: String(exception) });
     }
     const body = error
       ? failure(status, error.message, error.errors, error.details)
-      : failure(status, 'Internal server error', ['an unexpected error occurred'], `Quote request id ${request.requestId} when reporting this.`);
+      : failure(
+          status,
+          'Internal server error',
+          ['an unexpected error occurred'],
+          `Quote request id ${request.requestId} when reporting this.`,
+        );
     response.status(status).json(body);
   }
 
@@ -56,7 +84,7 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof ProducerUnavailableError) return new EventLogUnavailableError(exception.outcomeUnknown);
     if (isDatabaseOutage(exception)) return new ReadModelUnavailableError();
     if (exception instanceof NotFoundException) return new RouteNotFoundError(request.method, request.path);
-    if (exception instanceof HttpException && exception.getStatus() === HttpStatus.METHOD_NOT_ALLOWED) {
+    if (exception instanceof HttpException && exception.getStatus() === 405) {
       return new RouteNotFoundError(request.method, request.path);
     }
     return null;

@@ -27,10 +27,18 @@ export class RequestMiddleware implements NestMiddleware {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      this.logger.log({ msg: 'request', requestId: req.requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 });
+      this.logger.log({
+        msg: 'request',
+        requestId: req.requestId,
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        ms: Math.round(ms * 10) / 10,
+      });
     });
     if (METHODS_WITH_BODY.has(req.method)) {
-      if (!JSON_TYPE.test(req.headers['content-type'] ?? '')) throw new UnsupportedMediaTypeError(req.headers['content-type']);
+      if (!JSON_TYPE.test(req.headers['content-type'] ?? ''))
+        throw new UnsupportedMediaTypeError(req.headers['content-type']);
       await new Promise<void>((resolve, reject) => {
         this.parse(req, res, (error?: unknown) => (error ? reject(this.translate(error)) : resolve()));
       });
@@ -42,7 +50,8 @@ export class RequestMiddleware implements NestMiddleware {
     const type = (error as { type?: string }).type;
     if (type === 'entity.too.large') return new PayloadTooLargeError(this.config.httpBodyLimitBytes);
     if (type === 'entity.parse.failed') return new MalformedJsonError();
-    if (type === 'encoding.unsupported' || type === 'charset.unsupported') return new UnsupportedMediaTypeError(undefined);
+    if (type === 'encoding.unsupported' || type === 'charset.unsupported')
+      return new UnsupportedMediaTypeError(undefined);
     return error instanceof Error ? error : new Error(String(error));
   }
 }

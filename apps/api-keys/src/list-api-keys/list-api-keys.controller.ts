@@ -13,6 +13,10 @@ export class ListApiKeysController {
   @Get()
   async list(@Caller() caller: Principal) {
     const keys = await this.readModel.listOwned(caller.userId);
-    return success(200, 'API keys retrieved successfully', keys.map((key) => toView(key)));
+    return success(
+      200,
+      'API keys retrieved successfully',
+      keys.map((key) => toView(key)),
+    );
   }
 }

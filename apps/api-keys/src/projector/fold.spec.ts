@@ -1,4 +1,11 @@
-import { API_KEY_CREATED, API_KEY_DELETED, API_KEY_UPDATED, ApiKeyCreated, ApiKeyDeleted, ApiKeyUpdated } from '@app/contracts';
+import {
+  API_KEY_CREATED,
+  API_KEY_DELETED,
+  API_KEY_UPDATED,
+  ApiKeyCreated,
+  ApiKeyDeleted,
+  ApiKeyUpdated,
+} from '@app/contracts';
 import { ApiKeyDocument } from '../read-model/api-key.document';
 import { fold } from './fold';
 
@@ -18,7 +25,11 @@ const created: ApiKeyCreated = {
     user_email: 'u@example.com',
   },
 };
-const updated = (changes: ApiKeyUpdated['data']['changes'], at = '2024-01-15T11:00:00.000Z', userId = 3): ApiKeyUpdated => ({
+const updated = (
+  changes: ApiKeyUpdated['data']['changes'],
+  at = '2024-01-15T11:00:00.000Z',
+  userId = 3,
+): ApiKeyUpdated => ({
   ...base,
   user_id: userId,
   event_id: 'e2',
@@ -26,7 +37,13 @@ const updated = (changes: ApiKeyUpdated['data']['changes'], at = '2024-01-15T11:
   occurred_at: at,
   data: { changes },
 });
-const deleted: ApiKeyDeleted = { ...base, event_id: 'e3', event_type: API_KEY_DELETED, occurred_at: '2024-01-20T00:00:00.000Z', data: {} };
+const deleted: ApiKeyDeleted = {
+  ...base,
+  event_id: 'e3',
+  event_type: API_KEY_DELETED,
+  occurred_at: '2024-01-20T00:00:00.000Z',
+  data: {},
+};
 const at = (offset: number) => ({ partition: 1, offset });
 
 const createdDoc = () => fold(null, created, at(10)) as ApiKeyDocument;
@@ -53,7 +70,11 @@ describe('fold', () => {
 
   it('changes only the fields an update names, replacing arrays whole', () => {
     const next = fold(createdDoc(), updated({ allowed_assistants: ['2', '3'] }), at(11));
-    expect(next).toMatchObject({ name: 'Production', allowed_origins: ['https://a.example'], allowed_assistants: ['2', '3'] });
+    expect(next).toMatchObject({
+      name: 'Production',
+      allowed_origins: ['https://a.example'],
+      allowed_assistants: ['2', '3'],
+    });
     expect(next?.updated_at).toEqual(new Date('2024-01-15T11:00:00.000Z'));
     expect(next?.applied).toEqual(at(11));
   });
@@ -65,7 +86,11 @@ describe('fold', () => {
   });
 
   it('gives the same state whenever the same events are folded in the same order', () => {
-    const run = () => [updated({ name: 'A' }), updated({ allowed_origins: [] }), updated({ name: 'B' })].reduce((doc, e, i) => fold(doc, e, at(11 + i)), createdDoc() as ApiKeyDocument | null);
+    const run = () =>
+      [updated({ name: 'A' }), updated({ allowed_origins: [] }), updated({ name: 'B' })].reduce(
+        (doc, e, i) => fold(doc, e, at(11 + i)),
+        createdDoc() as ApiKeyDocument | null,
+      );
     expect(run()).toEqual(run());
   });
 

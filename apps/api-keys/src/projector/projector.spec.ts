@@ -39,7 +39,15 @@ const created = (id: number) =>
     user_id: 1,
     occurred_at: '2024-01-01T00:00:00.000Z',
     correlation_id: 'x',
-    data: { key_type: 'private', name: `k${id}`, key_hash: String(id).padStart(64, '0'), allowed_origins: [], allowed_assistants: [], transient_assistant: false, user_email: 'u@example.com' },
+    data: {
+      key_type: 'private',
+      name: `k${id}`,
+      key_hash: String(id).padStart(64, '0'),
+      allowed_origins: [],
+      allowed_assistants: [],
+      transient_assistant: false,
+      user_email: 'u@example.com',
+    },
   });
 const renamed = (id: number, name: string) =>
   encodeEvent({
@@ -61,7 +69,10 @@ const batch = (records: { key: string; value: string }[], firstOffset = 0): Cons
 const setup = () => {
   const readModel = new FakeReadModel();
   const deadLetters: string[] = [];
-  const log = { deadLetter: async (_b: ConsumedBatch, _r: unknown, reason: string) => void deadLetters.push(reason), topic: TOPIC } as unknown as EventLog;
+  const log = {
+    deadLetter: async (_b: ConsumedBatch, _r: unknown, reason: string) => void deadLetters.push(reason),
+    topic: TOPIC,
+  } as unknown as EventLog;
   const cache = new KeyStateCache(() => 0);
   cache.setOwned([0]);
   const progress = new ProjectionProgress(async () => readModel.checkpoint);

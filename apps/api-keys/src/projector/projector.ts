@@ -57,10 +57,18 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     const events: { event: ApiKeyEvent; at: AppliedPosition }[] = [];
     for (const record of batch.records) {
       try {
-        events.push({ event: decodeEvent(record.value, record.key), at: { partition: batch.partition, offset: record.offset } });
+        events.push({
+          event: decodeEvent(record.value, record.key),
+          at: { partition: batch.partition, offset: record.offset },
+        });
       } catch (error) {
         if (!(error instanceof UnreadableEventError)) throw error;
-        this.logger.warn({ msg: 'unreadable event set aside to the dead-letter topic', partition: batch.partition, offset: record.offset, reason: error.message });
+        this.logger.warn({
+          msg: 'unreadable event set aside to the dead-letter topic',
+          partition: batch.partition,
+          offset: record.offset,
+          reason: error.message,
+        });
         await this.log.deadLetter(batch, record, error.message);
       }
     }

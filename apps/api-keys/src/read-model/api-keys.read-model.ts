@@ -45,7 +45,10 @@ export class ApiKeysReadModel {
   }
 
   async loadMany(ids: readonly number[]): Promise<Map<number, ApiKeyDocument>> {
-    const docs = await this.keys.find({ _id: { $in: ids.map(String) } }).lean<ApiKeyDocument[]>().exec();
+    const docs = await this.keys
+      .find({ _id: { $in: ids.map(String) } })
+      .lean<ApiKeyDocument[]>()
+      .exec();
     return new Map(docs.map((d) => [d.id, d]));
   }
 

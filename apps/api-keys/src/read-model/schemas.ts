@@ -62,6 +62,7 @@ export interface IdClaimDocument {
   readonly _id: number;
 }
 
-const idClaimSchema = () => new Schema<IdClaimDocument>({ _id: { type: Number, required: true } }, { versionKey: false, _id: false });
+const idClaimSchema = () =>
+  new Schema<IdClaimDocument>({ _id: { type: Number, required: true } }, { versionKey: false, _id: false });
 export const apiKeyIdSchema = idClaimSchema().set('collection', 'api_key_ids');
 export const userIdSchema = idClaimSchema().set('collection', 'user_ids');

@@ -27,7 +27,8 @@ export class Users {
   /** The user with this email, created when new. Safe when two bootstraps race on one email. */
   async ensure(rawEmail: string): Promise<UserDocument> {
     const email = rawEmail.trim().toLowerCase();
-    if (email.length > 254 || !EMAIL.test(email)) throw new InvalidEmailError(`not an email address: ${JSON.stringify(rawEmail)}`);
+    if (email.length > 254 || !EMAIL.test(email))
+      throw new InvalidEmailError(`not an email address: ${JSON.stringify(rawEmail)}`);
     const existing = await this.users.findOne({ email }).lean<UserDocument>().exec();
     if (existing) return existing;
     // After a replay into a fresh database the users collection is empty, but the keys remember
