@@ -26,6 +26,8 @@ module.exports = tseslint.config(
       'no-console': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-floating-promises': 'error',
+      // Augmenting Express's Request type is a declaration, not a runtime namespace.
+      '@typescript-eslint/no-namespace': ['error', { allowDeclarations: true }],
       '@typescript-eslint/consistent-type-imports': 'off',
       'no-restricted-imports': [
         'error',
@@ -50,5 +52,29 @@ module.exports = tseslint.config(
     },
   },
   { files: ['libs/kafka/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
+  {
+    // The dependency rule: the domain (and the public contract built on it) is plain TypeScript.
+    // It is what every other layer builds on and what downstream consumers import, so it must
+    // not pull in a framework, a database or a broker client.
+    files: ['libs/domain/**/*.ts', 'libs/contracts/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@nestjs/*', 'mongoose', 'mongodb', 'kafkajs', 'express', 'class-validator', 'class-transformer'],
+              message: 'the domain and the contract stay free of infrastructure.',
+            },
+            {
+              group: ['@app/kafka', '**/apps/**'],
+              message: 'the domain and the contract depend on nothing above them.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   prettier,
 );

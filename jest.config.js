@@ -5,6 +5,7 @@ const shared = {
   testEnvironment: 'node',
   moduleNameMapper: {
     '^@app/contracts$': '<rootDir>/libs/contracts/src',
+    '^@app/domain$': '<rootDir>/libs/domain/src',
     '^@app/kafka$': '<rootDir>/libs/kafka/src',
   },
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },

@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Logger, Param, Put, UseGuards } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
-import { ApiKeyIdPipe } from '../../apps/api-keys/src/api-key-fields/api-key-id.pipe';
-import { toView } from '../../apps/api-keys/src/api-key-fields/api-key.view';
+import { ApiKeyIdPipe } from '../../apps/api-keys/src/api-key-resource/api-key-id.pipe';
+import { toView } from '../../apps/api-keys/src/api-key-resource/api-key.view';
 import { AuthGuard, Caller } from '../../apps/api-keys/src/auth/auth.guard';
 import { ApiKeyNotFoundError } from '../../apps/api-keys/src/errors';
 import { ValidBody } from '../../apps/api-keys/src/http/body-validation';

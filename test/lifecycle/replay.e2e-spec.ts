@@ -104,7 +104,7 @@ describe('rebuilding the read model from the topic alone', () => {
         .sort(byNumber),
     ).toEqual(deletedKeys.map((k) => k.id).sort(byNumber));
     const changedLater = (d: Record<string, unknown>) =>
-      (d.updated_at as Date).getTime() > (d.created_at as Date).getTime();
+      Date.parse(d.updated_at as string) > Date.parse(d.created_at as string);
     expect(liveKeys.some((d) => changedLater(d) && d.deleted_at === null)).toBe(true);
   });
 

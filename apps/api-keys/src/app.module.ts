@@ -1,5 +1,5 @@
 import { DynamicModule, Logger, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { MongooseModule, getModelToken } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
@@ -11,11 +11,13 @@ import { DeleteApiKeyController } from './delete-api-key/delete-api-key.controll
 import { DeleteApiKeyHandler } from './delete-api-key/delete-api-key.handler';
 import { EventLog } from './event-log/event-log';
 import { EventRecorder } from './event-log/event-recorder';
-import { KeyLock } from './event-log/key-lock';
 import { GetApiKeyController } from './get-api-key/get-api-key.controller';
 import { HealthController } from './health/health.controller';
 import { RequestMiddleware } from './http/request.middleware';
 import { ErrorFilter } from './http/error.filter';
+import { EnvelopeStatusInterceptor } from './http/envelope-status.interceptor';
+import { KeyCommandFlow } from './key-commands/key-command-flow';
+import { KeyLock } from './key-commands/key-lock';
 import { ListApiKeysController } from './list-api-keys/list-api-keys.controller';
 import { ProjectionProgress } from './projector/projection-progress';
 import { PROJECTOR_ENABLED, Projector } from './projector/projector';
@@ -81,6 +83,7 @@ export class AppModule implements NestModule {
         { provide: APP_CONFIG, useValue: config },
         { provide: PROJECTOR_ENABLED, useValue: options.projector },
         { provide: APP_FILTER, useClass: ErrorFilter },
+        { provide: APP_INTERCEPTOR, useClass: EnvelopeStatusInterceptor },
         {
           provide: EventLog,
           useFactory: () => EventLog.open(config.kafka, kafkaLogOf(new Logger('kafka'))),
@@ -113,6 +116,7 @@ export class AppModule implements NestModule {
         ReadModelHealth,
         EventRecorder,
         KeyLock,
+        KeyCommandFlow,
         Projector,
         Users,
         CreateApiKeyHandler,

@@ -1,5 +1,7 @@
-// Named domain errors. Code anywhere throws these; exactly one place (http/error.filter.ts)
-// turns them into HTTP responses.
+// The errors the API answers with, each named and with a code. Code anywhere throws these; exactly
+// one place (http/error.filter.ts) turns them into HTTP responses. The domain itself does not
+// throw: its decisions return a Rejection, which rejectionError() names here.
+import { Rejection } from '@app/domain';
 
 export type ErrorCode =
   | 'unauthenticated'
@@ -13,7 +15,7 @@ export type ErrorCode =
   | 'read_model_unavailable'
   | 'not_ready';
 
-export class DomainError extends Error {
+export class ApiError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -25,7 +27,7 @@ export class DomainError extends Error {
   }
 }
 
-export class UnauthenticatedError extends DomainError {
+export class UnauthenticatedError extends ApiError {
   constructor(problem: string) {
     super(
       'unauthenticated',
@@ -36,7 +38,7 @@ export class UnauthenticatedError extends DomainError {
   }
 }
 
-export class PublicKeyForbiddenError extends DomainError {
+export class PublicKeyForbiddenError extends ApiError {
   constructor() {
     super(
       'forbidden',
@@ -47,7 +49,7 @@ export class PublicKeyForbiddenError extends DomainError {
   }
 }
 
-export class ApiKeyNotFoundError extends DomainError {
+export class ApiKeyNotFoundError extends ApiError {
   constructor() {
     super(
       'not_found',
@@ -58,7 +60,7 @@ export class ApiKeyNotFoundError extends DomainError {
   }
 }
 
-export class RouteNotFoundError extends DomainError {
+export class RouteNotFoundError extends ApiError {
   constructor(method: string, path: string) {
     super(
       'not_found',
@@ -69,7 +71,7 @@ export class RouteNotFoundError extends DomainError {
   }
 }
 
-export class ValidationFailedError extends DomainError {
+export class ValidationFailedError extends ApiError {
   constructor(problems: readonly string[]) {
     super(
       'validation_failed',
@@ -80,7 +82,7 @@ export class ValidationFailedError extends DomainError {
   }
 }
 
-export class MalformedJsonError extends DomainError {
+export class MalformedJsonError extends ApiError {
   constructor() {
     super(
       'malformed_json',
@@ -91,7 +93,7 @@ export class MalformedJsonError extends DomainError {
   }
 }
 
-export class PayloadTooLargeError extends DomainError {
+export class PayloadTooLargeError extends ApiError {
   constructor(limitBytes: number) {
     super(
       'payload_too_large',
@@ -102,7 +104,7 @@ export class PayloadTooLargeError extends DomainError {
   }
 }
 
-export class UnsupportedMediaTypeError extends DomainError {
+export class UnsupportedMediaTypeError extends ApiError {
   constructor(contentType: string | undefined) {
     super(
       'unsupported_media_type',
@@ -113,7 +115,7 @@ export class UnsupportedMediaTypeError extends DomainError {
   }
 }
 
-export class EventLogUnavailableError extends DomainError {
+export class EventLogUnavailableError extends ApiError {
   constructor(outcomeUnknown: boolean) {
     super(
       'event_log_unavailable',
@@ -126,7 +128,7 @@ export class EventLogUnavailableError extends DomainError {
   }
 }
 
-export class ReadModelUnavailableError extends DomainError {
+export class ReadModelUnavailableError extends ApiError {
   constructor() {
     super(
       'read_model_unavailable',
@@ -137,8 +139,16 @@ export class ReadModelUnavailableError extends DomainError {
   }
 }
 
-export class NotReadyError extends DomainError {
+export class NotReadyError extends ApiError {
   constructor(problems: readonly string[]) {
     super('not_ready', 'Service not ready', problems, 'A dependency is down or still starting; see errors.');
+  }
+}
+
+/** The API's answer to a command the domain rejected. */
+export function rejectionError(rejection: Rejection): ApiError {
+  switch (rejection.reason) {
+    case 'key_not_found':
+      return new ApiKeyNotFoundError();
   }
 }

@@ -1,2 +1,17 @@
-export * from './events';
+// The public contract of the events topic, for the service and for downstream consumers written
+// in TypeScript: the event types and the record codec, plus the domain's fold (`evolve`), so a
+// consumer can hold the current state of every key from the log without reimplementing it.
+export { API_KEY_CREATED, API_KEY_DELETED, API_KEY_UPDATED, SCHEMA_VERSION, KEY_TYPES, evolve } from '@app/domain';
+export type {
+  ApiKeyChanges,
+  ApiKeyCreated,
+  ApiKeyCreatedData,
+  ApiKeyDeleted,
+  ApiKeyDeletedData,
+  ApiKeyEvent,
+  ApiKeyState,
+  ApiKeyUpdated,
+  ApiKeyUpdatedData,
+  KeyType,
+} from '@app/domain';
 export * from './wire';

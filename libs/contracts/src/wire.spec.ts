@@ -1,4 +1,4 @@
-import { API_KEY_UPDATED, ApiKeyUpdated } from './events';
+import { API_KEY_UPDATED, ApiKeyUpdated } from '@app/domain';
 import { UnreadableEventError, decodeEvent, encodeEvent } from './wire';
 
 const event: ApiKeyUpdated = {

@@ -4,8 +4,15 @@ import {
   API_KEY_UPDATED,
   ApiKeyChanges,
   ApiKeyEvent,
+  FieldValues,
+  KEY_TYPES,
+  KeyType,
   SCHEMA_VERSION,
-} from './events';
+  UPDATABLE_FIELDS,
+  completeFields,
+  pickChanges,
+  wireChangesProblem,
+} from '@app/domain';
 
 /** A Kafka record as the producer sends it and the consumer receives it, client-agnostic. */
 export interface WireRecord {
@@ -44,7 +51,6 @@ export class UnreadableEventError extends Error {
 type Json = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
 const isId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
 
 function check(condition: boolean, reason: string): asserts condition {
@@ -53,20 +59,19 @@ function check(condition: boolean, reason: string): asserts condition {
 
 function decodeChanges(raw: unknown): ApiKeyChanges {
   check(isObject(raw), 'data.changes must be an object');
-  const changes: { name?: string; allowed_origins?: string[]; allowed_assistants?: string[] } = {};
-  for (const [field, value] of Object.entries(raw)) {
-    if (field === 'name') {
-      check(typeof value === 'string', 'data.changes.name must be a string');
-      changes.name = value;
-    } else if (field === 'allowed_origins' || field === 'allowed_assistants') {
-      check(isStringArray(value), `data.changes.${field} must be an array of strings`);
-      changes[field] = value;
-    } else {
-      throw new UnreadableEventError(`data.changes.${field} is not a field of schema_version ${SCHEMA_VERSION}`);
-    }
+  const problem = wireChangesProblem(raw);
+  check(problem === null, `data.changes${problem} (schema_version ${SCHEMA_VERSION})`);
+  return pickChanges(raw);
+}
+
+/** A creation's updatable fields; an optional one that an older event lacks gets its initial value. */
+function decodeCreatedFields(data: Json): FieldValues {
+  for (const [field, rule] of Object.entries(UPDATABLE_FIELDS)) {
+    const value = data[field];
+    check(value !== undefined || !rule.requiredOnCreate, `data.${field} is missing`);
+    check(value === undefined || rule.isWireValue(value), `data.${field} has the wrong type`);
   }
-  check(Object.keys(changes).length > 0, 'data.changes is empty');
-  return changes;
+  return completeFields(data);
 }
 
 /**
@@ -107,25 +112,20 @@ export function decodeEvent(value: Buffer | string | null, key?: string | null):
   const data = body.data;
   switch (body.event_type) {
     case API_KEY_CREATED:
-      check(data.key_type === 'private' || data.key_type === 'public', 'data.key_type must be private or public');
-      check(typeof data.name === 'string', 'data.name must be a string');
+      check(KEY_TYPES.includes(data.key_type as KeyType), 'data.key_type must be private or public');
       check(
         typeof data.key_hash === 'string' && /^[0-9a-f]{64}$/.test(data.key_hash),
         'data.key_hash must be a SHA-256 hex digest',
       );
-      check(isStringArray(data.allowed_origins), 'data.allowed_origins must be an array of strings');
-      check(isStringArray(data.allowed_assistants), 'data.allowed_assistants must be an array of strings');
       check(typeof data.transient_assistant === 'boolean', 'data.transient_assistant must be a boolean');
       check(typeof data.user_email === 'string', 'data.user_email must be a string');
       return {
         ...base,
         event_type: API_KEY_CREATED,
         data: {
-          key_type: data.key_type,
-          name: data.name,
+          key_type: data.key_type as KeyType,
+          ...decodeCreatedFields(data),
           key_hash: data.key_hash,
-          allowed_origins: data.allowed_origins,
-          allowed_assistants: data.allowed_assistants,
           transient_assistant: data.transient_assistant,
           user_email: data.user_email,
         },

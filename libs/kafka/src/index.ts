@@ -1,5 +1,6 @@
-// Our one doorway to kafkajs. kafkajs is unmaintained, so nothing else in the code base imports
-// it: if we ever swap the client, only this library changes.
+// Our one doorway to kafkajs. kafkajs is unmaintained, so no other code of the service imports it
+// (npm run lint enforces this; only the e2e tests read the topic with a client of their own, on
+// purpose): if we ever swap the client, only this library changes.
 export { createKafka } from './client';
 export type { Kafka } from 'kafkajs';
 export type { KafkaSettings, KafkaLog } from './client';

@@ -18,7 +18,6 @@ export interface ConsumedBatch {
 export interface PartitionConsumerOptions {
   readonly groupId: string;
   readonly topic: string;
-  readonly sessionTimeoutMs?: number;
   /** Must persist the batch's effect; the offsets are committed only after it resolves. */
   readonly handleBatch: (batch: ConsumedBatch) => Promise<void>;
   /** Told which partitions this member owns after each rebalance (empty while rebalancing). */
@@ -64,7 +63,7 @@ export class PartitionConsumer {
     this.stopping = false;
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
-      sessionTimeout: this.options.sessionTimeoutMs ?? 10000,
+      sessionTimeout: 10000,
       heartbeatInterval: 1000,
       minBytes: 1,
       maxWaitTimeInMs: 250,

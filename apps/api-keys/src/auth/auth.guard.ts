@@ -30,13 +30,13 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request>();
-    const key = presentedKey(req);
-    if (key === null) throw new UnauthenticatedError('no API key: send X-API-Key or Authorization: Bearer');
-    if (!looksLikeSecret(key)) throw new UnauthenticatedError('the API key is malformed');
-    const doc = await this.states.findLiveByHash(hashSecret(key));
-    if (!doc) throw new UnauthenticatedError('the API key is unknown or revoked');
-    if (doc.key_type !== 'private') throw new PublicKeyForbiddenError();
-    req.principal = { userId: doc.user_id, userEmail: doc.user_email, keyId: doc.id, keyType: doc.key_type };
+    const secret = presentedKey(req);
+    if (secret === null) throw new UnauthenticatedError('no API key: send X-API-Key or Authorization: Bearer');
+    if (!looksLikeSecret(secret)) throw new UnauthenticatedError('the API key is malformed');
+    const key = await this.states.findLiveByHash(hashSecret(secret));
+    if (!key) throw new UnauthenticatedError('the API key is unknown or revoked');
+    if (key.key_type !== 'private') throw new PublicKeyForbiddenError();
+    req.principal = { userId: key.user_id, userEmail: key.user_email };
     return true;
   }
 }

@@ -18,18 +18,10 @@ export async function bootstrapKey(app: INestApplicationContext, email: string, 
   const { api_key: fields } = new ValidBody(CreateApiKeyRequest).transform({
     api_key: { name: name ?? `Bootstrap key for ${user.email}`, key_type: 'private' },
   });
-  const result = await app.get(CommandBus).execute<CreateApiKeyCommand, CreateApiKeyResult>(
-    new CreateApiKeyCommand(
-      { userId: user._id, userEmail: user.email },
-      {
-        name: fields.name,
-        key_type: 'private',
-        allowed_origins: [],
-        allowed_assistants: [],
-        transient_assistant: false,
-      },
-      randomUUID(),
-    ),
-  );
+  const result = await app
+    .get(CommandBus)
+    .execute<CreateApiKeyCommand, CreateApiKeyResult>(
+      new CreateApiKeyCommand({ userId: user._id, email: user.email }, fields, randomUUID()),
+    );
   return createdBody(result);
 }

@@ -1,11 +1,11 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { API_KEY_CREATED, ApiKeyCreated } from '@app/contracts';
-import { ApiKeyView, toView } from '../api-key-fields/api-key.view';
+import { decideCreate, evolve, isRejection } from '@app/domain';
+import { ApiKeyView, toView } from '../api-key-resource/api-key.view';
 import { newSecret } from '../auth/api-key-secret';
+import { rejectionError } from '../errors';
+import { eventMetadata } from '../event-log/event-metadata';
 import { EventRecorder } from '../event-log/event-recorder';
-import { newEvent } from '../event-log/new-event';
-import { fold } from '../projector/fold';
 import { ApiKeyStates } from '../read-model/api-key-states';
 import { IdAllocator } from '../read-model/id-allocator';
 import { CreateApiKeyCommand } from './create-api-key.command';
@@ -28,28 +28,25 @@ export class CreateApiKeyHandler implements ICommandHandler<CreateApiKeyCommand,
   ) {}
 
   async execute({ owner, fields, correlationId }: CreateApiKeyCommand): Promise<CreateApiKeyResult> {
-    const id = await this.ids.allocate();
+    const keyId = await this.ids.allocate();
     const secret = newSecret(fields.key_type);
-    const event = newEvent<ApiKeyCreated>({
-      event_type: API_KEY_CREATED,
-      api_key_id: id,
-      user_id: owner.userId,
-      correlation_id: correlationId,
-      data: {
-        key_type: fields.key_type,
-        name: fields.name,
-        key_hash: secret.hash,
-        allowed_origins: fields.allowed_origins,
-        allowed_assistants: fields.allowed_assistants,
-        transient_assistant: fields.transient_assistant,
-        user_email: owner.userEmail,
+    const decision = decideCreate(
+      {
+        keyId,
+        owner: { userId: owner.userId, email: owner.email },
+        keyType: fields.key_type,
+        keyHash: secret.hash,
+        transientAssistant: fields.transient_assistant ?? false,
+        fields,
       },
-    });
-    const { position, visible } = await this.recorder.record(event);
-    const stored = visible ? await this.states.findOwned(id, owner.userId) : null;
+      eventMetadata(correlationId),
+    );
+    if (isRejection(decision)) throw rejectionError(decision.rejection);
+    const { visible } = await this.recorder.record(decision.event);
+    const stored = visible ? await this.states.findOwned(keyId, owner.userId) : null;
     // Not visible yet: the projector will store exactly what folding the event gives, so show that.
-    const state = stored ?? fold(null, event, position);
-    if (!state) throw new Error(`folding ApiKeyCreated ${event.event_id} produced no key`);
+    const state = stored ?? evolve(null, decision.event);
+    if (!state) throw new Error(`folding ApiKeyCreated ${decision.event.event_id} produced no key`);
     return { key: toView(state, secret.value), visible: stored !== null };
   }
 }

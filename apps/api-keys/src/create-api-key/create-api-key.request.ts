@@ -1,26 +1,25 @@
 import { Type } from 'class-transformer';
 import { IsBoolean, IsDefined, IsIn, IsObject, ValidateNested } from 'class-validator';
-import { KeyType } from '@app/contracts';
-import { AssistantIdList, KeyName, OriginList, WhenPresent } from '../api-key-fields/api-key-fields';
+import { FieldValues, KEY_TYPES, KeyType, UPDATABLE_FIELDS } from '@app/domain';
+import { WhenPresent, declareFields } from '../api-key-resource/field-validation';
 
-export class CreateApiKeyFields {
-  @KeyName({ required: true })
-  name!: string;
+/** What a create request sets: the kind of key, and the updatable fields it names. */
+export type NewKeyFields = Partial<FieldValues> & {
+  readonly key_type: KeyType;
+  readonly transient_assistant?: boolean;
+};
 
+/** The fields fixed at creation; the updatable ones are declared from the domain's field list. */
+class CreateApiKeyFields {
   @IsDefined({ message: '$path is required' })
-  @IsIn(['private', 'public'], { message: '$path must be "private" or "public"' })
+  @IsIn(KEY_TYPES, { message: '$path must be "private" or "public"' })
   key_type!: KeyType;
-
-  @OriginList()
-  allowed_origins?: string[];
-
-  @AssistantIdList()
-  allowed_assistants?: string[];
 
   @WhenPresent()
   @IsBoolean({ message: '$path must be true or false' })
   transient_assistant?: boolean;
 }
+declareFields(CreateApiKeyFields, UPDATABLE_FIELDS, (rule) => rule.requiredOnCreate);
 
 /** Body of `POST /api/v1/api_keys`: `{"api_key": {...}}`. */
 export class CreateApiKeyRequest {
@@ -28,5 +27,5 @@ export class CreateApiKeyRequest {
   @IsObject({ message: '$path must be an object' })
   @ValidateNested()
   @Type(() => CreateApiKeyFields)
-  api_key!: CreateApiKeyFields;
+  api_key!: NewKeyFields;
 }

@@ -1,12 +1,11 @@
-import { Controller, Delete, HttpCode, Param, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Param, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import type { Request, Response } from 'express';
-import { ApiKeyIdPipe } from '../api-key-fields/api-key-id.pipe';
+import { ApiKeyIdPipe } from '../api-key-resource/api-key-id.pipe';
 import { AuthGuard, Caller } from '../auth/auth.guard';
-import { success } from '../http/envelope';
-import { Principal } from '../http/request-context';
+import { Principal, RequestId } from '../http/request-context';
+import { KeyCommandResult } from '../key-commands/key-command-flow';
+import { keyCommandReply } from '../key-commands/key-command-reply';
 import { DeleteApiKeyCommand } from './delete-api-key.command';
-import { DeleteApiKeyResult } from './delete-api-key.handler';
 
 @Controller('api_keys')
 @UseGuards(AuthGuard)
@@ -14,21 +13,10 @@ export class DeleteApiKeyController {
   constructor(private readonly commands: CommandBus) {}
 
   @Delete(':id')
-  @HttpCode(200)
-  async delete(
-    @Param('id', ApiKeyIdPipe) id: number,
-    @Caller() caller: Principal,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    const result = await this.commands.execute<DeleteApiKeyCommand, DeleteApiKeyResult>(
-      new DeleteApiKeyCommand(id, caller, req.requestId),
+  async delete(@Param('id', ApiKeyIdPipe) id: number, @Caller() caller: Principal, @RequestId() requestId: string) {
+    const result = await this.commands.execute<DeleteApiKeyCommand, KeyCommandResult>(
+      new DeleteApiKeyCommand(id, caller, requestId),
     );
-    if (result.visible) return success(200, 'API key deleted successfully', result.key);
-    res.status(202);
-    return success(202, 'API key deletion accepted; it is recorded and not yet visible in reads', {
-      id: result.keyId,
-      event_id: result.eventId,
-    });
+    return keyCommandReply(result, 'API key deleted successfully', 'API key deletion accepted');
   }
 }

@@ -1,45 +1,21 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { API_KEY_DELETED, ApiKeyDeleted } from '@app/contracts';
-import { ApiKeyView, toView } from '../api-key-fields/api-key.view';
-import { ApiKeyNotFoundError } from '../errors';
-import { EventRecorder } from '../event-log/event-recorder';
-import { KeyLock } from '../event-log/key-lock';
-import { newEvent } from '../event-log/new-event';
-import { ApiKeyStates } from '../read-model/api-key-states';
+import { decideDelete } from '@app/domain';
+import { KeyCommandFlow, KeyCommandResult } from '../key-commands/key-command-flow';
 import { DeleteApiKeyCommand } from './delete-api-key.command';
 
-export type DeleteApiKeyResult =
-  | { readonly visible: true; readonly key: ApiKeyView }
-  | { readonly visible: false; readonly keyId: number; readonly eventId: string };
-
 @CommandHandler(DeleteApiKeyCommand)
-export class DeleteApiKeyHandler implements ICommandHandler<DeleteApiKeyCommand, DeleteApiKeyResult> {
-  constructor(
-    private readonly states: ApiKeyStates,
-    private readonly recorder: EventRecorder,
-    private readonly lock: KeyLock,
-  ) {}
+export class DeleteApiKeyHandler implements ICommandHandler<DeleteApiKeyCommand, KeyCommandResult> {
+  constructor(private readonly flow: KeyCommandFlow) {}
 
-  execute(command: DeleteApiKeyCommand): Promise<DeleteApiKeyResult> {
-    return this.lock.run(command.keyId, () => this.run(command));
-  }
-
-  private async run({ keyId, caller, correlationId }: DeleteApiKeyCommand): Promise<DeleteApiKeyResult> {
-    if (!(await this.states.findOwned(keyId, caller.userId))) throw new ApiKeyNotFoundError();
-    const event = newEvent<ApiKeyDeleted>({
-      event_type: API_KEY_DELETED,
-      api_key_id: keyId,
-      user_id: caller.userId,
-      correlation_id: correlationId,
-      data: {},
+  execute({ keyId, caller, correlationId }: DeleteApiKeyCommand): Promise<KeyCommandResult> {
+    return this.flow.run({
+      keyId,
+      correlationId,
+      decide: (state, meta) => decideDelete(state, { keyId, userId: caller.userId }, meta),
+      // Two deletes can race past the decision on two instances; the one the log applied is the
+      // one whose event revoked the key, and only it answers 200.
+      applied: (after, position) =>
+        after !== null && after.user_id === caller.userId && after.applied.offset === position.offset,
     });
-    const { position, visible } = await this.recorder.record(event);
-    if (!visible) return { visible: false, keyId, eventId: event.event_id };
-    // Two DELETEs can race past the check; the log decides: only the one whose event revoked
-    // the key answers 200, the other finds the key already gone.
-    const key = await this.states.find(keyId);
-    if (!key || key.user_id !== caller.userId || key.applied.offset !== position.offset)
-      throw new ApiKeyNotFoundError();
-    return { visible: true, key: toView(key) };
   }
 }

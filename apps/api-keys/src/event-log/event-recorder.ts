@@ -23,13 +23,13 @@ export class EventRecorder {
     private readonly log: EventLog,
     private readonly progress: ProjectionProgress,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly readModel: ReadModelHealth,
+    private readonly readModelHealth: ReadModelHealth,
   ) {}
 
   async record(event: ApiKeyEvent): Promise<Recorded> {
     // Checks may have been answered from memory; if the read model is known to be down, say so
     // now (503, nothing recorded) rather than record an event nobody can see for a while.
-    if (!this.readModel.up) throw new ReadModelUnavailableError();
+    if (!this.readModelHealth.up) throw new ReadModelUnavailableError();
     const position = await this.log.append(event);
     const visible = await this.progress.waitFor(position, this.config.readYourWritesTimeoutMs);
     return { position, visible };

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, UseGuards } from '@nestjs/common';
-import { ApiKeyIdPipe } from '../api-key-fields/api-key-id.pipe';
-import { toView } from '../api-key-fields/api-key.view';
+import { ApiKeyIdPipe } from '../api-key-resource/api-key-id.pipe';
+import { toView } from '../api-key-resource/api-key.view';
 import { AuthGuard, Caller } from '../auth/auth.guard';
 import { ApiKeyNotFoundError } from '../errors';
 import { success } from '../http/envelope';

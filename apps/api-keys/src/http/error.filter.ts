@@ -10,7 +10,7 @@ import {
 import type { Request, Response } from 'express';
 import { ProducerUnavailableError } from '@app/kafka';
 import {
-  DomainError,
+  ApiError,
   ErrorCode,
   EventLogUnavailableError,
   ReadModelUnavailableError,
@@ -55,7 +55,7 @@ export class ErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
-    const error = this.toDomainError(exception, request);
+    const error = this.toApiError(exception, request);
     const status = error ? STATUS_BY_CODE[error.code] : HttpStatus.INTERNAL_SERVER_ERROR;
     if (!error) {
       this.logger.error({
@@ -79,8 +79,8 @@ export class ErrorFilter implements ExceptionFilter {
     response.status(status).json(body);
   }
 
-  private toDomainError(exception: unknown, request: Request): DomainError | null {
-    if (exception instanceof DomainError) return exception;
+  private toApiError(exception: unknown, request: Request): ApiError | null {
+    if (exception instanceof ApiError) return exception;
     if (exception instanceof ProducerUnavailableError) return new EventLogUnavailableError(exception.outcomeUnknown);
     if (isDatabaseOutage(exception)) return new ReadModelUnavailableError();
     if (exception instanceof NotFoundException) return new RouteNotFoundError(request.method, request.path);

@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { KeyType } from '@app/contracts';
+import { ExecutionContext, createParamDecorator } from '@nestjs/common';
+import type { Request } from 'express';
 
 /** Who is calling: resolved from their API key by the auth guard. */
 export interface Principal {
   readonly userId: number;
   readonly userEmail: string;
-  readonly keyId: number;
-  readonly keyType: KeyType;
 }
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
       /** The caller's X-Request-Id, or one we generated; it becomes the events' correlation_id. */
@@ -27,3 +25,8 @@ export function requestIdFrom(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;
   return value !== undefined && USABLE_REQUEST_ID.test(value) ? value : randomUUID();
 }
+
+/** The request's id (X-Request-Id, or generated): the correlation_id of the events it causes. */
+export const RequestId = createParamDecorator(
+  (_: unknown, context: ExecutionContext): string => context.switchToHttp().getRequest<Request>().requestId,
+);

@@ -1,5 +1,5 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
-import { toView } from '../api-key-fields/api-key.view';
+import { toView } from '../api-key-resource/api-key.view';
 import { AuthGuard, Caller } from '../auth/auth.guard';
 import { success } from '../http/envelope';
 import { Principal } from '../http/request-context';

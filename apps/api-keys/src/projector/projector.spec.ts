@@ -1,17 +1,18 @@
-import { API_KEY_CREATED, API_KEY_UPDATED, encodeEvent } from '@app/contracts';
+import { API_KEY_CREATED, API_KEY_UPDATED, decodeEvent, encodeEvent } from '@app/contracts';
 import { ConsumedBatch } from '@app/kafka';
 import { EventLog } from '../event-log/event-log';
-import { ApiKeyDocument } from '../read-model/api-key.document';
+import { ProjectedKey } from '../read-model/api-key.document';
 import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
+import { CheckpointDocument } from '../read-model/schemas';
 import { KeyStateCache } from '../read-model/key-state-cache';
 import { ProjectionProgress } from './projection-progress';
-import { Projector } from './projector';
+import { Projector, project } from './projector';
 
 const TOPIC = 'events';
 
 /** An in-memory stand-in for the MongoDB read model that records the order of writes. */
-class FakeReadModel {
-  readonly docs = new Map<number, ApiKeyDocument>();
+class FakeReadModel implements Pick<ApiKeysReadModel, 'loadMany' | 'saveKeys' | 'saveCheckpoint'> {
+  readonly docs = new Map<number, ProjectedKey>();
   readonly steps: string[] = [];
   checkpoint = -1;
   onCheckpoint: () => void = () => undefined;
@@ -19,11 +20,11 @@ class FakeReadModel {
   async loadMany(ids: readonly number[]) {
     return new Map(ids.filter((id) => this.docs.has(id)).map((id) => [id, this.docs.get(id)!]));
   }
-  async saveDocuments(changed: readonly ApiKeyDocument[]) {
+  async saveKeys(changed: readonly ProjectedKey[]) {
     this.steps.push('documents');
     for (const doc of changed) this.docs.set(doc.id, doc);
   }
-  async saveCheckpoint(checkpoint: { offset: number }) {
+  async saveCheckpoint(checkpoint: CheckpointDocument) {
     this.onCheckpoint();
     this.steps.push('checkpoint');
     this.checkpoint = checkpoint.offset;
@@ -116,5 +117,24 @@ describe('Projector.apply', () => {
     const before = readModel.docs.get(1);
     await projector.apply(batch(records));
     expect(readModel.docs.get(1)).toBe(before);
+  });
+});
+
+describe('project', () => {
+  const event = (offset: number, name: string) => ({
+    event: decodeEvent(renamed(1, name).value, '1'),
+    at: { partition: 0, offset },
+  });
+  const start = () => project(null, decodeEvent(created(1).value, '1'), { partition: 0, offset: 10 })!;
+
+  it('folds an event past the key’s applied position and records the new position', () => {
+    const { event: e, at } = event(11, 'Once');
+    expect(project(start(), e, at)).toMatchObject({ name: 'Once', applied: at, version: 2 });
+  });
+
+  it('changes nothing for an event at or before the applied position (a redelivery)', () => {
+    const once = project(start(), event(11, 'Once').event, { partition: 0, offset: 11 })!;
+    expect(project(once, event(11, 'Once').event, { partition: 0, offset: 11 })).toBeNull();
+    expect(project(once, event(5, 'Older').event, { partition: 0, offset: 5 })).toBeNull();
   });
 });

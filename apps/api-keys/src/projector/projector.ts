@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ApiKeyEvent, UnreadableEventError, decodeEvent } from '@app/contracts';
+import { UnreadableEventError, decodeEvent } from '@app/contracts';
+import { ApiKeyEvent, evolve } from '@app/domain';
 import { ConsumedBatch, PartitionConsumer } from '@app/kafka';
 import { EventLog } from '../event-log/event-log';
-import { ApiKeyDocument, AppliedPosition } from '../read-model/api-key.document';
+import { AppliedPosition, ProjectedKey } from '../read-model/api-key.document';
 import { ApiKeysReadModel, checkpointId } from '../read-model/api-keys.read-model';
 import { KeyStateCache } from '../read-model/key-state-cache';
 import { kafkaLogOf } from '../logging';
-import { fold } from './fold';
 import { ProjectionProgress } from './projection-progress';
 
 /** Whether this process runs the projector (the bootstrap command does not join the group). */
@@ -73,7 +73,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
       }
     }
     // This projector is the only writer of its partitions' keys: cached states are current.
-    const states = new Map<number, ApiKeyDocument>();
+    const states = new Map<number, ProjectedKey>();
     const unknown: number[] = [];
     for (const id of new Set(events.map((e) => e.event.api_key_id))) {
       const cached = this.cache.get(id);
@@ -81,11 +81,10 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
       else unknown.push(id);
     }
     if (unknown.length > 0) for (const [id, doc] of await this.readModel.loadMany(unknown)) states.set(id, doc);
-    const changed = new Map<number, ApiKeyDocument>();
+    const changed = new Map<number, ProjectedKey>();
     for (const { event, at } of events) {
-      const before = states.get(event.api_key_id) ?? null;
-      const after = fold(before, event, at);
-      if (after && after !== before) {
+      const after = project(states.get(event.api_key_id) ?? null, event, at);
+      if (after) {
         states.set(event.api_key_id, after);
         changed.set(event.api_key_id, after);
       }
@@ -95,7 +94,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     // sees the checkpoint (a request polling it, another instance) must find the documents and
     // the cache at least as new. A crash between steps leaves documents ahead of the
     // checkpoint, which the per-key applied position makes harmless on redelivery.
-    await this.readModel.saveDocuments([...changed.values()]);
+    await this.readModel.saveKeys([...changed.values()]);
     this.cache.applied(batch.partition, states.values());
     await this.readModel.saveCheckpoint({
       _id: checkpointId(batch.topic, batch.partition),
@@ -105,4 +104,14 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     });
     this.progress.markApplied(batch.topic, batch.partition, lastOffset);
   }
+}
+
+/**
+ * The domain's fold, made idempotent by log position: an event at or before the key's applied
+ * position was folded in already (a redelivery). Null when the event changes nothing.
+ */
+export function project(current: ProjectedKey | null, event: ApiKeyEvent, at: AppliedPosition): ProjectedKey | null {
+  if (current && at.offset <= current.applied.offset) return null;
+  const next = evolve(current, event);
+  return next && next !== current ? { ...next, applied: at } : null;
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Model, mongo } from 'mongoose';
-import { ApiKeyDocument } from './api-key.document';
+import { ApiKeyDocument, ProjectedKey, fromDocument, toDocument } from './api-key.document';
 import { API_KEYS, CHECKPOINTS, CheckpointDocument } from './schemas';
 
 /** MongoDB access to the projected state. Only the projector writes; requests read through ApiKeyStates. */
@@ -13,17 +13,20 @@ export class ApiKeysReadModel {
   ) {}
 
   /** Any key by id, revoked ones included (their tombstones). */
-  findAny(id: number): Promise<ApiKeyDocument | null> {
-    return this.keys.findById(String(id)).lean<ApiKeyDocument>().exec();
+  async findAny(id: number): Promise<ProjectedKey | null> {
+    const doc = await this.keys.findById(String(id)).lean<ApiKeyDocument>().exec();
+    return doc && fromDocument(doc);
   }
 
-  listOwned(userId: number): Promise<ApiKeyDocument[]> {
-    return this.keys.find({ user_id: userId, deleted_at: null }).sort({ id: 1 }).lean<ApiKeyDocument[]>().exec();
+  async listOwned(userId: number): Promise<ProjectedKey[]> {
+    const docs = await this.keys.find({ user_id: userId, deleted_at: null }).sort({ id: 1 }).lean<ApiKeyDocument[]>();
+    return docs.map(fromDocument);
   }
 
   /** The key with this hash, revoked or not (hashes are unique). */
-  findByHash(keyHash: string): Promise<ApiKeyDocument | null> {
-    return this.keys.findOne({ key_hash: keyHash }).lean<ApiKeyDocument>().exec();
+  async findByHash(keyHash: string): Promise<ProjectedKey | null> {
+    const doc = await this.keys.findOne({ key_hash: keyHash }).lean<ApiKeyDocument>().exec();
+    return doc && fromDocument(doc);
   }
 
   /** The largest key id in the read model (0 when empty). */
@@ -44,21 +47,23 @@ export class ApiKeysReadModel {
     return last?.user_id ?? 0;
   }
 
-  async loadMany(ids: readonly number[]): Promise<Map<number, ApiKeyDocument>> {
+  async loadMany(ids: readonly number[]): Promise<Map<number, ProjectedKey>> {
     const docs = await this.keys
       .find({ _id: { $in: ids.map(String) } })
       .lean<ApiKeyDocument[]>()
       .exec();
-    return new Map(docs.map((d) => [d.id, d]));
+    return new Map(docs.map((d) => [d.id, fromDocument(d)]));
   }
 
-  /** Stores folded documents (the projector then records its checkpoint; see Projector.apply). */
-  async saveDocuments(changed: readonly ApiKeyDocument[]): Promise<void> {
+  /** Stores folded keys (the projector then records its checkpoint; see Projector.apply). */
+  async saveKeys(changed: readonly ProjectedKey[]): Promise<void> {
     if (changed.length === 0) return;
     // The driver's bulkWrite, not mongoose's: these are whole documents the projector built, and
     // mongoose would rebuild and cast each one again (a visible share of CPU in the profile).
     await (this.keys.collection as unknown as mongo.Collection<ApiKeyDocument>).bulkWrite(
-      changed.map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } })),
+      changed
+        .map(toDocument)
+        .map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } })),
       { ordered: true },
     );
   }

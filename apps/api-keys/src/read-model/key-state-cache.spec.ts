@@ -1,10 +1,9 @@
-import { ApiKeyDocument } from './api-key.document';
+import { ProjectedKey } from './api-key.document';
 import { KeyStateCache } from './key-state-cache';
 
 // Key id n lives on partition n % 3 in these tests.
 const newCache = (max?: number) => new KeyStateCache((id) => id % 3, max);
-const doc = (id: number, name = `k${id}`, offset = 1): ApiKeyDocument => ({
-  _id: String(id),
+const doc = (id: number, name = `k${id}`, offset = 1): ProjectedKey => ({
   id,
   key_type: 'private',
   name,
@@ -14,9 +13,10 @@ const doc = (id: number, name = `k${id}`, offset = 1): ApiKeyDocument => ({
   transient_assistant: false,
   user_id: 1,
   user_email: 'u@example.com',
-  created_at: new Date(0),
-  updated_at: new Date(0),
+  created_at: '1970-01-01T00:00:00.000Z',
+  updated_at: '1970-01-01T00:00:00.000Z',
   deleted_at: null,
+  version: 1,
   applied: { partition: id % 3, offset },
 });
 

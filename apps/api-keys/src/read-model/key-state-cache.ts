@@ -1,4 +1,4 @@
-import { ApiKeyDocument } from './api-key.document';
+import { ProjectedKey } from './api-key.document';
 
 /** Taken before a MongoDB read: each owned partition's generation at that moment. */
 export type CacheTicket = ReadonlyMap<number, number>;
@@ -17,7 +17,7 @@ const DEFAULT_MAX_ENTRIES = 50_000;
  * overwrite newer state.
  */
 export class KeyStateCache {
-  private readonly byId = new Map<number, ApiKeyDocument>();
+  private readonly byId = new Map<number, ProjectedKey>();
   private readonly idByHash = new Map<string, number>();
   private readonly generations = new Map<number, number>();
   private owned = new Set<number>();
@@ -35,11 +35,11 @@ export class KeyStateCache {
     this.owned = new Set(partitions);
   }
 
-  get(keyId: number): ApiKeyDocument | undefined {
+  get(keyId: number): ProjectedKey | undefined {
     return this.owned.has(this.partitionOf(keyId)) ? this.byId.get(keyId) : undefined;
   }
 
-  getByHash(keyHash: string): ApiKeyDocument | undefined {
+  getByHash(keyHash: string): ProjectedKey | undefined {
     const id = this.idByHash.get(keyHash);
     return id === undefined ? undefined : this.get(id);
   }
@@ -53,7 +53,7 @@ export class KeyStateCache {
    * A request's read from MongoDB: kept only if its partition is projected here, no batch of that
    * partition was applied since the ticket was taken, and nothing is cached for the key yet.
    */
-  offer(ticket: CacheTicket, doc: ApiKeyDocument): void {
+  offer(ticket: CacheTicket, doc: ProjectedKey): void {
     const partition = this.partitionOf(doc.id);
     if (!this.owned.has(partition) || ticket.get(partition) !== this.generations.get(partition)) return;
     if (this.byId.has(doc.id)) return;
@@ -61,13 +61,13 @@ export class KeyStateCache {
   }
 
   /** The projector's word after a batch is durable: these are the partition's current states. */
-  applied(partition: number, docs: Iterable<ApiKeyDocument>): void {
+  applied(partition: number, docs: Iterable<ProjectedKey>): void {
     this.bump(partition);
     if (!this.owned.has(partition)) return;
     for (const doc of docs) this.store(doc);
   }
 
-  private store(doc: ApiKeyDocument): void {
+  private store(doc: ProjectedKey): void {
     this.byId.delete(doc.id); // re-insert to keep the Map in least-recently-stored order
     this.byId.set(doc.id, doc);
     this.idByHash.set(doc.key_hash, doc.id);

@@ -1,32 +1,25 @@
 import { Schema } from 'mongoose';
 import { ApiKeyDocument } from './api-key.document';
 
-// Collection names are part of the operational contract (backups, dashboards): spelled out here.
+// Mongoose model names (injection tokens). The collection names, which backups and dashboards
+// depend on, are spelled out in each schema below.
 export const API_KEYS = 'ApiKey';
 export const CHECKPOINTS = 'ProjectionCheckpoint';
 export const USERS = 'User';
 export const API_KEY_IDS = 'ApiKeyIdClaim';
 export const USER_IDS = 'UserIdClaim';
 
+/**
+ * Only the projector writes keys, with whole documents it built from the domain state (see
+ * toDocument), through the driver; so the schema names the collection and the indexes, and leaves
+ * the fields to the domain's ApiKeyState.
+ */
 export const apiKeySchema = new Schema<ApiKeyDocument>(
-  {
-    _id: { type: String, required: true },
-    id: { type: Number, required: true, index: { unique: true } },
-    key_type: { type: String, required: true },
-    name: { type: String, required: true },
-    key_hash: { type: String, required: true, index: { unique: true } },
-    allowed_origins: { type: [String], default: [] },
-    allowed_assistants: { type: [String], default: [] },
-    transient_assistant: { type: Boolean, required: true },
-    user_id: { type: Number, required: true, index: true },
-    user_email: { type: String, required: true },
-    created_at: { type: Date, required: true },
-    updated_at: { type: Date, required: true },
-    deleted_at: { type: Date, default: null },
-    applied: { partition: Number, offset: Number },
-  },
-  { collection: 'api_keys', versionKey: false, _id: false, strict: 'throw' },
+  { _id: { type: String, required: true } },
+  { collection: 'api_keys', versionKey: false, _id: false, strict: false },
 );
+apiKeySchema.index({ key_hash: 1 }, { unique: true });
+apiKeySchema.index({ user_id: 1 });
 
 /** How far the read model has applied each partition of the events topic. */
 export interface CheckpointDocument {

@@ -1,4 +1,4 @@
-import { ApiKeyChanges } from '@app/contracts';
+import { ApiKeyChanges } from '@app/domain';
 import { Principal } from '../http/request-context';
 
 export class UpdateApiKeyCommand {

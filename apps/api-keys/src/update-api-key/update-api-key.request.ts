@@ -1,30 +1,13 @@
 import { Type } from 'class-transformer';
 import { IsDefined, IsObject, ValidateBy, ValidateNested } from 'class-validator';
-import { ApiKeyChanges } from '@app/contracts';
-import { AssistantIdList, KeyName, OriginList } from '../api-key-fields/api-key-fields';
+import { ApiKeyChanges, UPDATABLE_FIELDS, pickChanges } from '@app/domain';
+import { declareFields } from '../api-key-resource/field-validation';
 
-export const UPDATABLE_FIELDS = ['name', 'allowed_origins', 'allowed_assistants'] as const;
+const FIELD_NAMES = Object.keys(UPDATABLE_FIELDS);
 
-/** The fields a PUT may set. Anything else (key_type, key_value, ids, timestamps...) is a 422. */
-export class UpdateApiKeyFields {
-  @KeyName({ required: false })
-  name?: string;
-
-  @OriginList()
-  allowed_origins?: string[];
-
-  @AssistantIdList()
-  allowed_assistants?: string[];
-}
-
-/** Exactly the fields the request set: what `ApiKeyUpdated.data.changes` carries. */
-export function changesOf({ api_key }: UpdateApiKeyRequest): ApiKeyChanges {
-  return {
-    ...(api_key.name !== undefined && { name: api_key.name }),
-    ...(api_key.allowed_origins !== undefined && { allowed_origins: api_key.allowed_origins }),
-    ...(api_key.allowed_assistants !== undefined && { allowed_assistants: api_key.allowed_assistants }),
-  };
-}
+/** The fields a PUT may set, each optional. Anything else (key_type, key_value, ids...) is a 422. */
+class UpdatableFields {}
+declareFields(UpdatableFields, UPDATABLE_FIELDS, () => false);
 
 /** Body of `PUT /api/v1/api_keys/:id`: `{"api_key": {...}}`. */
 export class UpdateApiKeyRequest {
@@ -35,11 +18,14 @@ export class UpdateApiKeyRequest {
     validator: {
       // Only judged for objects: anything else already fails IsObject with a clearer message.
       validate: (value: unknown) =>
-        typeof value !== 'object' || value === null || Array.isArray(value) || UPDATABLE_FIELDS.some((f) => f in value),
-      defaultMessage: () => `$path must set at least one of ${UPDATABLE_FIELDS.join(', ')}`,
+        typeof value !== 'object' || value === null || Array.isArray(value) || FIELD_NAMES.some((f) => f in value),
+      defaultMessage: () => `$path must set at least one of ${FIELD_NAMES.join(', ')}`,
     },
   })
   @ValidateNested()
-  @Type(() => UpdateApiKeyFields)
-  api_key!: UpdateApiKeyFields;
+  @Type(() => UpdatableFields)
+  api_key!: ApiKeyChanges;
 }
+
+/** Exactly the fields the request set: what `ApiKeyUpdated.data.changes` carries. */
+export const changesOf = ({ api_key }: UpdateApiKeyRequest): ApiKeyChanges => pickChanges(api_key);

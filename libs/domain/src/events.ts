@@ -1,29 +1,24 @@
-// The public event contract (design.md, "Event contract"). Downstream services depend on these
-// names and shapes: the wire name of an event is a stable string, never a class name, and any
-// change to a payload means a new schema_version that the projector still knows how to read.
+// The events of an API key's life. They are the public contract too (README, "Event contract"):
+// downstream services depend on these names and shapes. The wire name of an event is
+// a stable string, never a class name, and a change to a payload means a new schema_version that
+// the projector still knows how to read (libs/contracts decodes them).
+import { ApiKeyChanges, FieldValues } from './api-key-fields';
 
 export const API_KEY_CREATED = 'ApiKeyCreated';
 export const API_KEY_UPDATED = 'ApiKeyUpdated';
 export const API_KEY_DELETED = 'ApiKeyDeleted';
 export const SCHEMA_VERSION = 1;
 
-export type KeyType = 'private' | 'public';
+export const KEY_TYPES = ['private', 'public'] as const;
+export type KeyType = (typeof KEY_TYPES)[number];
 
-/** Fields a user may change after creation. */
-export interface ApiKeyChanges {
-  readonly name?: string;
-  readonly allowed_origins?: readonly string[];
-  readonly allowed_assistants?: readonly string[];
-}
+export type { ApiKeyChanges };
 
 /** The whole state of a newly created key: enough to rebuild it from the log alone. */
-export interface ApiKeyCreatedData {
+export interface ApiKeyCreatedData extends FieldValues {
   readonly key_type: KeyType;
-  readonly name: string;
   /** SHA-256 (hex) of the secret; the secret itself is never published. */
   readonly key_hash: string;
-  readonly allowed_origins: readonly string[];
-  readonly allowed_assistants: readonly string[];
   readonly transient_assistant: boolean;
   readonly user_email: string;
 }
@@ -35,15 +30,19 @@ export interface ApiKeyUpdatedData {
 
 export type ApiKeyDeletedData = Record<string, never>;
 
-interface EnvelopeBase<T extends string, D> {
+/** Who and when: what every event carries besides its type and data. */
+export interface EventMetadata {
   readonly event_id: string;
+  /** ISO 8601 UTC. */
+  readonly occurred_at: string;
+  readonly correlation_id: string;
+}
+
+interface EnvelopeBase<T extends string, D> extends EventMetadata {
   readonly event_type: T;
   readonly schema_version: number;
   readonly api_key_id: number;
   readonly user_id: number;
-  /** ISO 8601 UTC. */
-  readonly occurred_at: string;
-  readonly correlation_id: string;
   readonly data: D;
 }
 

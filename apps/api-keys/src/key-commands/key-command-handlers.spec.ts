@@ -1,0 +1,144 @@
+import { ApiKeyEvent, decideCreate, isRejection } from '@app/domain';
+import { LogPosition } from '@app/kafka';
+import { DeleteApiKeyCommand } from '../delete-api-key/delete-api-key.command';
+import { DeleteApiKeyHandler } from '../delete-api-key/delete-api-key.handler';
+import { ApiKeyNotFoundError } from '../errors';
+import { EventRecorder, Recorded } from '../event-log/event-recorder';
+import { project } from '../projector/projector';
+import { ProjectedKey } from '../read-model/api-key.document';
+import { ApiKeyStates } from '../read-model/api-key-states';
+import { UpdateApiKeyCommand } from '../update-api-key/update-api-key.command';
+import { UpdateApiKeyHandler } from '../update-api-key/update-api-key.handler';
+import { KeyCommandFlow } from './key-command-flow';
+import { KeyLock } from './key-lock';
+
+/**
+ * One partition of the log and its projection, in memory: what the handlers read (ApiKeyStates)
+ * and where they record (EventRecorder). `projectionLags` makes recording answer "not visible".
+ */
+class FakeLog implements Pick<ApiKeyStates, 'find'>, Pick<EventRecorder, 'record'> {
+  readonly events: ApiKeyEvent[] = [];
+  readonly keys = new Map<number, ProjectedKey>();
+  projectionLags = false;
+
+  /** Another writer's event, appended and projected behind the handler's back. */
+  append(event: ApiKeyEvent): LogPosition {
+    const position = { topic: 't', partition: 0, offset: this.events.length };
+    this.events.push(event);
+    const next = project(this.keys.get(event.api_key_id) ?? null, event, position);
+    if (next) this.keys.set(event.api_key_id, next);
+    return position;
+  }
+
+  find(id: number) {
+    return Promise.resolve(this.keys.get(id) ?? null);
+  }
+
+  record(event: ApiKeyEvent): Promise<Recorded> {
+    if (this.projectionLags) {
+      this.events.push(event);
+      return Promise.resolve({
+        position: { topic: 't', partition: 0, offset: this.events.length - 1 },
+        visible: false,
+      });
+    }
+    return Promise.resolve({ position: this.append(event), visible: true });
+  }
+}
+
+const meta = (id: string) => ({ event_id: id, occurred_at: '2024-01-15T11:00:00.000Z', correlation_id: 'c' });
+const ALICE = { userId: 1, userEmail: 'alice@example.com' };
+const BOB = { userId: 2, userEmail: 'bob@example.com' };
+
+function setup() {
+  const log = new FakeLog();
+  const created = decideCreate(
+    {
+      keyId: 7,
+      owner: { userId: ALICE.userId, email: ALICE.userEmail },
+      keyType: 'private',
+      keyHash: 'a'.repeat(64),
+      transientAssistant: false,
+      fields: { name: 'Original' },
+    },
+    meta('created'),
+  );
+  if (isRejection(created)) throw new Error('unexpected rejection');
+  log.append(created.event);
+  const flow = new KeyCommandFlow(log as unknown as ApiKeyStates, log as unknown as EventRecorder, new KeyLock());
+  return { log, update: new UpdateApiKeyHandler(flow), remove: new DeleteApiKeyHandler(flow) };
+}
+
+describe('UpdateApiKeyHandler', () => {
+  it('records exactly the changes and answers with the key as the projection left it', async () => {
+    const { log, update } = setup();
+    const result = await update.execute(new UpdateApiKeyCommand(7, ALICE, { name: 'Renamed' }, 'req-1'));
+    expect(result).toEqual({
+      visible: true,
+      key: expect.objectContaining({ id: 7, name: 'Renamed', key_value: null }),
+    });
+    expect(log.events.at(-1)).toMatchObject({
+      event_type: 'ApiKeyUpdated',
+      correlation_id: 'req-1',
+      data: { changes: { name: 'Renamed' } },
+    });
+  });
+
+  it('refuses another user’s key as not found and records nothing', async () => {
+    const { log, update } = setup();
+    await expect(update.execute(new UpdateApiKeyCommand(7, BOB, { name: 'Hijack' }, 'r'))).rejects.toBeInstanceOf(
+      ApiKeyNotFoundError,
+    );
+    await expect(update.execute(new UpdateApiKeyCommand(99, ALICE, { name: 'x' }, 'r'))).rejects.toBeInstanceOf(
+      ApiKeyNotFoundError,
+    );
+    expect(log.events).toHaveLength(1);
+  });
+
+  it('says 202 with the event id, not stale data, when the projection does not catch up', async () => {
+    const { log, update } = setup();
+    log.projectionLags = true;
+    const result = await update.execute(new UpdateApiKeyCommand(7, ALICE, { name: 'Later' }, 'r'));
+    expect(result).toEqual({ visible: false, keyId: 7, eventId: log.events.at(-1)?.event_id });
+  });
+});
+
+describe('DeleteApiKeyHandler', () => {
+  it('revokes the key and answers with its last state', async () => {
+    const { log, remove } = setup();
+    const result = await remove.execute(new DeleteApiKeyCommand(7, ALICE, 'r'));
+    expect(result).toMatchObject({ visible: true, key: { id: 7, name: 'Original' } });
+    expect(log.keys.get(7)?.deleted_at).not.toBeNull();
+  });
+
+  it('answers not found to a second delete and records nothing more', async () => {
+    const { log, remove } = setup();
+    await remove.execute(new DeleteApiKeyCommand(7, ALICE, 'r'));
+    await expect(remove.execute(new DeleteApiKeyCommand(7, ALICE, 'r'))).rejects.toBeInstanceOf(ApiKeyNotFoundError);
+    expect(log.events.map((e) => e.event_type)).toEqual(['ApiKeyCreated', 'ApiKeyDeleted']);
+  });
+
+  it('answers not found when the log applied another instance’s delete first', async () => {
+    const { log, remove } = setup();
+    // The other instance's delete lands between this handler's decision and its own append.
+    const record = log.record.bind(log);
+    log.record = (event) => {
+      log.append({ ...event, event_id: 'theirs' });
+      return record(event);
+    };
+    await expect(remove.execute(new DeleteApiKeyCommand(7, ALICE, 'r'))).rejects.toBeInstanceOf(ApiKeyNotFoundError);
+    expect(log.keys.get(7)?.deleted_at).not.toBeNull();
+  });
+});
+
+describe('KeyCommandFlow', () => {
+  it('runs the commands of one key one at a time, so a racing loser records nothing', async () => {
+    const { log, update, remove } = setup();
+    const outcomes = await Promise.allSettled([
+      remove.execute(new DeleteApiKeyCommand(7, ALICE, 'r')),
+      update.execute(new UpdateApiKeyCommand(7, ALICE, { name: 'Too late' }, 'r')),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected']);
+    expect(log.events.map((e) => e.event_type)).toEqual(['ApiKeyCreated', 'ApiKeyDeleted']);
+  });
+});

@@ -1,0 +1,103 @@
+import {
+  FieldRule,
+  UPDATABLE_FIELDS,
+  completeFields,
+  hasForbiddenCharacters,
+  isOrigin,
+  pickChanges,
+  wireChangesProblem,
+} from './api-key-fields';
+
+/** A field the list does not have, to show what adding one takes: nothing but its entry. */
+const description: FieldRule<string> = {
+  description: 'Free text',
+  schema: { type: 'string' },
+  example: 'Used by the billing job',
+  requiredOnCreate: false,
+  initial: '',
+  normalize: (value) => value,
+  problem: (value) => (typeof value === 'string' ? null : { message: 'must be a string' }),
+  isWireValue: (value): value is string => typeof value === 'string',
+  copy: (value) => value,
+};
+const extended = { ...UPDATABLE_FIELDS, description };
+
+describe('the updatable field list', () => {
+  it('is the only list: picking changes, completing a new key and decoding changes all follow it', () => {
+    expect(pickChanges({ description: 'x', name: 'n', key_type: 'public' }, extended)).toEqual({
+      description: 'x',
+      name: 'n',
+    });
+    expect(completeFields({ name: 'n' }, extended)).toEqual({
+      name: 'n',
+      allowed_origins: [],
+      allowed_assistants: [],
+      description: '',
+    });
+    expect(wireChangesProblem({ description: 'x' }, extended)).toBeNull();
+    expect(wireChangesProblem({ description: 'x' })).toBe('.description is not an updatable field');
+    expect(wireChangesProblem({ description: 7 }, extended)).toBe('.description has the wrong type');
+  });
+
+  it('accepts each field’s own example and refuses a value of the wrong type', () => {
+    for (const [field, rule] of Object.entries(UPDATABLE_FIELDS) as [string, FieldRule<unknown>][]) {
+      expect([field, rule.problem(rule.normalize(rule.example))]).toEqual([field, null]);
+      expect([field, rule.isWireValue(rule.example)]).toEqual([field, true]);
+      expect([field, rule.problem(42)]).not.toEqual([field, null]);
+    }
+  });
+
+  it('copies arrays so that a state never shares one with a request or an event', () => {
+    const origins = ['https://a.example'];
+    expect(pickChanges({ allowed_origins: origins }).allowed_origins).not.toBe(origins);
+    expect(completeFields({ allowed_origins: origins }).allowed_origins).not.toBe(origins);
+  });
+
+  it('ignores fields set to undefined, and inherited properties', () => {
+    expect(pickChanges({ name: undefined })).toEqual({});
+    expect(pickChanges(Object.create({ name: 'inherited' }) as object)).toEqual({});
+  });
+});
+
+describe('field rules', () => {
+  const { name, allowed_origins: origins, allowed_assistants: assistants } = UPDATABLE_FIELDS;
+
+  it('trims a clean name but leaves one with control characters for the rule to refuse', () => {
+    expect(name.normalize('  Padded  ')).toBe('Padded');
+    expect(name.normalize(' a\u0000b ')).toBe(' a\u0000b ');
+    expect(name.problem(' a\u0000b ')).toEqual({ message: 'must not contain control characters' });
+  });
+
+  it('counts a name in code points', () => {
+    expect(name.problem('😀'.repeat(255))).toBeNull();
+    expect(name.problem('😀'.repeat(256))).not.toBeNull();
+    expect(name.problem('')).not.toBeNull();
+  });
+
+  it('knows an origin exactly as browsers send it', () => {
+    expect(isOrigin('https://app.example.com')).toBe(true);
+    expect(isOrigin('http://localhost:3000')).toBe(true);
+    for (const bad of [
+      'https://app.example.com/',
+      'https://A.example.com',
+      'ftp://x.example',
+      'https://x.example:443',
+    ]) {
+      expect([bad, isOrigin(bad)]).toEqual([bad, false]);
+    }
+  });
+
+  it('names the first bad item of a list, then duplicates, then the size', () => {
+    expect(origins.problem(['https://a.example', 'nope'])).toMatchObject({ index: 1 });
+    expect(assistants.problem(['1', '1'])).toEqual({ message: 'must not contain duplicates' });
+    expect(assistants.problem(Array.from({ length: 101 }, (_, i) => String(i)))).toEqual({
+      message: 'must have at most 100 assistant ids',
+    });
+    expect(assistants.problem([' 1'])).toMatchObject({ index: 0 });
+  });
+
+  it('treats bidi overrides as forbidden characters', () => {
+    expect(hasForbiddenCharacters('a\u202Eb')).toBe(true);
+    expect(hasForbiddenCharacters('plain')).toBe(false);
+  });
+});

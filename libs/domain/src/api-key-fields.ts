@@ -1,0 +1,193 @@
+// The fields a user sets on a key, each with its rules. This list is the one place a field is
+// defined: request validation, the changes an update carries, the event decoder and `evolve`
+// are all derived from it, so adding a field here is the whole change (see api-key-fields.spec).
+
+export const NAME_MAX_LENGTH = 255;
+export const MAX_ORIGINS = 50;
+export const ORIGIN_MAX_LENGTH = 2048;
+export const MAX_ASSISTANTS = 100;
+export const ASSISTANT_ID_MAX_LENGTH = 128;
+
+/** What is wrong with a value: `index` names the offending array item, if any. */
+export interface Problem {
+  readonly index?: number;
+  readonly message: string;
+}
+
+/** A JSON Schema fragment describing a field, for the published contracts. */
+export type JsonSchema = Readonly<Record<string, unknown>>;
+
+export interface FieldRule<T> {
+  /** What a client reads in the API reference. */
+  readonly description: string;
+  readonly schema: JsonSchema;
+  /** A valid value, for documentation and for the tests that walk the field list. */
+  readonly example: T;
+  /** Must a create request set it? If not, a new key starts with `initial`. */
+  readonly requiredOnCreate: boolean;
+  readonly initial: T;
+  /** Applied to a request's value before `problem` judges it (e.g. trimming). */
+  readonly normalize: (value: unknown) => unknown;
+  /** Null when the (normalized) value is acceptable in a request. */
+  readonly problem: (value: unknown) => Problem | null;
+  /** The value's type as an event carries it: the decoder trusts the content, not the shape. */
+  readonly isWireValue: (value: unknown) => value is T;
+  /** A copy that shares nothing with the given value, so states never alias events. */
+  copy(value: T): T;
+}
+
+// C0/C1 controls (NUL, newline, DEL...) and the bidirectional overrides used to disguise text.
+const FORBIDDEN_CHARACTERS = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+
+export const hasForbiddenCharacters = (value: string) => FORBIDDEN_CHARACTERS.test(value);
+
+/** An origin exactly as browsers send it: scheme, host, optional port; nothing else. */
+export function isOrigin(value: string): boolean {
+  if (value.length > ORIGIN_MAX_LENGTH || hasForbiddenCharacters(value)) return false;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+}
+
+export const isAssistantId = (value: unknown): value is string =>
+  typeof value === 'string' &&
+  value.length > 0 &&
+  value.length <= ASSISTANT_ID_MAX_LENGTH &&
+  value.trim() === value &&
+  !hasForbiddenCharacters(value);
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isStringList = (value: unknown): value is readonly string[] => Array.isArray(value) && value.every(isString);
+const problem = (message: string, index?: number): Problem => (index === undefined ? { message } : { index, message });
+
+const name: FieldRule<string> = {
+  description: `Descriptive name: trimmed, 1 to ${NAME_MAX_LENGTH} characters, no control or bidi-override characters.`,
+  schema: { type: 'string', minLength: 1, maxLength: NAME_MAX_LENGTH },
+  example: 'Updated Production Key',
+  requiredOnCreate: true,
+  initial: '',
+  // Trim only clean strings: a control character must fail validation, not be trimmed away.
+  normalize: (value) => (isString(value) && !hasForbiddenCharacters(value) ? value.trim() : value),
+  problem: (value) => {
+    if (!isString(value)) return problem('must be a string');
+    if (value.length < 1 || [...value].length > NAME_MAX_LENGTH) {
+      return problem(`must be 1 to ${NAME_MAX_LENGTH} characters (after trimming)`);
+    }
+    if (hasForbiddenCharacters(value)) return problem('must not contain control characters');
+    return null;
+  },
+  isWireValue: isString,
+  copy: (value) => value,
+};
+
+/** A field that is a bounded list of valid, distinct strings, empty for a new key. */
+function listField(spec: {
+  description: string;
+  example: readonly string[];
+  max: number;
+  noun: string;
+  itemSchema: JsonSchema;
+  isItem: (item: unknown) => boolean;
+  /** What every item must be, completing "…[i] must be ". */
+  item: string;
+}): FieldRule<readonly string[]> {
+  return {
+    description: spec.description,
+    schema: { type: 'array', maxItems: spec.max, uniqueItems: true, items: spec.itemSchema },
+    example: spec.example,
+    requiredOnCreate: false,
+    initial: [],
+    normalize: (value) => value,
+    problem: (value) => {
+      if (!Array.isArray(value)) return problem(`must be an array of ${spec.noun}`);
+      if (value.length > spec.max) return problem(`must have at most ${spec.max} ${spec.noun}`);
+      const bad = value.findIndex((entry) => !spec.isItem(entry));
+      if (bad >= 0) return problem(`must be ${spec.item}`, bad);
+      if (new Set(value).size !== value.length) return problem('must not contain duplicates');
+      return null;
+    },
+    isWireValue: isStringList,
+    copy: (value) => [...value],
+  };
+}
+
+const allowedOrigins = listField({
+  description: `CORS origins allowed to use the key: at most ${MAX_ORIGINS} distinct origins exactly as browsers send them.`,
+  example: ['https://example.com', 'https://app.example.com'],
+  max: MAX_ORIGINS,
+  noun: 'origins',
+  itemSchema: { type: 'string', format: 'uri', maxLength: ORIGIN_MAX_LENGTH },
+  isItem: (item) => isString(item) && isOrigin(item),
+  item:
+    'an origin exactly as browsers send it, such as https://app.example.com (http or https, lower-case host, ' +
+    'a port only when not the default; no path, query, trailing slash or credentials)',
+});
+
+const allowedAssistants = listField({
+  description: `Assistant ids the key may access: at most ${MAX_ASSISTANTS} distinct ids.`,
+  example: ['123', '456'],
+  max: MAX_ASSISTANTS,
+  noun: 'assistant ids',
+  itemSchema: { type: 'string', minLength: 1, maxLength: ASSISTANT_ID_MAX_LENGTH },
+  isItem: isAssistantId,
+  item: `a non-empty string of at most ${ASSISTANT_ID_MAX_LENGTH} characters, without surrounding spaces or control characters`,
+});
+
+/** The fields a user may set at creation and change afterwards. */
+export const UPDATABLE_FIELDS = {
+  name,
+  allowed_origins: allowedOrigins,
+  allowed_assistants: allowedAssistants,
+} as const;
+
+export type FieldRules = Readonly<Record<string, FieldRule<unknown>>>;
+export type UpdatableField = keyof typeof UPDATABLE_FIELDS;
+type ValueOf<R> = R extends FieldRule<infer T> ? T : never;
+
+/** A value for every updatable field. */
+export type FieldValues = { readonly [K in UpdatableField]: ValueOf<(typeof UPDATABLE_FIELDS)[K]> };
+
+/** Some updatable fields with their new values: what an update carries. */
+export type ApiKeyChanges = Partial<FieldValues>;
+
+/** The value `source` sets for a field: present as its own property and not undefined. */
+const valueIn = (source: object, field: string): unknown =>
+  Object.prototype.hasOwnProperty.call(source, field) ? (source as Record<string, unknown>)[field] : undefined;
+
+/** Exactly the fields `source` sets, copied: what an update carries. */
+export function pickChanges(source: object, rules: FieldRules = UPDATABLE_FIELDS): ApiKeyChanges {
+  const changes: Record<string, unknown> = {};
+  for (const [field, rule] of Object.entries(rules)) {
+    const value = valueIn(source, field);
+    if (value !== undefined) changes[field] = rule.copy(value);
+  }
+  return changes;
+}
+
+/** Every field's value: the one `source` sets, or the field's initial value. */
+export function completeFields(source: object, rules: FieldRules = UPDATABLE_FIELDS): FieldValues {
+  const values: Record<string, unknown> = {};
+  for (const [field, rule] of Object.entries(rules)) {
+    values[field] = rule.copy(valueIn(source, field) ?? rule.initial);
+  }
+  return values as FieldValues;
+}
+
+/**
+ * Why a map of wire values is not a valid set of changes, or null. Used by the event decoder:
+ * an unknown field means a newer producer wrote it, so the record cannot be projected safely.
+ */
+export function wireChangesProblem(raw: Readonly<Record<string, unknown>>, rules: FieldRules = UPDATABLE_FIELDS) {
+  const fields = Object.keys(raw);
+  if (fields.length === 0) return 'is empty';
+  for (const field of fields) {
+    const rule = rules[field] as FieldRule<unknown> | undefined;
+    if (!rule) return `.${field} is not an updatable field`;
+    if (!rule.isWireValue(raw[field])) return `.${field} has the wrong type`;
+  }
+  return null;
+}
