@@ -1,9 +1,9 @@
 import { call } from '../support/http';
 import { API_KEYS_PATH, ApiKeyData, RAW_KEY_SHAPE, createKey, sha256Hex } from '../support/keys';
 import { CapturedLogs } from '../support/logs';
-import { RunningService, isolation, newUser, startService, testConfig } from '../support/service';
+import { RunningService, isolation, newUser, startService, testConfig, waitUntil } from '../support/service';
 import { readDatabase } from '../support/store';
-import { TopicRecord, readTopic } from '../support/topic';
+import { TopicRecord, produceRaw, readTopic, topicSize } from '../support/topic';
 
 type User = Awaited<ReturnType<typeof newUser>>;
 
@@ -206,6 +206,8 @@ describe('the events on the topic, and where secrets may (not) go', () => {
   });
 
   describe('no raw key value anywhere but the create response', () => {
+    const deadLetterTopic = `${iso.topic}.dlq`;
+
     beforeAll(async () => {
       // A little of everything, so the scans below cover every kind of event.
       const extra: ApiKeyData = await create({ name: 'Scanned', allowed_origins: ['https://scan.example.com'] });
@@ -220,10 +222,28 @@ describe('the events on the topic, and where secrets may (not) go', () => {
       // Keys presented as credentials, valid or not, must not end up anywhere either.
       await call(service.url, 'GET', API_KEYS_PATH, { headers: { Authorization: `Bearer ${bob.key}` } });
       await call(service.url, 'GET', API_KEYS_PATH, { headers: { 'X-API-Key': `${bob.key}-tampered` } });
+      // A record the projector cannot read, about a real key: it ends up on the dead-letter topic.
+      await produceRaw(iso.topic, {
+        key: String(alice.keyId),
+        value: JSON.stringify({
+          event_id: '6f1c7d8e-0000-4000-8000-00000000dead',
+          event_type: 'ApiKeyRotated',
+          schema_version: 1,
+          api_key_id: alice.keyId,
+          user_id: alice.userId,
+          occurred_at: new Date().toISOString(),
+          correlation_id: 'poison',
+          data: {},
+        }),
+      });
+      await waitUntil(async () => (await topicSize(deadLetterTopic)) > 0, 30000, 'the dead-lettered record');
     });
 
     /** The random part of a secret is as secret as the whole: look for it alone too. */
     const needles = () => secrets.flatMap((secret) => [secret, secret.replace(/^vk_(priv|pub)_/, '')]);
+    /** All a consumer of a record sees: its key, value and headers. */
+    const textOf = (record: TopicRecord) =>
+      [record.key ?? '', record.value ?? '', ...Object.entries(record.headers).flat()].join('\n');
 
     it('finds no raw key in any record of the whole events topic, values, keys and headers', async () => {
       const records = await readTopic(iso.topic);
@@ -231,7 +251,7 @@ describe('the events on the topic, and where secrets may (not) go', () => {
       const created = records.filter((r) => r.json?.event_type === 'ApiKeyCreated');
       expect(created.length).toBe(secrets.length);
       for (const record of records) {
-        const text = [record.key ?? '', record.value ?? '', ...Object.entries(record.headers).flat()].join('\n');
+        const text = textOf(record);
         expect(text).not.toMatch(RAW_KEY_SHAPE);
         for (const needle of needles()) expect(text).not.toContain(needle);
       }
@@ -240,10 +260,13 @@ describe('the events on the topic, and where secrets may (not) go', () => {
       expect(hashes.sort()).toEqual(secrets.map(sha256Hex).sort());
     });
 
-    it('finds no raw key on the dead-letter topic either', async () => {
-      for (const record of await readTopic(`${iso.topic}.dlq`)) {
-        const text = [record.key ?? '', record.value ?? '', ...Object.entries(record.headers).flat()].join('\n');
+    it('finds no raw key on the dead-letter topic either, values, keys and headers', async () => {
+      const dead = await readTopic(deadLetterTopic);
+      expect(dead.map((r) => r.json?.correlation_id)).toEqual(['poison']);
+      for (const record of dead) {
+        const text = textOf(record);
         expect(text).not.toMatch(RAW_KEY_SHAPE);
+        for (const needle of needles()) expect(text).not.toContain(needle);
       }
     });
 
