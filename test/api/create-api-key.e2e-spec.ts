@@ -1,9 +1,7 @@
 import { call, expectErrorEnvelope } from '../support/http';
-import { API_KEYS_PATH, ApiKeyData, createKey, expectRefusedWithoutEvent } from '../support/keys';
-import { RunningService, isolation, newUser, startService, testConfig } from '../support/service';
+import { API_KEYS_PATH, ApiKeyData, createKey, expectRefusedWithoutEvent, getKey, listKeys } from '../support/keys';
+import { RunningService, User, isolation, newUser, startService, testConfig } from '../support/service';
 import { readTopic } from '../support/topic';
-
-type User = Awaited<ReturnType<typeof newUser>>;
 
 const ISO_SECOND = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 const origins = (n: number) => Array.from({ length: n }, (_, i) => `https://app${i}.example.com`);
@@ -82,7 +80,7 @@ describe('POST /api/v1/api_keys', () => {
     it('stores the name trimmed', async () => {
       const key = await createKey(service, alice.key, { name: '   Padded name  ' });
       expect(key.name).toBe('Padded name');
-      const read = await call(service.url, 'GET', `${API_KEYS_PATH}/${key.id}`, { key: alice.key });
+      const read = await getKey(service, alice.key, key.id);
       expect(read.body.data.name).toBe('Padded name');
     });
 
@@ -107,16 +105,16 @@ describe('POST /api/v1/api_keys', () => {
     ])('stores and returns %s exactly as sent', async (_, fields) => {
       const key = await createKey(service, alice.key, fields);
       expect(key).toMatchObject(fields);
-      const read = await call(service.url, 'GET', `${API_KEYS_PATH}/${key.id}`, { key: alice.key });
+      const read = await getKey(service, alice.key, key.id);
       expect(read.body.data).toEqual({ ...key, key_value: null });
     });
 
     it('shows key_value only in the 201: GET and the list show null and never the secret', async () => {
       const created = await createKey(service, alice.key, { name: 'Shown once' });
-      const one = await call(service.url, 'GET', `${API_KEYS_PATH}/${created.id}`, { key: alice.key });
+      const one = await getKey(service, alice.key, created.id);
       expect(one.status).toBe(200);
       expect(one.body.data).toEqual({ ...created, key_value: null });
-      const list = await call(service.url, 'GET', API_KEYS_PATH, { key: alice.key });
+      const list = await listKeys(service, alice.key);
       expect(list.status).toBe(200);
       expect(list.body.data.find((k: ApiKeyData) => k.id === created.id)).toEqual({ ...created, key_value: null });
       for (const k of list.body.data) expect(k.key_value).toBeNull();
@@ -128,7 +126,7 @@ describe('POST /api/v1/api_keys', () => {
 
     it('makes the new private key usable as soon as the 201 answered', async () => {
       const created = await createKey(service, alice.key, { name: 'Usable at once' });
-      const reply = await call(service.url, 'GET', `${API_KEYS_PATH}/${created.id}`, { key: created.key_value! });
+      const reply = await getKey(service, created.key_value!, created.id);
       expect(reply.status).toBe(200);
     });
 
@@ -152,7 +150,7 @@ describe('POST /api/v1/api_keys', () => {
       const ids = created.map((k) => k.id);
       expect(new Set(ids).size).toBe(30);
       expect(new Set(created.map((k) => k.key_value)).size).toBe(30);
-      const list = await call(service.url, 'GET', API_KEYS_PATH, { key: alice.key });
+      const list = await listKeys(service, alice.key);
       const listed: number[] = list.body.data.map((k: ApiKeyData) => k.id);
       expect(listed).toEqual([...listed].sort((a, b) => a - b));
       expect(listed).toEqual(expect.arrayContaining(ids));
@@ -172,7 +170,7 @@ describe('POST /api/v1/api_keys', () => {
       expect(new Set(ids).size).toBe(30);
       for (const [index, user] of users.entries()) {
         const mine = replies.filter((_, i) => i % 3 === index).map((r) => r.body.data.id as number);
-        const list = await call(service.url, 'GET', API_KEYS_PATH, { key: user.key });
+        const list = await listKeys(service, user.key);
         const listed: ApiKeyData[] = list.body.data;
         expect(listed.every((k) => k.user_id === user.userId)).toBe(true);
         expect(listed.map((k) => k.id)).toEqual(expect.arrayContaining(mine));
@@ -210,7 +208,7 @@ describe('POST /api/v1/api_keys', () => {
         'api_key.__proto__',
       ],
     ])('refuses %s', async (_, rawBody, field) => {
-      const before = await call(service.url, 'GET', API_KEYS_PATH, { key: alice.key });
+      const before = await listKeys(service, alice.key);
       const reply = await expectRefusedWithoutEvent(iso.topic, 422, () =>
         call(service.url, 'POST', API_KEYS_PATH, {
           key: alice.key,
@@ -220,7 +218,7 @@ describe('POST /api/v1/api_keys', () => {
       );
       expect(reply.body.errors).toContainEqual(expect.stringContaining(field));
       expect(({} as Record<string, unknown>).admin).toBeUndefined();
-      expect((await call(service.url, 'GET', API_KEYS_PATH, { key: alice.key })).body).toEqual(before.body);
+      expect((await listKeys(service, alice.key)).body).toEqual(before.body);
     });
 
     it('never echoes a rejected key_value back', async () => {

@@ -1,29 +1,21 @@
-import { call, expectErrorEnvelope } from '../support/http';
-import { RunningService, isolation, newUser, startService, testConfig } from '../support/service';
-import { readTopic, topicSize } from '../support/topic';
-
-const put = (
-  service: RunningService,
-  key: string,
-  id: number | string,
-  body: unknown,
-  headers: Record<string, string> = {},
-) => call(service.url, 'PUT', `/api/v1/api_keys/${id}`, { key, body, headers });
-
-const createKey = async (service: RunningService, key: string, fields: Record<string, unknown> = {}) => {
-  const reply = await call(service.url, 'POST', '/api/v1/api_keys', {
-    key,
-    body: { api_key: { name: 'Original', key_type: 'private', ...fields } },
-  });
-  expect(reply.status).toBe(201);
-  return reply.body.data;
-};
+import { call } from '../support/http';
+import {
+  createKey,
+  deleteKey,
+  eventsOfKey,
+  expectRefusedWithoutEvent,
+  getKey,
+  keyPath,
+  updateKey,
+} from '../support/keys';
+import { RunningService, User, isolation, newUser, startService, testConfig, waitUntil } from '../support/service';
+import { readTopic } from '../support/topic';
 
 describe('PUT /api/v1/api_keys/:id', () => {
   const iso = isolation('update');
   let service: RunningService;
-  let alice: Awaited<ReturnType<typeof newUser>>;
-  let bob: Awaited<ReturnType<typeof newUser>>;
+  let alice: User;
+  let bob: User;
 
   beforeAll(async () => {
     service = await startService(testConfig(iso));
@@ -32,24 +24,13 @@ describe('PUT /api/v1/api_keys/:id', () => {
   });
   afterAll(() => service?.close());
 
-  /** Runs a request that must be rejected and proves it left nothing on the topic. */
-  const expectRejectedWithoutEvent = async (status: number, request: () => ReturnType<typeof call>) => {
-    const before = await topicSize(iso.topic);
-    const reply = await request();
-    expectErrorEnvelope(reply, status);
-    expect(await topicSize(iso.topic)).toBe(before);
-    return reply;
-  };
-
   describe('the reference example', () => {
     it('answers byte for byte like the published reference, with this key and this time', async () => {
       const key = await createKey(service, alice.key, { transient_assistant: false });
-      const reply = await put(service, alice.key, key.id, {
-        api_key: {
-          name: 'Updated Production Key',
-          allowed_origins: ['https://example.com', 'https://app.example.com'],
-          allowed_assistants: ['123', '456'],
-        },
+      const reply = await updateKey(service, alice.key, key.id, {
+        name: 'Updated Production Key',
+        allowed_origins: ['https://example.com', 'https://app.example.com'],
+        allowed_assistants: ['123', '456'],
       });
       expect(reply.status).toBe(200);
       const { updated_at } = reply.body.data;
@@ -70,34 +51,34 @@ describe('PUT /api/v1/api_keys/:id', () => {
         allowed_origins: ['https://a.example'],
         allowed_assistants: ['1', '2'],
       });
-      const renamed = await put(service, alice.key, key.id, { api_key: { name: 'Renamed' } });
+      const renamed = await updateKey(service, alice.key, key.id, { name: 'Renamed' });
       expect(renamed.body.data).toMatchObject({
         name: 'Renamed',
         allowed_origins: ['https://a.example'],
         allowed_assistants: ['1', '2'],
       });
-      const reassigned = await put(service, alice.key, key.id, { api_key: { allowed_assistants: ['3'] } });
+      const reassigned = await updateKey(service, alice.key, key.id, { allowed_assistants: ['3'] });
       expect(reassigned.body.data).toMatchObject({
         name: 'Renamed',
         allowed_origins: ['https://a.example'],
         allowed_assistants: ['3'],
       });
-      const cleared = await put(service, alice.key, key.id, { api_key: { allowed_origins: [] } });
+      const cleared = await updateKey(service, alice.key, key.id, { allowed_origins: [] });
       expect(cleared.body.data).toMatchObject({ name: 'Renamed', allowed_origins: [], allowed_assistants: ['3'] });
-      const read = await call(service.url, 'GET', `/api/v1/api_keys/${key.id}`, { key: alice.key });
+      const read = await getKey(service, alice.key, key.id);
       expect(read.body.data).toEqual(cleared.body.data);
     });
 
     it('trims the name and never returns the key value', async () => {
       const key = await createKey(service, alice.key);
-      const reply = await put(service, alice.key, key.id, { api_key: { name: '  Padded  ' } });
+      const reply = await updateKey(service, alice.key, key.id, { name: '  Padded  ' });
       expect(reply.body.data.name).toBe('Padded');
       expect(reply.body.data.key_value).toBeNull();
     });
 
     it('accepts Authorization: Bearer as well as X-API-Key', async () => {
       const key = await createKey(service, alice.key);
-      const reply = await call(service.url, 'PUT', `/api/v1/api_keys/${key.id}`, {
+      const reply = await call(service.url, 'PUT', keyPath(key.id), {
         headers: { Authorization: `Bearer ${alice.key}` },
         body: { api_key: { name: 'Via bearer' } },
       });
@@ -109,18 +90,16 @@ describe('PUT /api/v1/api_keys/:id', () => {
   describe('the event', () => {
     it('appends one ApiKeyUpdated whose data.changes holds exactly the fields the request set', async () => {
       const key = await createKey(service, alice.key);
-      const reply = await put(
+      const reply = await updateKey(
         service,
         alice.key,
         key.id,
-        { api_key: { name: 'Evented', allowed_assistants: ['9'] } },
+        { name: 'Evented', allowed_assistants: ['9'] },
         { 'X-Request-Id': 'req-update-1' },
       );
       expect(reply.status).toBe(200);
       expect(reply.headers.get('x-request-id')).toBe('req-update-1');
-      const events = (await readTopic(iso.topic)).filter(
-        (r) => r.json?.api_key_id === key.id && r.json.event_type === 'ApiKeyUpdated',
-      );
+      const events = await eventsOfKey(iso.topic, key.id, 'ApiKeyUpdated');
       expect(events).toHaveLength(1);
       const [record] = events;
       expect(record.key).toBe(String(key.id));
@@ -147,12 +126,10 @@ describe('PUT /api/v1/api_keys/:id', () => {
 
     it('uses a generated correlation id when the request has none, and echoes it', async () => {
       const key = await createKey(service, alice.key);
-      const reply = await put(service, alice.key, key.id, { api_key: { name: 'No request id' } });
+      const reply = await updateKey(service, alice.key, key.id, { name: 'No request id' });
       const requestId = reply.headers.get('x-request-id');
       expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
-      const events = (await readTopic(iso.topic)).filter(
-        (r) => r.json?.api_key_id === key.id && r.json.event_type === 'ApiKeyUpdated',
-      );
+      const events = await eventsOfKey(iso.topic, key.id, 'ApiKeyUpdated');
       expect(events.map((e) => e.json.correlation_id)).toEqual([requestId]);
     });
   });
@@ -160,44 +137,45 @@ describe('PUT /api/v1/api_keys/:id', () => {
   describe('who may update what', () => {
     it('answers 404, like a missing key, for another user’s key, and changes nothing', async () => {
       const key = await createKey(service, alice.key);
-      const theirs = await expectRejectedWithoutEvent(404, () =>
-        put(service, bob.key, key.id, { api_key: { name: 'Hijack' } }),
+      const theirs = await expectRefusedWithoutEvent(iso.topic, 404, () =>
+        updateKey(service, bob.key, key.id, { name: 'Hijack' }),
       );
-      const missing = await put(service, bob.key, 999999, { api_key: { name: 'Hijack' } });
+      const missing = await updateKey(service, bob.key, 999999, { name: 'Hijack' });
       expect(theirs.body).toEqual(missing.body);
-      const read = await call(service.url, 'GET', `/api/v1/api_keys/${key.id}`, { key: alice.key });
-      expect(read.body.data.name).toBe('Original');
+      expect((await getKey(service, alice.key, key.id)).body.data).toEqual({ ...key, key_value: null });
     });
 
     it.each(['abc', '1.5', '-1', '0', '1e3', '99999999999999999999'])(
       'answers 404 for the non-integer or out-of-range id %s',
       async (id) => {
-        await expectRejectedWithoutEvent(404, () => put(service, alice.key, id, { api_key: { name: 'x' } }));
+        await expectRefusedWithoutEvent(iso.topic, 404, () => updateKey(service, alice.key, id, { name: 'x' }));
       },
     );
 
     it('answers 404 for a deleted key', async () => {
       const key = await createKey(service, alice.key);
-      expect((await call(service.url, 'DELETE', `/api/v1/api_keys/${key.id}`, { key: alice.key })).status).toBe(200);
-      await expectRejectedWithoutEvent(404, () => put(service, alice.key, key.id, { api_key: { name: 'Too late' } }));
+      expect((await deleteKey(service, alice.key, key.id)).status).toBe(200);
+      await expectRefusedWithoutEvent(iso.topic, 404, () =>
+        updateKey(service, alice.key, key.id, { name: 'Too late' }),
+      );
     });
 
     it('answers 401 without credentials or with an unknown key', async () => {
       const key = await createKey(service, alice.key);
-      await expectRejectedWithoutEvent(401, () =>
-        call(service.url, 'PUT', `/api/v1/api_keys/${key.id}`, { body: { api_key: { name: 'x' } } }),
+      await expectRefusedWithoutEvent(iso.topic, 401, () =>
+        call(service.url, 'PUT', keyPath(key.id), { body: { api_key: { name: 'x' } } }),
       );
-      await expectRejectedWithoutEvent(401, () =>
-        put(service, 'vk_priv_' + 'A'.repeat(43), key.id, { api_key: { name: 'x' } }),
+      await expectRefusedWithoutEvent(iso.topic, 401, () =>
+        updateKey(service, 'vk_priv_' + 'A'.repeat(43), key.id, { name: 'x' }),
       );
-      await expectRejectedWithoutEvent(401, () => put(service, 'not-a-key', key.id, { api_key: { name: 'x' } }));
+      await expectRefusedWithoutEvent(iso.topic, 401, () => updateKey(service, 'not-a-key', key.id, { name: 'x' }));
     });
 
     it('answers 403 to a public key', async () => {
       const publicKey = await createKey(service, alice.key, { key_type: 'public' });
       const key = await createKey(service, alice.key);
-      await expectRejectedWithoutEvent(403, () =>
-        put(service, publicKey.key_value, key.id, { api_key: { name: 'x' } }),
+      await expectRefusedWithoutEvent(iso.topic, 403, () =>
+        updateKey(service, publicKey.key_value!, key.id, { name: 'x' }),
       );
     });
   });
@@ -205,45 +183,38 @@ describe('PUT /api/v1/api_keys/:id', () => {
   // Every field rule is in update-api-key.request.spec.ts; these prove the route applies them.
   describe('an invalid body: 422 naming the field, no event, no change', () => {
     it.each([
-      [
-        'a field an update cannot set',
-        { api_key: { name: 'ok', key_type: 'public' } },
-        'api_key.key_type is not allowed',
-      ],
-      [
-        'no field at all',
-        { api_key: {} },
-        'api_key must set at least one of name, allowed_origins, allowed_assistants',
-      ],
-      ['a name with a newline', { api_key: { name: 'a\nb' } }, 'api_key.name must not contain control characters'],
-    ])('refuses %s', async (_, body, problem) => {
+      ['a field an update cannot set', { name: 'ok', key_type: 'public' }, 'api_key.key_type is not allowed'],
+      ['no field at all', {}, 'api_key must set at least one of name, allowed_origins, allowed_assistants'],
+      ['a name with a newline', { name: 'a\nb' }, 'api_key.name must not contain control characters'],
+    ])('refuses %s', async (_, fields, problem) => {
       const key = await createKey(service, alice.key);
-      const reply = await expectRejectedWithoutEvent(422, () => put(service, alice.key, key.id, body));
+      const reply = await expectRefusedWithoutEvent(iso.topic, 422, () =>
+        updateKey(service, alice.key, key.id, fields),
+      );
       expect(reply.body.errors).toContain(problem);
-      const read = await call(service.url, 'GET', `/api/v1/api_keys/${key.id}`, { key: alice.key });
-      expect(read.body.data).toEqual({ ...key, key_value: null });
+      expect((await getKey(service, alice.key, key.id)).body.data).toEqual({ ...key, key_value: null });
     });
   });
 
   describe('transport limits', () => {
     it('answers 415 to a body that is not JSON', async () => {
       const key = await createKey(service, alice.key);
-      await expectRejectedWithoutEvent(415, () =>
-        call(service.url, 'PUT', `/api/v1/api_keys/${key.id}`, {
+      await expectRefusedWithoutEvent(iso.topic, 415, () =>
+        call(service.url, 'PUT', keyPath(key.id), {
           key: alice.key,
           rawBody: 'name=x',
           headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
         }),
       );
-      await expectRejectedWithoutEvent(415, () =>
-        call(service.url, 'PUT', `/api/v1/api_keys/${key.id}`, { key: alice.key, rawBody: '{"api_key":{"name":"x"}}' }),
+      await expectRefusedWithoutEvent(iso.topic, 415, () =>
+        call(service.url, 'PUT', keyPath(key.id), { key: alice.key, rawBody: '{"api_key":{"name":"x"}}' }),
       );
     });
 
     it('answers 400 to malformed JSON', async () => {
       const key = await createKey(service, alice.key);
-      await expectRejectedWithoutEvent(400, () =>
-        call(service.url, 'PUT', `/api/v1/api_keys/${key.id}`, {
+      await expectRefusedWithoutEvent(iso.topic, 400, () =>
+        call(service.url, 'PUT', keyPath(key.id), {
           key: alice.key,
           rawBody: '{"api_key": {"name": "x"',
           headers: { 'Content-Type': 'application/json' },
@@ -253,8 +224,8 @@ describe('PUT /api/v1/api_keys/:id', () => {
 
     it('answers 413 to a body over the size limit', async () => {
       const key = await createKey(service, alice.key);
-      const huge = { api_key: { name: 'x', allowed_assistants: ['a'.repeat(70 * 1024)] } };
-      await expectRejectedWithoutEvent(413, () => put(service, alice.key, key.id, huge));
+      const huge = { name: 'x', allowed_assistants: ['a'.repeat(70 * 1024)] };
+      await expectRefusedWithoutEvent(iso.topic, 413, () => updateKey(service, alice.key, key.id, huge));
     });
   });
 
@@ -262,8 +233,9 @@ describe('PUT /api/v1/api_keys/:id', () => {
     it('answers each of 40 sequential PUTs with its own value', async () => {
       const key = await createKey(service, alice.key);
       for (let i = 0; i < 40; i++) {
-        const reply = await put(service, alice.key, key.id, {
-          api_key: { name: `sequential ${i}`, allowed_assistants: [`a${i}`] },
+        const reply = await updateKey(service, alice.key, key.id, {
+          name: `sequential ${i}`,
+          allowed_assistants: [`a${i}`],
         });
         expect(reply.status).toBe(200);
         expect(reply.body.data).toMatchObject({ name: `sequential ${i}`, allowed_assistants: [`a${i}`] });
@@ -274,26 +246,24 @@ describe('PUT /api/v1/api_keys/:id', () => {
       const key = await createKey(service, alice.key);
       const replies = await Promise.all(
         Array.from({ length: 40 }, (_, i) =>
-          put(
+          updateKey(
             service,
             alice.key,
             key.id,
-            { api_key: { name: `concurrent ${i}` } },
+            { name: `concurrent ${i}` },
             { 'X-Request-Id': `concurrent-${key.id}-${i}` },
           ),
         ),
       );
       expect(replies.map((r) => r.status)).toEqual(Array(40).fill(200));
-      const updates = (await readTopic(iso.topic)).filter(
-        (r) => r.json?.api_key_id === key.id && r.json.event_type === 'ApiKeyUpdated',
-      );
+      const updates = await eventsOfKey(iso.topic, key.id, 'ApiKeyUpdated');
       expect(updates).toHaveLength(40);
       const logPosition = new Map(updates.map((u, index) => [u.json.data.changes.name as string, index]));
       replies.forEach((reply, i) => {
         // The name shown is this request's own or one that came after it in the log.
         expect(logPosition.get(reply.body.data.name)).toBeGreaterThanOrEqual(logPosition.get(`concurrent ${i}`)!);
       });
-      const final = await call(service.url, 'GET', `/api/v1/api_keys/${key.id}`, { key: alice.key });
+      const final = await getKey(service, alice.key, key.id);
       expect(final.body.data.name).toBe(updates[updates.length - 1].json.data.changes.name);
     });
 
@@ -301,11 +271,11 @@ describe('PUT /api/v1/api_keys/:id', () => {
       for (let round = 0; round < 5; round++) {
         const key = await createKey(service, alice.key);
         const [a, b] = await Promise.all([
-          put(service, alice.key, key.id, { api_key: { name: `both ${round}` } }),
-          put(service, alice.key, key.id, { api_key: { allowed_origins: [`https://r${round}.example`] } }),
+          updateKey(service, alice.key, key.id, { name: `both ${round}` }),
+          updateKey(service, alice.key, key.id, { allowed_origins: [`https://r${round}.example`] }),
         ]);
         expect([a.status, b.status]).toEqual([200, 200]);
-        const final = await call(service.url, 'GET', `/api/v1/api_keys/${key.id}`, { key: alice.key });
+        const final = await getKey(service, alice.key, key.id);
         expect(final.body.data).toMatchObject({
           name: `both ${round}`,
           allowed_origins: [`https://r${round}.example`],
@@ -327,7 +297,7 @@ describe('PUT when the projection cannot catch up in time', () => {
 
   it('answers 202 with the key id and event id, never 200 with stale data, and the change still lands', async () => {
     const user = await newUser(service);
-    const reply = await put(service, user.key, user.keyId, { api_key: { name: 'Eventually' } });
+    const reply = await updateKey(service, user.key, user.keyId, { name: 'Eventually' });
     expect(reply.status).toBe(202);
     expect(reply.body).toEqual({
       status: { code: 202, message: expect.stringMatching(/accepted/i) },
@@ -335,11 +305,10 @@ describe('PUT when the projection cannot catch up in time', () => {
     });
     const events = (await readTopic(iso.topic)).filter((r) => r.json?.event_id === reply.body.data.event_id);
     expect(events).toHaveLength(1);
-    let name = '';
-    for (let i = 0; i < 100 && name !== 'Eventually'; i++) {
-      name = (await call(service.url, 'GET', `/api/v1/api_keys/${user.keyId}`, { key: user.key })).body.data.name;
-      if (name !== 'Eventually') await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(name).toBe('Eventually');
+    await waitUntil(
+      async () => (await getKey(service, user.key, user.keyId)).body.data.name === 'Eventually',
+      10000,
+      'the accepted change to be applied',
+    );
   });
 });

@@ -1,5 +1,5 @@
-import { call } from '../support/http';
-import { RunningService, isolation, newUser, startService, testConfig, waitUntil } from '../support/service';
+import { createKey, updateKey } from '../support/keys';
+import { RunningService, closeAll, isolation, newUser, startInstances } from '../support/service';
 import { readTopic } from '../support/topic';
 
 describe('two service instances in one consumer group', () => {
@@ -8,32 +8,15 @@ describe('two service instances in one consumer group', () => {
   let second: RunningService;
 
   beforeAll(async () => {
-    first = await startService(testConfig(iso));
-    second = await startService(testConfig(iso));
-    // The second join rebalances the group; both are ready once each owns its share again.
-    await waitUntil(
-      async () => (await fetch(`${first.url}/health`)).status === 200,
-      30000,
-      'first instance ready after rebalance',
-    );
+    [first, second] = await startInstances(iso, 2);
   });
-  afterAll(async () => {
-    await second?.close();
-    await first?.close();
-  });
+  afterAll(() => closeAll([first, second]));
 
   it('answers every PUT with its own write, whichever instance owns the key’s partition', async () => {
     const user = await newUser(first);
     // Enough keys that both instances own some of their partitions.
     const ids: number[] = [user.keyId];
-    for (let i = 0; i < 6; i++) {
-      const created = await call(second.url, 'POST', '/api/v1/api_keys', {
-        key: user.key,
-        body: { api_key: { name: `k${i}`, key_type: 'private' } },
-      });
-      expect(created.status).toBe(201);
-      ids.push(created.body.data.id);
-    }
+    for (let i = 0; i < 6; i++) ids.push((await createKey(second, user.key, { name: `k${i}` })).id);
     const answers: { id: number; sent: string; shown: string[] }[] = [];
     for (let round = 0; round < 5; round++) {
       // Each key gets two concurrent writes per round, one through each instance.
@@ -41,10 +24,7 @@ describe('two service instances in one consumer group', () => {
         ids.flatMap((id) =>
           [first, second].map(async (instance, which) => {
             const sent = `r${round} k${id} via ${which}`;
-            const reply = await call(instance.url, 'PUT', `/api/v1/api_keys/${id}`, {
-              key: user.key,
-              body: { api_key: { allowed_assistants: [sent] } },
-            });
+            const reply = await updateKey(instance, user.key, id, { allowed_assistants: [sent] });
             return { id, sent, reply };
           }),
         ),
@@ -72,10 +52,7 @@ describe('two service instances in one consumer group', () => {
     for (const id of ids) {
       const sequential = `sequential ${id}`;
       const instance = id % 2 === 0 ? first : second;
-      const reply = await call(instance.url, 'PUT', `/api/v1/api_keys/${id}`, {
-        key: user.key,
-        body: { api_key: { name: sequential } },
-      });
+      const reply = await updateKey(instance, user.key, id, { name: sequential });
       expect(reply.body.data.name).toBe(sequential);
     }
   });

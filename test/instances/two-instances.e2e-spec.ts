@@ -1,9 +1,7 @@
-import { call, expectErrorEnvelope } from '../support/http';
-import { API_KEYS_PATH, ApiKeyData } from '../support/keys';
-import { RunningService, isolation, newUser, startService, testConfig, waitUntil } from '../support/service';
+import { expectErrorEnvelope } from '../support/http';
+import { ApiKeyData, createKey, deleteKey, getKey, listKeys } from '../support/keys';
+import { RunningService, User, closeAll, isolation, newUser, startInstances } from '../support/service';
 import { readTopic } from '../support/topic';
-
-type User = Awaited<ReturnType<typeof newUser>>;
 
 /**
  * Two instances sharing one topic, one consumer group and one database, as a scaled-out
@@ -18,39 +16,20 @@ describe('key lifecycle across two instances of the service', () => {
   let alice: User;
 
   beforeAll(async () => {
-    first = await startService(testConfig(iso));
-    second = await startService(testConfig(iso));
-    // The second join rebalances the group; both are ready once each owns its share again.
-    await waitUntil(
-      async () => (await fetch(`${first.url}/health`)).status === 200,
-      30000,
-      'first instance ready after rebalance',
-    );
-    instances = [first, second];
+    instances = await startInstances(iso, 2);
+    [first, second] = instances;
     alice = await newUser(first);
   });
-  afterAll(async () => {
-    await second?.close();
-    await first?.close();
-  });
-
-  const listWith = (service: RunningService, key: string) => call(service.url, 'GET', API_KEYS_PATH, { key });
+  afterAll(() => closeAll(instances ?? []));
 
   it('gives 30 creates spread over both instances 30 distinct ids, each key usable on both at once', async () => {
-    const replies = await Promise.all(
-      Array.from({ length: 30 }, (_, i) =>
-        call(instances[i % 2].url, 'POST', API_KEYS_PATH, {
-          key: alice.key,
-          body: { api_key: { name: `Spread ${i}`, key_type: 'private' } },
-        }),
-      ),
+    const created = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => createKey(instances[i % 2], alice.key, { name: `Spread ${i}` })),
     );
-    for (const reply of replies) expect(reply.status).toBe(201);
-    const created: ApiKeyData[] = replies.map((r) => r.body.data);
     expect(new Set(created.map((k) => k.id)).size).toBe(30);
     for (const [i, key] of created.entries()) {
       // Right after its own 201, on the instance that did not create it.
-      expect((await listWith(instances[(i + 1) % 2], key.key_value!)).status).toBe(200);
+      expect((await listKeys(instances[(i + 1) % 2], key.key_value!)).status).toBe(200);
     }
     const events = (await readTopic(iso.topic)).filter((r) => r.json?.event_type === 'ApiKeyCreated');
     const eventIds = events.map((r) => r.json.api_key_id);
@@ -61,27 +40,18 @@ describe('key lifecycle across two instances of the service', () => {
 
   it('refuses a revoked key on both instances as soon as the DELETE answered, even after both used it', async () => {
     const keys: ApiKeyData[] = [];
-    for (let i = 0; i < 8; i++) {
-      const reply = await call(instances[i % 2].url, 'POST', API_KEYS_PATH, {
-        key: alice.key,
-        body: { api_key: { name: `Revoked ${i}`, key_type: 'private' } },
-      });
-      expect(reply.status).toBe(201);
-      keys.push(reply.body.data);
-    }
+    for (let i = 0; i < 8; i++) keys.push(await createKey(instances[i % 2], alice.key, { name: `Revoked ${i}` }));
     for (const [i, key] of keys.entries()) {
       // Used on both first, so whatever either instance remembers about it is warm.
       for (const instance of instances) {
-        expect((await listWith(instance, key.key_value!)).status).toBe(200);
-        expect((await call(instance.url, 'GET', `${API_KEYS_PATH}/${key.id}`, { key: key.key_value! })).status).toBe(
-          200,
-        );
+        expect((await listKeys(instance, key.key_value!)).status).toBe(200);
+        expect((await getKey(instance, key.key_value!, key.id)).status).toBe(200);
       }
-      const deleted = await call(instances[i % 2].url, 'DELETE', `${API_KEYS_PATH}/${key.id}`, { key: alice.key });
+      const deleted = await deleteKey(instances[i % 2], alice.key, key.id);
       expect(deleted.status).toBe(200);
       for (const instance of instances) {
-        expectErrorEnvelope(await listWith(instance, key.key_value!), 401);
-        expectErrorEnvelope(await call(instance.url, 'GET', `${API_KEYS_PATH}/${key.id}`, { key: alice.key }), 404);
+        expectErrorEnvelope(await listKeys(instance, key.key_value!), 401);
+        expectErrorEnvelope(await getKey(instance, alice.key, key.id), 404);
       }
     }
   });
@@ -91,15 +61,10 @@ describe('key lifecycle across two instances of the service', () => {
       [first, second],
       [second, first],
     ]) {
-      const reply = await call(creator.url, 'POST', API_KEYS_PATH, {
-        key: alice.key,
-        body: { api_key: { name: 'Cross-listed', key_type: 'public' } },
-      });
-      expect(reply.status).toBe(201);
-      const id = reply.body.data.id;
-      expect((await listWith(other, alice.key)).body.data.map((k: ApiKeyData) => k.id)).toContain(id);
-      expect((await call(other.url, 'DELETE', `${API_KEYS_PATH}/${id}`, { key: alice.key })).status).toBe(200);
-      expect((await listWith(creator, alice.key)).body.data.map((k: ApiKeyData) => k.id)).not.toContain(id);
+      const { id } = await createKey(creator, alice.key, { name: 'Cross-listed', key_type: 'public' });
+      expect((await listKeys(other, alice.key)).body.data.map((k: ApiKeyData) => k.id)).toContain(id);
+      expect((await deleteKey(other, alice.key, id)).status).toBe(200);
+      expect((await listKeys(creator, alice.key)).body.data.map((k: ApiKeyData) => k.id)).not.toContain(id);
     }
   });
 });
