@@ -179,10 +179,13 @@ describe('HTTP surface: envelope, body parsing and its errors', () => {
       expect(reply.body.errors.length).toBeGreaterThan(0);
     });
 
-    it('answers 415 to a non-JSON PUT', async () => {
-      await expectRefusedWithoutEvent(iso.topic, 415, () =>
-        putRaw('api_key[name]=x', { 'Content-Type': 'application/x-www-form-urlencoded' }),
-      );
+    it.each([
+      ['a form', 'api_key[name]=x', { 'Content-Type': 'application/x-www-form-urlencoded' }],
+      ['JSON sent as text/plain', '{"api_key":{"name":"x"}}', { 'Content-Type': 'text/plain;charset=UTF-8' }],
+    ])('answers 415 to %s on PUT, leaving the key as it was', async (_, body, headers: Record<string, string>) => {
+      await expectRefusedWithoutEvent(iso.topic, 415, () => putRaw(body, headers));
+      const reply = await getKey(service, alice.key, existing.id);
+      expect(reply.body.data).toEqual({ ...existing, key_value: null });
     });
 
     it.each([['application/json; charset=utf-8'], ['Application/JSON'], ['application/json;charset=UTF-8']])(
