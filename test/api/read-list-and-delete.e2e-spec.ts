@@ -142,9 +142,11 @@ describe('reading, listing and deleting keys, owners only', () => {
 
     it('keeps each user’s list to their own keys', async () => {
       const bobs = await listKeys(service, bob.key);
+      expect(bobs.body.data.map((k: ApiKeyData) => k.id)).toContain(bob.keyId);
       expect(bobs.body.data.map((k: ApiKeyData) => k.id)).not.toContain(alicesKey.id);
       expect(bobs.body.data.every((k: ApiKeyData) => k.user_id === bob.userId)).toBe(true);
       const alices = await listKeys(service, alice.key);
+      expect(alices.body.data.map((k: ApiKeyData) => k.id)).toContain(alicesKey.id);
       expect(alices.body.data.map((k: ApiKeyData) => k.id)).not.toContain(bob.keyId);
       expect(alices.body.data.every((k: ApiKeyData) => k.user_id === alice.userId)).toBe(true);
     });

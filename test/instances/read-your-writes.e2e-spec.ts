@@ -2,7 +2,7 @@ import { createKey, updateKey } from '../support/keys';
 import { RunningService, closeAll, isolation, newUser, startInstances } from '../support/service';
 import { readTopic } from '../support/topic';
 
-describe('two service instances in one consumer group', () => {
+describe('read-your-writes with two instances of the service', () => {
   const iso = isolation('pair');
   let first: RunningService;
   let second: RunningService;

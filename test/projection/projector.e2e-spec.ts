@@ -4,7 +4,7 @@ import { RunningService, User, isolation, newUser, startService, testConfig } fr
 import { readCollection } from '../support/store';
 import { produceRaw, readTopic, rewindGroup } from '../support/topic';
 
-describe('the projector', () => {
+describe('projecting the log into the read model', () => {
   const iso = isolation('projector');
   let service: RunningService;
   let user: User;
@@ -65,7 +65,7 @@ describe('the projector', () => {
     });
   });
 
-  it('gives the same read model after a crash between its MongoDB write and its offset commit', async () => {
+  it('changes nothing when a restart delivers every event again, as after a crash before the offset commit', async () => {
     const other = await newUser(service);
     for (let i = 0; i < 5; i++) {
       expect((await updateKey(service, user.key, user.keyId, { name: `before crash ${i}` })).status).toBe(200);

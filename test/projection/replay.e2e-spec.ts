@@ -98,7 +98,7 @@ describe('rebuilding the read model from the topic alone', () => {
     expect(liveKeys.some((d) => changedLater(d) && d.deleted_at === null)).toBe(true);
   });
 
-  it('rebuilds api_keys documents deep-equal to the live ones, tombstones and all', () => {
+  it('rebuilds every key’s stored document deep-equal to the live one, tombstones and all', () => {
     expect(replayedKeys).toHaveLength(liveKeys.length);
     expect(replayedKeys).toStrictEqual(liveKeys);
   });
