@@ -25,6 +25,30 @@ export const sha256Hex = (value: string) => createHash('sha256').update(value).d
 /** Anything shaped like a raw key the service mints (readable prefix, then the random part). */
 export const RAW_KEY_SHAPE = /vk_(priv|pub)_[A-Za-z0-9_-]{16,}/;
 
+export const keyPath = (id: number | string) => `${API_KEYS_PATH}/${id}`;
+
+// The routes as a client calls them, authenticated with `key` in X-API-Key; each returns the reply as it is.
+export const listKeys = (service: RunningService, key: string) => call(service.url, 'GET', API_KEYS_PATH, { key });
+
+export const getKey = (service: RunningService, key: string, id: number | string) =>
+  call(service.url, 'GET', keyPath(id), { key });
+
+/** PUT with the body `{"api_key": fields}`. */
+export const updateKey = (
+  service: RunningService,
+  key: string,
+  id: number | string,
+  fields: Record<string, unknown>,
+  headers: Record<string, string> = {},
+) => call(service.url, 'PUT', keyPath(id), { key, headers, body: { api_key: fields } });
+
+export const deleteKey = (
+  service: RunningService,
+  key: string,
+  id: number | string,
+  headers: Record<string, string> = {},
+) => call(service.url, 'DELETE', keyPath(id), { key, headers });
+
 /** POST /api/v1/api_keys that must succeed with 201; returns the created key (with its key_value). */
 export async function createKey(
   service: RunningService,
@@ -39,6 +63,16 @@ export async function createKey(
   });
   if (reply.status !== 201) throw new Error(`create answered ${reply.status}: ${reply.text}`);
   return reply.body.data as ApiKeyData;
+}
+
+/**
+ * The records of one key on the log, in log order (only events of `type` when given): those whose
+ * message key or api_key_id names it, so that a record labelled wrongly in either still shows.
+ */
+export async function eventsOfKey(topic: string, id: number, type?: string): Promise<TopicRecord[]> {
+  return (await readTopic(topic)).filter(
+    (r) => (r.key === String(id) || r.json?.api_key_id === id) && (type === undefined || r.json?.event_type === type),
+  );
 }
 
 const identity = (r: TopicRecord) => `${r.partition}:${r.offset}:${r.headers.ce_id ?? ''}`;

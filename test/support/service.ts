@@ -68,10 +68,37 @@ export async function startService(
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
-  await waitUntil(async () => (await fetch(`${url}/health`)).status === 200, 30000, 'service healthy');
-  return { app, url, config, close: () => app.close() };
+  const service = { app, url, config, close: () => app.close() };
+  await waitUntil(() => isHealthy(service), 30000, 'service healthy');
+  return service;
 }
 
+/** `GET /health` answers 200: Kafka, MongoDB and the projector are ready. */
+export async function isHealthy(service: RunningService): Promise<boolean> {
+  return (await fetch(`${service.url}/health`)).status === 200;
+}
+
+/**
+ * `count` instances sharing one topic, consumer group and database, as a scaled-out deployment
+ * runs them. Each join rebalances the group; all are ready once each owns its share again.
+ */
+export async function startInstances(iso: Isolation, count: number): Promise<RunningService[]> {
+  const instances: RunningService[] = [];
+  for (let i = 0; i < count; i++) instances.push(await startService(testConfig(iso)));
+  await waitUntil(
+    async () => (await Promise.all(instances.map(isHealthy))).every(Boolean),
+    30000,
+    'every instance ready after the rebalance',
+  );
+  return instances;
+}
+
+/** Stops services one after another, last started first. */
+export async function closeAll(services: readonly (RunningService | undefined)[]): Promise<void> {
+  for (const service of [...services].reverse()) await service?.close();
+}
+
+/** Polls `check` every 100 ms until it holds (a throw counts as "not yet"); fails naming `what`. */
 export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -85,8 +112,16 @@ export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number
   }
 }
 
+/** A user and their bootstrap private key. */
+export interface User {
+  readonly email: string;
+  readonly userId: number;
+  readonly keyId: number;
+  readonly key: string;
+}
+
 /** A user and their private key, made the way operators make them (the bootstrap path). */
-export async function newUser(service: RunningService, email = `${uniqueName('user')}@example.com`) {
+export async function newUser(service: RunningService, email = `${uniqueName('user')}@example.com`): Promise<User> {
   const body = await bootstrapKey(service.app, email);
   const key = body.data.key_value;
   if (!key || (body.status.code !== 201 && body.status.code !== 202))

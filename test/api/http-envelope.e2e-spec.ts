@@ -1,8 +1,14 @@
 import { Reply, call, expectErrorEnvelope, readReply } from '../support/http';
-import { API_KEYS_PATH, ApiKeyData, createKey, expectRefusedWithoutEvent } from '../support/keys';
-import { Isolation, RunningService, isolation, newUser, startService, testConfig } from '../support/service';
-
-type User = Awaited<ReturnType<typeof newUser>>;
+import {
+  API_KEYS_PATH,
+  ApiKeyData,
+  createKey,
+  deleteKey,
+  expectRefusedWithoutEvent,
+  getKey,
+  listKeys,
+} from '../support/keys';
+import { Isolation, RunningService, User, isolation, newUser, startService, testConfig } from '../support/service';
 
 /** A valid create body padded with JSON whitespace to exactly `bytes` bytes. */
 function createBodyOfSize(bytes: number): string {
@@ -61,13 +67,13 @@ describe('HTTP surface: envelope, body parsing and its errors', () => {
       });
       const replies = [
         created,
-        await call(service.url, 'GET', API_KEYS_PATH, { key: alice.key }),
-        await call(service.url, 'GET', `${API_KEYS_PATH}/${created.body.data.id}`, { key: alice.key }),
+        await listKeys(service, alice.key),
+        await getKey(service, alice.key, created.body.data.id),
         await call(service.url, 'PUT', `${API_KEYS_PATH}/${created.body.data.id}`, {
           key: alice.key,
           body: { api_key: { name: 'Envelope 2' } },
         }),
-        await call(service.url, 'DELETE', `${API_KEYS_PATH}/${created.body.data.id}`, { key: alice.key }),
+        await deleteKey(service, alice.key, created.body.data.id),
       ];
       expect(replies.map((r) => r.status)).toEqual([201, 200, 200, 200, 200]);
       for (const reply of replies) {
@@ -97,7 +103,7 @@ describe('HTTP surface: envelope, body parsing and its errors', () => {
 
     it('answers 400 to malformed JSON on PUT, leaving the key as it was', async () => {
       await expectRefusedWithoutEvent(iso.topic, 400, () => putRaw('{"api_key": {"name": "x"'));
-      const reply = await call(service.url, 'GET', `${API_KEYS_PATH}/${existing.id}`, { key: alice.key });
+      const reply = await getKey(service, alice.key, existing.id);
       expect(reply.body.data).toEqual({ ...existing, key_value: null });
     });
   });
@@ -173,10 +179,13 @@ describe('HTTP surface: envelope, body parsing and its errors', () => {
       expect(reply.body.errors.length).toBeGreaterThan(0);
     });
 
-    it('answers 415 to a non-JSON PUT', async () => {
-      await expectRefusedWithoutEvent(iso.topic, 415, () =>
-        putRaw('api_key[name]=x', { 'Content-Type': 'application/x-www-form-urlencoded' }),
-      );
+    it.each([
+      ['a form', 'api_key[name]=x', { 'Content-Type': 'application/x-www-form-urlencoded' }],
+      ['JSON sent as text/plain', '{"api_key":{"name":"x"}}', { 'Content-Type': 'text/plain;charset=UTF-8' }],
+    ])('answers 415 to %s on PUT, leaving the key as it was', async (_, body, headers: Record<string, string>) => {
+      await expectRefusedWithoutEvent(iso.topic, 415, () => putRaw(body, headers));
+      const reply = await getKey(service, alice.key, existing.id);
+      expect(reply.body.data).toEqual({ ...existing, key_value: null });
     });
 
     it.each([['application/json; charset=utf-8'], ['Application/JSON'], ['application/json;charset=UTF-8']])(

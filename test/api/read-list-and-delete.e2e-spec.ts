@@ -1,12 +1,21 @@
 import { Reply, call, expectErrorEnvelope } from '../support/http';
-import { API_KEYS_PATH, ApiKeyData, createKey, expectRefusedWithoutEvent } from '../support/keys';
-import { RunningService, isolation, newUser, startService, testConfig } from '../support/service';
-import { readTopic } from '../support/topic';
-
-type User = Awaited<ReturnType<typeof newUser>>;
+import {
+  API_KEYS_PATH,
+  ApiKeyData,
+  createKey,
+  deleteKey,
+  eventsOfKey,
+  expectRefusedWithoutEvent,
+  getKey,
+  listKeys,
+  updateKey,
+} from '../support/keys';
+import { RunningService, User, isolation, newUser, startService, testConfig } from '../support/service';
 
 /** Ids no key will ever have in this suite's fresh database. */
 const MISSING_ID = 987654321;
+/** A valid change, for PUTs that must be refused. */
+const TAKE_OVER = { name: 'Taken over' };
 
 describe('reading, listing and deleting keys, owners only', () => {
   const iso = isolation('read-delete');
@@ -20,12 +29,6 @@ describe('reading, listing and deleting keys, owners only', () => {
     bob = await newUser(service);
   });
   afterAll(() => service?.close());
-
-  const get = (key: string, id: number | string) => call(service.url, 'GET', `${API_KEYS_PATH}/${id}`, { key });
-  const list = (key: string) => call(service.url, 'GET', API_KEYS_PATH, { key });
-  const put = (key: string, id: number | string, body: unknown = { api_key: { name: 'Taken over' } }) =>
-    call(service.url, 'PUT', `${API_KEYS_PATH}/${id}`, { key, body });
-  const del = (key: string, id: number | string) => call(service.url, 'DELETE', `${API_KEYS_PATH}/${id}`, { key });
 
   /** A 404 exactly like the one for a key that never existed, for the same caller and method. */
   const expectSameAsMissing = async (reply: Reply, missing: () => Promise<Reply>) => {
@@ -43,7 +46,7 @@ describe('reading, listing and deleting keys, owners only', () => {
         allowed_assistants: ['a1'],
         transient_assistant: true,
       });
-      const reply = await get(alice.key, created.id);
+      const reply = await getKey(service, alice.key, created.id);
       expect(reply.status).toBe(200);
       expect(reply.body).toEqual({
         status: { code: 200, message: expect.any(String) },
@@ -54,7 +57,7 @@ describe('reading, listing and deleting keys, owners only', () => {
     it.each([['0'], ['-1'], ['1.5'], ['abc'], ['1e3'], ['01'], ['99999999999999999999'], [String(MISSING_ID)]])(
       'answers a path id %s that names no key with the same 404 as a missing key',
       async (id) => {
-        await expectSameAsMissing(await get(alice.key, id), () => get(alice.key, MISSING_ID));
+        await expectSameAsMissing(await getKey(service, alice.key, id), () => getKey(service, alice.key, MISSING_ID));
       },
     );
   });
@@ -68,8 +71,8 @@ describe('reading, listing and deleting keys, owners only', () => {
         await createKey(service, carol.key, { name: 'c3' }),
       ];
       await createKey(service, alice.key, { name: 'Not carol’s' });
-      expect((await del(carol.key, created[1].id)).status).toBe(200);
-      const reply = await list(carol.key);
+      expect((await deleteKey(service, carol.key, created[1].id)).status).toBe(200);
+      const reply = await listKeys(service, carol.key);
       expect(reply.status).toBe(200);
       expect(reply.body.status).toEqual({ code: 200, message: expect.any(String) });
       expect(reply.body.data.map((k: ApiKeyData) => k.id)).toEqual([carol.keyId, created[0].id, created[2].id]);
@@ -85,7 +88,7 @@ describe('reading, listing and deleting keys, owners only', () => {
 
     it('answers a user with only the bootstrap key with that one key', async () => {
       const dave = await newUser(service);
-      const reply = await list(dave.key);
+      const reply = await listKeys(service, dave.key);
       expect(reply.status).toBe(200);
       expect(reply.body.data).toEqual([
         expect.objectContaining({
@@ -110,57 +113,65 @@ describe('reading, listing and deleting keys, owners only', () => {
     });
 
     it('answers GET of another user’s key with the same 404 as a missing key', async () => {
-      await expectSameAsMissing(await get(bob.key, alicesKey.id), () => get(bob.key, MISSING_ID));
-      await expectSameAsMissing(await get(alice.key, bob.keyId), () => get(alice.key, MISSING_ID));
+      await expectSameAsMissing(await getKey(service, bob.key, alicesKey.id), () =>
+        getKey(service, bob.key, MISSING_ID),
+      );
+      await expectSameAsMissing(await getKey(service, alice.key, bob.keyId), () =>
+        getKey(service, alice.key, MISSING_ID),
+      );
     });
 
     it('answers PUT of another user’s key with the same 404 as a missing key, and records nothing', async () => {
-      const reply = await expectRefusedWithoutEvent(iso.topic, 404, () => put(bob.key, alicesKey.id));
-      await expectSameAsMissing(reply, () => put(bob.key, MISSING_ID));
+      const reply = await expectRefusedWithoutEvent(iso.topic, 404, () =>
+        updateKey(service, bob.key, alicesKey.id, TAKE_OVER),
+      );
+      await expectSameAsMissing(reply, () => updateKey(service, bob.key, MISSING_ID, TAKE_OVER));
     });
 
     it('answers DELETE of another user’s key with the same 404 as a missing key, and records nothing', async () => {
-      const reply = await expectRefusedWithoutEvent(iso.topic, 404, () => del(bob.key, alicesKey.id));
-      await expectSameAsMissing(reply, () => del(bob.key, MISSING_ID));
+      const reply = await expectRefusedWithoutEvent(iso.topic, 404, () => deleteKey(service, bob.key, alicesKey.id));
+      await expectSameAsMissing(reply, () => deleteKey(service, bob.key, MISSING_ID));
     });
 
     it('answers PUT with an invalid body on another user’s key without revealing that it exists', async () => {
-      const foreign = await put(bob.key, alicesKey.id, { api_key: { name: '' } });
-      const missing = await put(bob.key, MISSING_ID, { api_key: { name: '' } });
+      const foreign = await updateKey(service, bob.key, alicesKey.id, { name: '' });
+      const missing = await updateKey(service, bob.key, MISSING_ID, { name: '' });
       expect(foreign.status).toBe(missing.status);
       expect(foreign.body).toEqual(missing.body);
     });
 
     it('keeps each user’s list to their own keys', async () => {
-      const bobs = await list(bob.key);
+      const bobs = await listKeys(service, bob.key);
+      expect(bobs.body.data.map((k: ApiKeyData) => k.id)).toContain(bob.keyId);
       expect(bobs.body.data.map((k: ApiKeyData) => k.id)).not.toContain(alicesKey.id);
       expect(bobs.body.data.every((k: ApiKeyData) => k.user_id === bob.userId)).toBe(true);
-      const alices = await list(alice.key);
+      const alices = await listKeys(service, alice.key);
+      expect(alices.body.data.map((k: ApiKeyData) => k.id)).toContain(alicesKey.id);
       expect(alices.body.data.map((k: ApiKeyData) => k.id)).not.toContain(bob.keyId);
       expect(alices.body.data.every((k: ApiKeyData) => k.user_id === alice.userId)).toBe(true);
     });
 
     it('leaves the key exactly as it was after the other user’s attempts', async () => {
-      await put(bob.key, alicesKey.id);
-      await del(bob.key, alicesKey.id);
-      const reply = await get(alice.key, alicesKey.id);
+      await updateKey(service, bob.key, alicesKey.id, TAKE_OVER);
+      await deleteKey(service, bob.key, alicesKey.id);
+      const reply = await getKey(service, alice.key, alicesKey.id);
       expect(reply.status).toBe(200);
       expect(reply.body.data).toEqual({ ...alicesKey, key_value: null });
-      expect((await call(service.url, 'GET', API_KEYS_PATH, { key: alicesKey.key_value! })).status).toBe(200);
+      expect((await listKeys(service, alicesKey.key_value!)).status).toBe(200);
     });
 
     it('does not let a key of one user act on another user’s keys through the Bearer header either', async () => {
       const reply = await call(service.url, 'GET', `${API_KEYS_PATH}/${alicesKey.id}`, {
         headers: { Authorization: `Bearer ${bob.key}` },
       });
-      await expectSameAsMissing(reply, () => get(bob.key, MISSING_ID));
+      await expectSameAsMissing(reply, () => getKey(service, bob.key, MISSING_ID));
     });
   });
 
   describe('DELETE /api/v1/api_keys/:id', () => {
     it('answers 200 in the envelope with the revoked key, key_value null', async () => {
       const doomed = await createKey(service, alice.key, { name: 'To delete' });
-      const reply = await del(alice.key, doomed.id);
+      const reply = await deleteKey(service, alice.key, doomed.id);
       expect(reply.status).toBe(200);
       expect(reply.body.status).toEqual({ code: 200, message: expect.any(String) });
       expect(reply.body.data).toEqual(
@@ -171,29 +182,34 @@ describe('reading, listing and deleting keys, owners only', () => {
 
     it('makes GET, PUT and DELETE of the key 404 like a missing key once it answered', async () => {
       const doomed = await createKey(service, alice.key, { name: 'Gone' });
-      expect((await del(alice.key, doomed.id)).status).toBe(200);
-      await expectSameAsMissing(await get(alice.key, doomed.id), () => get(alice.key, MISSING_ID));
-      await expectSameAsMissing(await expectRefusedWithoutEvent(iso.topic, 404, () => put(alice.key, doomed.id)), () =>
-        put(alice.key, MISSING_ID),
+      expect((await deleteKey(service, alice.key, doomed.id)).status).toBe(200);
+      await expectSameAsMissing(await getKey(service, alice.key, doomed.id), () =>
+        getKey(service, alice.key, MISSING_ID),
       );
-      await expectSameAsMissing(await expectRefusedWithoutEvent(iso.topic, 404, () => del(alice.key, doomed.id)), () =>
-        del(alice.key, MISSING_ID),
+      await expectSameAsMissing(
+        await expectRefusedWithoutEvent(iso.topic, 404, () => updateKey(service, alice.key, doomed.id, TAKE_OVER)),
+        () => updateKey(service, alice.key, MISSING_ID, TAKE_OVER),
+      );
+      await expectSameAsMissing(
+        await expectRefusedWithoutEvent(iso.topic, 404, () => deleteKey(service, alice.key, doomed.id)),
+        () => deleteKey(service, alice.key, MISSING_ID),
       );
     });
 
     it('drops the key from the list once it answered', async () => {
       const doomed = await createKey(service, alice.key, { name: 'Unlisted' });
-      expect((await list(alice.key)).body.data.map((k: ApiKeyData) => k.id)).toContain(doomed.id);
-      expect((await del(alice.key, doomed.id)).status).toBe(200);
-      expect((await list(alice.key)).body.data.map((k: ApiKeyData) => k.id)).not.toContain(doomed.id);
+      expect((await listKeys(service, alice.key)).body.data.map((k: ApiKeyData) => k.id)).toContain(doomed.id);
+      expect((await deleteKey(service, alice.key, doomed.id)).status).toBe(200);
+      expect((await listKeys(service, alice.key)).body.data.map((k: ApiKeyData) => k.id)).not.toContain(doomed.id);
     });
 
     it('records exactly one ApiKeyDeleted for the key, after its creation on the same partition', async () => {
       const doomed = await createKey(service, alice.key, { name: 'Deleted once' });
-      expect((await del(alice.key, doomed.id)).status).toBe(200);
-      expect((await del(alice.key, doomed.id)).status).toBe(404);
-      const events = (await readTopic(iso.topic)).filter((r) => r.key === String(doomed.id));
+      expect((await deleteKey(service, alice.key, doomed.id)).status).toBe(200);
+      expect((await deleteKey(service, alice.key, doomed.id)).status).toBe(404);
+      const events = await eventsOfKey(iso.topic, doomed.id);
       expect(events.map((r) => r.json.event_type)).toEqual(['ApiKeyCreated', 'ApiKeyDeleted']);
+      expect(events.map((r) => r.key)).toEqual([String(doomed.id), String(doomed.id)]);
       expect(events[1].partition).toBe(events[0].partition);
       expect(events[1].offset).toBeGreaterThan(events[0].offset);
       expect(events[1].json).toMatchObject({ api_key_id: doomed.id, user_id: alice.userId });
@@ -201,25 +217,24 @@ describe('reading, listing and deleting keys, owners only', () => {
 
     it('lets exactly one of several simultaneous DELETEs of a key succeed, and only it leaves an event', async () => {
       const doomed = await createKey(service, alice.key, { name: 'Raced' });
-      const replies = await Promise.all(Array.from({ length: 5 }, () => del(alice.key, doomed.id)));
+      const replies = await Promise.all(Array.from({ length: 5 }, () => deleteKey(service, alice.key, doomed.id)));
       const statuses = replies.map((r) => r.status).sort();
       expect(statuses).toEqual([200, 404, 404, 404, 404]);
       for (const reply of replies.filter((r) => r.status === 404)) expectErrorEnvelope(reply, 404);
-      expectErrorEnvelope(await get(alice.key, doomed.id), 404);
-      const deletions = (await readTopic(iso.topic)).filter(
-        (r) => r.json?.api_key_id === doomed.id && r.json.event_type === 'ApiKeyDeleted',
-      );
+      expectErrorEnvelope(await getKey(service, alice.key, doomed.id), 404);
+      const deletions = await eventsOfKey(iso.topic, doomed.id, 'ApiKeyDeleted');
       expect(deletions).toHaveLength(1);
     });
 
     it('leaves no event for a PUT that loses a race with the DELETE of its key', async () => {
       for (let round = 0; round < 5; round++) {
         const doomed = await createKey(service, alice.key, { name: `Raced ${round}` });
-        const [update, removal] = await Promise.all([put(alice.key, doomed.id), del(alice.key, doomed.id)]);
+        const [update, removal] = await Promise.all([
+          updateKey(service, alice.key, doomed.id, TAKE_OVER),
+          deleteKey(service, alice.key, doomed.id),
+        ]);
         expect(removal.status).toBe(200);
-        const updates = (await readTopic(iso.topic)).filter(
-          (r) => r.json?.api_key_id === doomed.id && r.json.event_type === 'ApiKeyUpdated',
-        );
+        const updates = await eventsOfKey(iso.topic, doomed.id, 'ApiKeyUpdated');
         // Either the PUT came first (200, one event) or it found the key gone (404, no event).
         expect(updates).toHaveLength(update.status === 200 ? 1 : 0);
       }
@@ -228,11 +243,11 @@ describe('reading, listing and deleting keys, owners only', () => {
     it('does not affect the owner’s other keys', async () => {
       const keep = await createKey(service, alice.key, { name: 'Kept' });
       const doomed = await createKey(service, alice.key, { name: 'Dropped' });
-      expect((await del(alice.key, doomed.id)).status).toBe(200);
-      const reply = await get(alice.key, keep.id);
+      expect((await deleteKey(service, alice.key, doomed.id)).status).toBe(200);
+      const reply = await getKey(service, alice.key, keep.id);
       expect(reply.status).toBe(200);
       expect(reply.body.data).toEqual({ ...keep, key_value: null });
-      expect((await call(service.url, 'GET', API_KEYS_PATH, { key: keep.key_value! })).status).toBe(200);
+      expect((await listKeys(service, keep.key_value!)).status).toBe(200);
     });
   });
 });

@@ -1,11 +1,18 @@
 import { call } from '../support/http';
-import { API_KEYS_PATH, ApiKeyData, RAW_KEY_SHAPE, createKey, sha256Hex } from '../support/keys';
+import {
+  API_KEYS_PATH,
+  ApiKeyData,
+  RAW_KEY_SHAPE,
+  createKey,
+  deleteKey,
+  eventsOfKey,
+  sha256Hex,
+  updateKey,
+} from '../support/keys';
 import { CapturedLogs } from '../support/logs';
-import { RunningService, isolation, newUser, startService, testConfig } from '../support/service';
+import { RunningService, User, isolation, newUser, startService, testConfig, waitUntil } from '../support/service';
 import { readDatabase } from '../support/store';
-import { TopicRecord, readTopic } from '../support/topic';
-
-type User = Awaited<ReturnType<typeof newUser>>;
+import { TopicRecord, produceRaw, readTopic, topicSize } from '../support/topic';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -41,8 +48,6 @@ describe('the events on the topic, and where secrets may (not) go', () => {
     secrets.push(key.key_value!);
     return key;
   };
-  const eventsOf = async (id: number) => (await readTopic(iso.topic)).filter((r) => r.key === String(id));
-
   /** The parts of the contract every event shares, whatever its type. */
   const expectContractRecord = (record: TopicRecord, type: string, key: { id: number; user_id: number }) => {
     expect(record.key).toBe(String(key.id));
@@ -79,7 +84,7 @@ describe('the events on the topic, and where secrets may (not) go', () => {
         },
         { 'X-Request-Id': 'create-req-1' },
       );
-      const [record, ...rest] = await eventsOf(key.id);
+      const [record, ...rest] = await eventsOfKey(iso.topic, key.id);
       expect(rest).toHaveLength(0);
       expectContractRecord(record, 'ApiKeyCreated', key);
       expect(record.json.correlation_id).toBe('create-req-1');
@@ -98,18 +103,17 @@ describe('the events on the topic, and where secrets may (not) go', () => {
 
     it('publishes ApiKeyUpdated with exactly the changed fields, and ApiKeyDeleted, on the key’s partition in order', async () => {
       const key = await create({ name: 'Lifecycle' });
-      const updated = await call(service.url, 'PUT', `${API_KEYS_PATH}/${key.id}`, {
-        key: alice.key,
-        headers: { 'X-Request-Id': 'update-req-1' },
-        body: { api_key: { name: 'Lifecycle renamed', allowed_assistants: ['7'] } },
-      });
+      const updated = await updateKey(
+        service,
+        alice.key,
+        key.id,
+        { name: 'Lifecycle renamed', allowed_assistants: ['7'] },
+        { 'X-Request-Id': 'update-req-1' },
+      );
       expect(updated.status).toBe(200);
-      const deleted = await call(service.url, 'DELETE', `${API_KEYS_PATH}/${key.id}`, {
-        key: alice.key,
-        headers: { 'X-Request-Id': 'delete-req-1' },
-      });
+      const deleted = await deleteKey(service, alice.key, key.id, { 'X-Request-Id': 'delete-req-1' });
       expect(deleted.status).toBe(200);
-      const records = await eventsOf(key.id);
+      const records = await eventsOfKey(iso.topic, key.id);
       expect(records.map((r) => r.json.event_type)).toEqual(['ApiKeyCreated', 'ApiKeyUpdated', 'ApiKeyDeleted']);
       expect(new Set(records.map((r) => r.partition)).size).toBe(1);
       expect(records.map((r) => r.offset)).toEqual([...records.map((r) => r.offset)].sort((a, b) => a - b));
@@ -123,7 +127,7 @@ describe('the events on the topic, and where secrets may (not) go', () => {
     });
 
     it('publishes the bootstrap command’s key as an ApiKeyCreated like any other', async () => {
-      const [record] = await eventsOf(alice.keyId);
+      const [record] = await eventsOfKey(iso.topic, alice.keyId);
       expectContractRecord(record, 'ApiKeyCreated', { id: alice.keyId, user_id: alice.userId });
       expect(record.json.data).toMatchObject({
         key_type: 'private',
@@ -143,7 +147,7 @@ describe('the events on the topic, and where secrets may (not) go', () => {
       expect(reply.status).toBe(201);
       secrets.push(reply.body.data.key_value);
       expect(reply.headers.get('x-request-id')).toBe('trace-0123456789abcdef');
-      const [record] = await eventsOf(reply.body.data.id);
+      const [record] = await eventsOfKey(iso.topic, reply.body.data.id);
       expect(record.json.correlation_id).toBe('trace-0123456789abcdef');
     });
 
@@ -163,7 +167,7 @@ describe('the events on the topic, and where secrets may (not) go', () => {
       for (const reply of replies) {
         expect(reply.status).toBe(201);
         secrets.push(reply.body.data.key_value);
-        const [record] = await eventsOf(reply.body.data.id);
+        const [record] = await eventsOfKey(iso.topic, reply.body.data.id);
         expect(record.json.correlation_id).toBe(reply.headers.get('x-request-id'));
       }
     });
@@ -179,7 +183,7 @@ describe('the events on the topic, and where secrets may (not) go', () => {
       const echoed = reply.headers.get('x-request-id');
       expect(echoed).toMatch(/\S/);
       expect(echoed).not.toBe('x'.repeat(2000));
-      const [record] = await eventsOf(reply.body.data.id);
+      const [record] = await eventsOfKey(iso.topic, reply.body.data.id);
       expect(record.json.correlation_id).toBe(echoed);
     });
 
@@ -206,24 +210,41 @@ describe('the events on the topic, and where secrets may (not) go', () => {
   });
 
   describe('no raw key value anywhere but the create response', () => {
+    const deadLetterTopic = `${iso.topic}.dlq`;
+
     beforeAll(async () => {
       // A little of everything, so the scans below cover every kind of event.
       const extra: ApiKeyData = await create({ name: 'Scanned', allowed_origins: ['https://scan.example.com'] });
-      await call(service.url, 'PUT', `${API_KEYS_PATH}/${extra.id}`, {
-        key: extra.key_value!,
-        body: { api_key: { name: 'Scanned again' } },
-      });
-      await call(service.url, 'DELETE', `${API_KEYS_PATH}/${extra.id}`, { key: extra.key_value! });
+      await updateKey(service, extra.key_value!, extra.id, { name: 'Scanned again' });
+      await deleteKey(service, extra.key_value!, extra.id);
       const bob = await newUser(service);
       secrets.push(bob.key);
       await create({ name: 'Public one', key_type: 'public' });
       // Keys presented as credentials, valid or not, must not end up anywhere either.
       await call(service.url, 'GET', API_KEYS_PATH, { headers: { Authorization: `Bearer ${bob.key}` } });
       await call(service.url, 'GET', API_KEYS_PATH, { headers: { 'X-API-Key': `${bob.key}-tampered` } });
+      // A record the projector cannot read, about a real key: it ends up on the dead-letter topic.
+      await produceRaw(iso.topic, {
+        key: String(alice.keyId),
+        value: JSON.stringify({
+          event_id: '6f1c7d8e-0000-4000-8000-00000000dead',
+          event_type: 'ApiKeyRotated',
+          schema_version: 1,
+          api_key_id: alice.keyId,
+          user_id: alice.userId,
+          occurred_at: new Date().toISOString(),
+          correlation_id: 'poison',
+          data: {},
+        }),
+      });
+      await waitUntil(async () => (await topicSize(deadLetterTopic)) > 0, 30000, 'the dead-lettered record');
     });
 
     /** The random part of a secret is as secret as the whole: look for it alone too. */
     const needles = () => secrets.flatMap((secret) => [secret, secret.replace(/^vk_(priv|pub)_/, '')]);
+    /** All a consumer of a record sees: its key, value and headers. */
+    const textOf = (record: TopicRecord) =>
+      [record.key ?? '', record.value ?? '', ...Object.entries(record.headers).flat()].join('\n');
 
     it('finds no raw key in any record of the whole events topic, values, keys and headers', async () => {
       const records = await readTopic(iso.topic);
@@ -231,7 +252,7 @@ describe('the events on the topic, and where secrets may (not) go', () => {
       const created = records.filter((r) => r.json?.event_type === 'ApiKeyCreated');
       expect(created.length).toBe(secrets.length);
       for (const record of records) {
-        const text = [record.key ?? '', record.value ?? '', ...Object.entries(record.headers).flat()].join('\n');
+        const text = textOf(record);
         expect(text).not.toMatch(RAW_KEY_SHAPE);
         for (const needle of needles()) expect(text).not.toContain(needle);
       }
@@ -240,10 +261,13 @@ describe('the events on the topic, and where secrets may (not) go', () => {
       expect(hashes.sort()).toEqual(secrets.map(sha256Hex).sort());
     });
 
-    it('finds no raw key on the dead-letter topic either', async () => {
-      for (const record of await readTopic(`${iso.topic}.dlq`)) {
-        const text = [record.key ?? '', record.value ?? '', ...Object.entries(record.headers).flat()].join('\n');
+    it('finds no raw key on the dead-letter topic either, values, keys and headers', async () => {
+      const dead = await readTopic(deadLetterTopic);
+      expect(dead.map((r) => r.json?.correlation_id)).toEqual(['poison']);
+      for (const record of dead) {
+        const text = textOf(record);
         expect(text).not.toMatch(RAW_KEY_SHAPE);
+        for (const needle of needles()) expect(text).not.toContain(needle);
       }
     });
 

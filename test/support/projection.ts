@@ -1,16 +1,6 @@
-import mongoose from 'mongoose';
-import { Isolation, isolation, stackEnv, startService, testConfig, waitUntil } from './service';
+import { Isolation, isolation, startService, testConfig, waitUntil } from './service';
+import { readCollection } from './store';
 import { topicEnds } from './topic';
-
-/** Every document of a collection in a suite's database, ordered by _id. */
-export async function readCollection(database: string, collection: string): Promise<Record<string, unknown>[]> {
-  const connection = await mongoose.createConnection(`${stackEnv().mongoBase}${database}`).asPromise();
-  try {
-    return await connection.collection(collection).find({}).sort({ _id: 1 }).toArray();
-  } finally {
-    await connection.close();
-  }
-}
 
 /** Waits until the projection checkpoints of `database` have reached the end of every partition. */
 export async function waitForProjection(database: string, topic: string, timeoutMs = 30000): Promise<void> {

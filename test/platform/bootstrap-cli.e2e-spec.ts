@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { call, expectErrorEnvelope } from '../support/http';
-import { API_KEYS_PATH, ApiKeyData, sha256Hex } from '../support/keys';
+import { API_KEYS_PATH, ApiKeyData, eventsOfKey, getKey, listKeys, sha256Hex } from '../support/keys';
 import { RunningService, isolation, stackEnv, startService, testConfig, uniqueName } from '../support/service';
 import { readTopic } from '../support/topic';
 
@@ -113,7 +113,7 @@ describe('the bootstrap command (npm run cli -- bootstrap --email)', () => {
     });
 
     it('creates a key that authenticates against the running service at once', async () => {
-      const reply = await call(service.url, 'GET', `${API_KEYS_PATH}/${first.data.id}`, { key: first.data.key_value! });
+      const reply = await getKey(service, first.data.key_value!, first.data.id);
       expect(reply.status).toBe(200);
       expect(reply.body.data).toEqual({ ...first.data, key_value: null });
       const bearer = await call(service.url, 'GET', API_KEYS_PATH, {
@@ -123,8 +123,9 @@ describe('the bootstrap command (npm run cli -- bootstrap --email)', () => {
     });
 
     it('goes through the event log like POST: one ApiKeyCreated with the hash, never the key', async () => {
-      const records = (await readTopic(iso.topic)).filter((r) => r.key === String(first.data.id));
+      const records = await eventsOfKey(iso.topic, first.data.id);
       expect(records).toHaveLength(1);
+      expect(records[0].key).toBe(String(first.data.id));
       expect(records[0].json).toMatchObject({
         event_type: 'ApiKeyCreated',
         api_key_id: first.data.id,
@@ -140,12 +141,12 @@ describe('the bootstrap command (npm run cli -- bootstrap --email)', () => {
       expect(second.data.user_id).toBe(first.data.user_id);
       expect(second.data.id).not.toBe(first.data.id);
       expect(second.data.key_value).not.toBe(first.data.key_value);
-      const list = await call(service.url, 'GET', API_KEYS_PATH, { key: second.data.key_value! });
+      const list = await listKeys(service, second.data.key_value!);
       expect(list.status).toBe(200);
       const ids = list.body.data.map((k: ApiKeyData) => k.id);
       expect(ids).toEqual(expect.arrayContaining([first.data.id, second.data.id]));
       expect(ids.indexOf(second.data.id)).toBeGreaterThan(ids.indexOf(first.data.id));
-      expect((await call(service.url, 'GET', API_KEYS_PATH, { key: first.data.key_value! })).status).toBe(200);
+      expect((await listKeys(service, first.data.key_value!)).status).toBe(200);
     });
 
     it('treats the email case-insensitively and ignores surrounding spaces', async () => {
@@ -164,7 +165,7 @@ describe('the bootstrap command (npm run cli -- bootstrap --email)', () => {
     const keyB = createdBodyOf(b).data;
     expect(keyA.user_id).not.toBe(keyB.user_id);
     expect(keyA.id).not.toBe(keyB.id);
-    expectErrorEnvelope(await call(service.url, 'GET', `${API_KEYS_PATH}/${keyB.id}`, { key: keyA.key_value! }), 404);
+    expectErrorEnvelope(await getKey(service, keyA.key_value!, keyB.id), 404);
   });
 
   describe('refused invocations: non-zero exit, nothing on stdout, no event', () => {

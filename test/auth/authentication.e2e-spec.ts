@@ -1,9 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Reply, call, expectErrorEnvelope } from '../support/http';
-import { API_KEYS_PATH, ApiKeyData, createKey, expectRefusedWithoutEvent, sha256Hex } from '../support/keys';
-import { RunningService, isolation, newUser, startService, testConfig } from '../support/service';
-
-type User = Awaited<ReturnType<typeof newUser>>;
+import {
+  API_KEYS_PATH,
+  ApiKeyData,
+  createKey,
+  deleteKey,
+  expectRefusedWithoutEvent,
+  getKey,
+  sha256Hex,
+} from '../support/keys';
+import { RunningService, User, isolation, newUser, startService, testConfig } from '../support/service';
 
 /** Well-formed (prefix and length right) but never issued. */
 const unissuedKey = (prefix: 'vk_priv_' | 'vk_pub_') => prefix + randomBytes(32).toString('base64url');
@@ -48,7 +54,7 @@ describe('authentication and authorisation on /api/v1/api_keys', () => {
 
     it('accepts a private key created through POST, for the same owner', async () => {
       const created = await createKey(service, alice.key, { name: 'Second private key' });
-      const reply = await call(service.url, 'GET', `${API_KEYS_PATH}/${alice.keyId}`, { key: created.key_value! });
+      const reply = await getKey(service, created.key_value!, alice.keyId);
       expect(reply.status).toBe(200);
       expect(reply.body.data.user_id).toBe(alice.userId);
     });
@@ -147,10 +153,10 @@ describe('authentication and authorisation on /api/v1/api_keys', () => {
     });
 
     it('leaves the public key and the key it targeted untouched after the refused calls', async () => {
-      const own = await call(service.url, 'GET', `${API_KEYS_PATH}/${publicKey.id}`, { key: alice.key });
+      const own = await getKey(service, alice.key, publicKey.id);
       expect(own.status).toBe(200);
       expect(own.body.data).toEqual({ ...publicKey, key_value: null });
-      const priv = await call(service.url, 'GET', `${API_KEYS_PATH}/${alice.keyId}`, { key: alice.key });
+      const priv = await getKey(service, alice.key, alice.keyId);
       expect(priv.status).toBe(200);
       expect(priv.body.data.name).not.toBe('Renamed');
     });
@@ -170,7 +176,7 @@ describe('authentication and authorisation on /api/v1/api_keys', () => {
     it('refuses a key with 401 right after its DELETE answered (deleted by another key of the owner)', async () => {
       const doomed = await createKey(service, alice.key, { name: 'Soon revoked' });
       expect((await listWith({ 'X-API-Key': doomed.key_value! })).status).toBe(200);
-      const deleted = await call(service.url, 'DELETE', `${API_KEYS_PATH}/${doomed.id}`, { key: alice.key });
+      const deleted = await deleteKey(service, alice.key, doomed.id);
       expect(deleted.status).toBe(200);
       expectErrorEnvelope(await listWith({ 'X-API-Key': doomed.key_value! }), 401);
       expectErrorEnvelope(await listWith({ Authorization: `Bearer ${doomed.key_value!}` }), 401);
@@ -178,15 +184,15 @@ describe('authentication and authorisation on /api/v1/api_keys', () => {
 
     it('refuses a key with 401 right after it deleted itself', async () => {
       const self = await createKey(service, alice.key, { name: 'Self-revoking' });
-      const deleted = await call(service.url, 'DELETE', `${API_KEYS_PATH}/${self.id}`, { key: self.key_value! });
+      const deleted = await deleteKey(service, self.key_value!, self.id);
       expect(deleted.status).toBe(200);
-      const after = await call(service.url, 'DELETE', `${API_KEYS_PATH}/${self.id}`, { key: self.key_value! });
+      const after = await deleteKey(service, self.key_value!, self.id);
       expectErrorEnvelope(after, 401);
     });
 
     it('refuses a revoked key on every route, leaving no event, while the owner’s other keys keep working', async () => {
       const doomed = await createKey(service, alice.key, { name: 'Revoked then probed' });
-      expect((await call(service.url, 'DELETE', `${API_KEYS_PATH}/${doomed.id}`, { key: alice.key })).status).toBe(200);
+      expect((await deleteKey(service, alice.key, doomed.id)).status).toBe(200);
       for (const route of everyRoute(alice.keyId)) {
         await expectRefusedWithoutEvent(iso.topic, 401, () =>
           as({ 'X-API-Key': doomed.key_value! })(route.method, route.path, route.body),
@@ -198,7 +204,7 @@ describe('authentication and authorisation on /api/v1/api_keys', () => {
     it('refuses a revoked key immediately even when requests are already using it concurrently', async () => {
       const doomed = await createKey(service, alice.key, { name: 'Busy key' });
       const before: Promise<Reply>[] = Array.from({ length: 10 }, () => listWith({ 'X-API-Key': doomed.key_value! }));
-      const deleted = await call(service.url, 'DELETE', `${API_KEYS_PATH}/${doomed.id}`, { key: alice.key });
+      const deleted = await deleteKey(service, alice.key, doomed.id);
       expect(deleted.status).toBe(200);
       // Whatever the in-flight requests got, anything sent after the DELETE answered is refused.
       for (const reply of await Promise.all(before)) expect([200, 401]).toContain(reply.status);

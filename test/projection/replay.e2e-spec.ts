@@ -1,10 +1,9 @@
-import { call } from '../support/http';
-import { API_KEYS_PATH, ApiKeyData, createKey } from '../support/keys';
-import { readCollection, waitForProjection } from '../support/replay';
-import { Isolation, RunningService, isolation, newUser, startService, testConfig } from '../support/service';
+import { Reply } from '../support/http';
+import { ApiKeyData, createKey, deleteKey, listKeys, updateKey } from '../support/keys';
+import { waitForProjection } from '../support/projection';
+import { Isolation, RunningService, User, isolation, newUser, startService, testConfig } from '../support/service';
+import { readCollection } from '../support/store';
 import { readTopic } from '../support/topic';
-
-type User = Awaited<ReturnType<typeof newUser>>;
 
 describe('rebuilding the read model from the topic alone', () => {
   const iso = isolation('replay-live');
@@ -17,14 +16,12 @@ describe('rebuilding the read model from the topic alone', () => {
   let liveKeys: Record<string, unknown>[];
   let replayedKeys: Record<string, unknown>[];
 
-  const put = async (service: RunningService, key: string, id: number, fields: Record<string, unknown>) => {
-    const reply = await call(service.url, 'PUT', `${API_KEYS_PATH}/${id}`, { key, body: { api_key: fields } });
-    if (reply.status !== 200) throw new Error(`PUT answered ${reply.status}: ${reply.text}`);
+  /** Every step of the history must succeed. */
+  const succeeds = (reply: Reply) => {
+    if (reply.status !== 200) throw new Error(`answered ${reply.status}: ${reply.text}`);
   };
-  const del = async (service: RunningService, key: string, id: number) => {
-    const reply = await call(service.url, 'DELETE', `${API_KEYS_PATH}/${id}`, { key });
-    if (reply.status !== 200) throw new Error(`DELETE answered ${reply.status}: ${reply.text}`);
-  };
+  const put = async (...args: Parameters<typeof updateKey>) => succeeds(await updateKey(...args));
+  const del = async (...args: Parameters<typeof deleteKey>) => succeeds(await deleteKey(...args));
 
   beforeAll(async () => {
     live = await startService(testConfig(iso));
@@ -69,15 +66,8 @@ describe('rebuilding the read model from the topic alone', () => {
     users[2] = { ...carol, key: carols[1].key_value! };
     await put(live, carols[1].key_value!, carols[2].id, { name: 'Carol 2, renamed by key 1' });
     // Refused requests leave no event, so nothing for a replay to trip over either.
-    expect(
-      (
-        await call(live.url, 'PUT', `${API_KEYS_PATH}/${a3.id}`, {
-          key: alice.key,
-          body: { api_key: { name: 'ghost' } },
-        })
-      ).status,
-    ).toBe(404);
-    expect((await call(live.url, 'DELETE', `${API_KEYS_PATH}/${b1.id}`, { key: alice.key })).status).toBe(404);
+    expect((await updateKey(live, alice.key, a3.id, { name: 'ghost' })).status).toBe(404);
+    expect((await deleteKey(live, alice.key, b1.id)).status).toBe(404);
 
     await waitForProjection(iso.database, iso.topic);
     replica = await startService(testConfig(fresh));
@@ -108,7 +98,7 @@ describe('rebuilding the read model from the topic alone', () => {
     expect(liveKeys.some((d) => changedLater(d) && d.deleted_at === null)).toBe(true);
   });
 
-  it('rebuilds api_keys documents deep-equal to the live ones, tombstones and all', () => {
+  it('rebuilds every key’s stored document deep-equal to the live one, tombstones and all', () => {
     expect(replayedKeys).toHaveLength(liveKeys.length);
     expect(replayedKeys).toStrictEqual(liveKeys);
   });
@@ -123,14 +113,14 @@ describe('rebuilding the read model from the topic alone', () => {
 
   it('serves the same answers from the rebuilt read model: same lists, same keys refused', async () => {
     for (const user of users) {
-      const fromLive = await call(live.url, 'GET', API_KEYS_PATH, { key: user.key });
-      const fromReplica = await call(replica.url, 'GET', API_KEYS_PATH, { key: user.key });
+      const fromLive = await listKeys(live, user.key);
+      const fromReplica = await listKeys(replica, user.key);
       expect(fromLive.status).toBe(200);
       expect(fromReplica.status).toBe(200);
       expect(fromReplica.body).toEqual(fromLive.body);
     }
     for (const key of deletedKeys.filter((k) => k.key_value)) {
-      expect((await call(replica.url, 'GET', API_KEYS_PATH, { key: key.key_value! })).status).toBe(401);
+      expect((await listKeys(replica, key.key_value!)).status).toBe(401);
     }
   });
 
@@ -142,7 +132,7 @@ describe('rebuilding the read model from the topic alone', () => {
     const theirLiveKeys = replayedKeys
       .filter((d) => d.user_id === first.userId && d.deleted_at === null)
       .map((d) => d.id);
-    const listed = await call(replica.url, 'GET', API_KEYS_PATH, { key: again.key });
+    const listed = await listKeys(replica, again.key);
     expect(listed.body.data.map((k: { id: number }) => k.id)).toEqual([...theirLiveKeys, again.keyId]);
   });
 });
