@@ -14,7 +14,7 @@ const REPO_ROOT = path.resolve(__dirname, '..');
 const USAGE = `usage: node scripts/stack.js <command> [--fresh]
 
 commands:
-  up            start Kafka and FerretDB unless already answering; create the topics
+  up            start Kafka and FerretDB unless already answering
                 (--fresh: wipe this STACK_DIR's data before starting servers)
   down          stop the servers this STACK_DIR started (anything else is left alone)
   status        show what answers on the configured ports; exit 1 unless both are healthy
@@ -22,8 +22,7 @@ commands:
   start-kafka   start Kafka again on the same port and data dir
 
 environment: STACK_DIR (.stack/dev), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093),
-  MONGO_PORT (27017), KAFKA_EVENTS_TOPIC (api-keys.events), KAFKA_DLQ_TOPIC (<topic>.dlq),
-  KAFKA_TOPIC_PARTITIONS (3), STACK_START_TIMEOUT_MS (90000), XDG_CACHE_HOME
+  MONGO_PORT (27017), STACK_START_TIMEOUT_MS (90000), XDG_CACHE_HOME
 `;
 
 const COMMANDS = ['up', 'down', 'status', 'stop-kafka', 'start-kafka'];

@@ -6,7 +6,7 @@ const { StackError } = require('./errors');
 const { formatDuration } = require('./log');
 const { acquireLock } = require('./lock');
 const { SERVERS, planServer, startServer, stopServer, ownedProcess } = require('./servers');
-const { ensureTopics, warmUpCoordinators } = require('./topics');
+const { warmUpCoordinators } = require('./topics');
 const { canListen } = require('./probe');
 
 const ALL = ['kafka', 'mongo'];
@@ -50,9 +50,7 @@ async function up(settings, { services = ALL, log, signal, fresh = false }) {
       }
     });
     if (failures.length === 0 && services.includes('kafka')) {
-      await ensureTopics(settings, { log })
-        .then(() => warmUpCoordinators(settings, { log, signal }))
-        .catch((error) => failures.push(errorMessage(error)));
+      await warmUpCoordinators(settings, { log, signal }).catch((error) => failures.push(errorMessage(error)));
     }
     if (failures.length > 0) {
       // Leave nothing half-up: stop whatever this call started.

@@ -9,8 +9,6 @@ const DEFAULTS = Object.freeze({
   KAFKA_PORT: 9092,
   KAFKA_CONTROLLER_PORT: 9093,
   MONGO_PORT: 27017,
-  KAFKA_EVENTS_TOPIC: 'api-keys.events',
-  KAFKA_TOPIC_PARTITIONS: 3,
   STACK_START_TIMEOUT_MS: 90_000,
 });
 
@@ -91,7 +89,6 @@ function readStackSettings(env, { repoRoot, homeDir }) {
     }
   }
 
-  const eventsTopic = readString(env, 'KAFKA_EVENTS_TOPIC', DEFAULTS.KAFKA_EVENTS_TOPIC);
   const stackDir = path.resolve(repoRoot, readString(env, 'STACK_DIR', DEFAULTS.STACK_DIR));
 
   return Object.freeze({
@@ -100,9 +97,6 @@ function readStackSettings(env, { repoRoot, homeDir }) {
     kafkaPort,
     kafkaControllerPort,
     mongoPort,
-    eventsTopic,
-    dlqTopic: readString(env, 'KAFKA_DLQ_TOPIC', `${eventsTopic}.dlq`),
-    topicPartitions: readInteger(env, 'KAFKA_TOPIC_PARTITIONS', DEFAULTS.KAFKA_TOPIC_PARTITIONS, { min: 1, max: 1000 }),
     startTimeoutMs: readInteger(env, 'STACK_START_TIMEOUT_MS', DEFAULTS.STACK_START_TIMEOUT_MS, {
       min: 1000,
       max: 3_600_000,

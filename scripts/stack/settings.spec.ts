@@ -10,36 +10,20 @@ describe('stack settings', () => {
     expect(settings.kafkaPort).toBe(9092);
     expect(settings.kafkaControllerPort).toBe(9093);
     expect(settings.mongoPort).toBe(27017);
-    expect(settings.eventsTopic).toBe('api-keys.events');
-    expect(settings.dlqTopic).toBe('api-keys.events.dlq');
-    expect(settings.topicPartitions).toBe(3);
     expect(settings.paths.stackDir).toBe(path.join('/repo', '.stack', 'dev'));
     expect(settings.kafkaBrokers).toBe('127.0.0.1:9092');
     expect(settings.mongoUrl).toBe('mongodb://127.0.0.1:27017/');
   });
 
-  it('reads ports, topic and partitions from the environment', () => {
+  it('reads the ports from the environment', () => {
     const settings = readStackSettings(
-      {
-        KAFKA_PORT: '39092',
-        KAFKA_CONTROLLER_PORT: '39093',
-        MONGO_PORT: '37017',
-        KAFKA_EVENTS_TOPIC: 'keys',
-        KAFKA_TOPIC_PARTITIONS: '6',
-      },
+      { KAFKA_PORT: '39092', KAFKA_CONTROLLER_PORT: '39093', MONGO_PORT: '37017' },
       where,
     );
 
     expect(settings.kafkaBrokers).toBe('127.0.0.1:39092');
     expect(settings.kafkaControllerPort).toBe(39093);
     expect(settings.mongoUrl).toBe('mongodb://127.0.0.1:37017/');
-    expect(settings.eventsTopic).toBe('keys');
-    expect(settings.dlqTopic).toBe('keys.dlq');
-    expect(settings.topicPartitions).toBe(6);
-  });
-
-  it('takes the dead-letter topic from KAFKA_DLQ_TOPIC when set', () => {
-    expect(readStackSettings({ KAFKA_DLQ_TOPIC: 'dead-letters' }, where).dlqTopic).toBe('dead-letters');
   });
 
   it('treats blank values as unset', () => {

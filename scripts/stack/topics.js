@@ -1,53 +1,7 @@
 'use strict';
-// The events topic and its dead-letter topic: explicit partitions, kept forever (the log is the truth).
+// Readiness of a fresh broker for the service. The service creates the topics it needs itself.
 const { loadDependency, waitUntil } = require('./probe');
 const { StackError } = require('./errors');
-
-function topicSpecs({ eventsTopic, dlqTopic, topicPartitions }) {
-  return [eventsTopic, dlqTopic].map((topic) => ({
-    topic,
-    numPartitions: topicPartitions,
-    replicationFactor: 1,
-    configEntries: [{ name: 'retention.ms', value: '-1' }],
-  }));
-}
-
-async function ensureTopics(settings, { log }) {
-  const { Kafka, logLevel } = loadDependency('kafkajs');
-  const admin = new Kafka({
-    clientId: 'api-keys-stack',
-    brokers: [settings.kafkaBrokers],
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 5 },
-  }).admin();
-  const wanted = topicSpecs(settings);
-  try {
-    await admin.connect();
-    const existing = new Set(await admin.listTopics());
-    const missing = wanted.filter((spec) => !existing.has(spec.topic));
-    if (missing.length > 0) {
-      await admin.createTopics({ topics: missing, waitForLeaders: true });
-      log.info(
-        `created ${missing.map((s) => s.topic).join(', ')} (${settings.topicPartitions} partitions, retention.ms=-1)`,
-      );
-    }
-    const present = wanted.filter((spec) => existing.has(spec.topic)).map((spec) => spec.topic);
-    if (present.length > 0) {
-      const { topics } = await admin.fetchTopicMetadata({ topics: present });
-      for (const topic of topics) {
-        if (topic.partitions.length !== settings.topicPartitions) {
-          log.info(
-            `warning: ${topic.name} exists with ${topic.partitions.length} partitions, not ${settings.topicPartitions}; left as it is`,
-          );
-        }
-      }
-    }
-  } catch (error) {
-    throw new StackError(`could not create the Kafka topics on ${settings.kafkaBrokers}: ${error.message}`);
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
-}
 
 /**
  * A fresh broker creates __consumer_offsets and its producer-id machinery on first use, and
@@ -76,7 +30,7 @@ async function warmUpCoordinators(settings, { log, signal }) {
   };
   const groupCoordinator = attempt(async () => {
     await admin.connect();
-    await admin.fetchOffsets({ groupId: 'api-keys-stack-warm-up', topics: [settings.eventsTopic] });
+    await admin.fetchOffsets({ groupId: 'api-keys-stack-warm-up', topics: [] });
   });
   const producerIds = attempt(async () => {
     const producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
@@ -107,4 +61,4 @@ async function warmUpCoordinators(settings, { log, signal }) {
   if (ms > 500) log.info(`Kafka group coordinator and producer ids ready in ${(ms / 1000).toFixed(1)} s`);
 }
 
-module.exports = { topicSpecs, ensureTopics, warmUpCoordinators };
+module.exports = { warmUpCoordinators };
