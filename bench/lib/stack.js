@@ -16,7 +16,7 @@ function tooling() {
     return {
       lifecycle: require('../../scripts/stack/lifecycle'),
       settings: require('../../scripts/stack/settings'),
-      stackLog: require('../../scripts/stack/log'),
+      stackLog: require('../../scripts/lib/run'),
       prepare: require('../../scripts/lib/prepare'),
     };
   } catch (error) {
@@ -55,7 +55,7 @@ async function bringUpStack(env, { signal }) {
 /** npm ci when node_modules is missing or stale (like npm start). */
 async function ensureDependencies({ signal }) {
   const { prepare, stackLog } = tooling();
-  await prepare.ensureDependencies(REPO_ROOT, { log: stackLog.createLogger('bench:deps'), signal });
+  await prepare.ensureDependencies({ log: stackLog.createLogger('bench:deps'), signal });
 }
 
 /**
@@ -66,7 +66,7 @@ async function buildService({ signal, noBuild }) {
   let main = path.join(REPO_ROOT, 'dist', 'apps', 'api-keys', 'src', 'main.js');
   if (!noBuild) {
     const { prepare, stackLog } = tooling();
-    main = await prepare.ensureBuild(REPO_ROOT, { entry: 'main', log: stackLog.createLogger('bench:build'), signal });
+    main = await prepare.ensureBuild({ entry: 'main', log: stackLog.createLogger('bench:build'), signal });
   } else if (!fs.existsSync(main)) {
     throw new Error(`--no-build: there is no ${path.relative(REPO_ROOT, main)}; run npm run build first`);
   }
