@@ -58,15 +58,11 @@ async function main(log, signal) {
   const settings = readStackSettings(process.env);
   switch (parsed.command) {
     case 'up':
+      await lifecycle.up(settings, { log, signal, fresh: parsed.fresh });
+      process.stdout.write(`KAFKA_BROKERS=${settings.kafkaBrokers}\nMONGODB_URI=${settings.mongoUrl}api_keys\n`);
+      return 0;
     case 'start-kafka':
-      await lifecycle.up(settings, {
-        services: parsed.command === 'up' ? undefined : ['kafka'],
-        log,
-        signal,
-        fresh: parsed.fresh,
-      });
-      if (parsed.command === 'up')
-        process.stdout.write(`KAFKA_BROKERS=${settings.kafkaBrokers}\nMONGODB_URI=${settings.mongoUrl}api_keys\n`);
+      await lifecycle.up(settings, { services: ['kafka'], log, signal });
       return 0;
     case 'down':
       if ((await lifecycle.down(settings, { log })).length === 0) log.info('nothing of this stack was running');

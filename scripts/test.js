@@ -51,9 +51,8 @@ function testStackEnv(env) {
     KAFKA_CONTROLLER_PORT: '39093',
     MONGO_PORT: '37017',
   };
-  return Object.fromEntries(
-    Object.entries(defaults).map(([name, value]) => [name, env[`TEST_${name}`]?.trim() || value]),
-  );
+  const value = (/** @type {string} */ name) => env[`TEST_${name}`]?.trim() || defaults[name];
+  return Object.fromEntries(Object.keys(defaults).map((name) => [name, value(name)]));
 }
 
 /**

@@ -59,7 +59,7 @@ function runSegment({ url, label, connections, durationS, timeoutS, keys, signal
   let lastWasGood = false;
   const request = {
     method: 'PUT',
-    setupRequest: (/** @type {any} */ req, /** @type {any} */ context) => {
+    setupRequest: (req, context) => {
       const n = ++sequence;
       // Only a request that got no answer (a connection error: the run fails anyway) keeps its key; then any will do.
       const key = pool.shift() ?? keys[n % keys.length];
@@ -68,7 +68,7 @@ function runSegment({ url, label, connections, durationS, timeoutS, keys, signal
       const headers = { ...req.headers, 'content-type': 'application/json', 'x-api-key': key.authKey };
       return { ...req, path: `/api/v1/api_keys/${key.id}`, headers, body };
     },
-    onResponse: (/** @type {number} */ status, /** @type {string} */ body, /** @type {any} */ context) => {
+    onResponse: (status, body, context) => {
       lastWasGood = false;
       if (!context.key) return;
       const bad = verdict(status, body, context);
@@ -82,7 +82,7 @@ function runSegment({ url, label, connections, durationS, timeoutS, keys, signal
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const options = { url, connections, duration: durationS, requests: [request], timeout: timeoutS, pipelining: 1 };
-    const instance = autocannon(options, (/** @type {Error} */ error, /** @type {any} */ result) => {
+    const instance = autocannon(options, (error, result) => {
       seg.elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
       signal.removeEventListener('abort', stop);
       if (error) return reject(error);
@@ -94,18 +94,10 @@ function runSegment({ url, label, connections, durationS, timeoutS, keys, signal
       resolve(seg);
     });
     // autocannon's own histogram has whole milliseconds; keep the exact durations of good answers.
-    instance.on(
-      'response',
-      (
-        /** @type {any} */ _client,
-        /** @type {number} */ _status,
-        /** @type {number} */ _bytes,
-        /** @type {number} */ ms,
-      ) => {
-        if (lastWasGood) seg.latenciesMs.push(ms);
-        lastWasGood = false;
-      },
-    );
+    instance.on('response', (_client, _status, _bytes, ms) => {
+      if (lastWasGood) seg.latenciesMs.push(ms);
+      lastWasGood = false;
+    });
     const stop = () => instance.stop();
     if (signal.aborted) stop();
     else signal.addEventListener('abort', stop, { once: true });
@@ -134,15 +126,8 @@ async function measure(targets, options, { runDir, pids, log, signal }) {
     if (profile) await server.request({ type: 'cpu-prof-start' }, 'cpu-prof-started');
     const cpu = startCpuWindow({ server: server.pid ?? null, ...pids });
     const durationS = measured ? options.durationS : options.warmupS;
-    const seg = await runSegment({
-      url,
-      label: `${kind} c${connections} ${what}`,
-      connections,
-      durationS,
-      timeoutS: options.timeoutS,
-      keys,
-      signal,
-    });
+    const label = `${kind} c${connections} ${what}`;
+    const seg = await runSegment({ url, label, connections, durationS, timeoutS: options.timeoutS, keys, signal });
     seg.cpu = cpu.stop();
     if (profile) {
       const file = path.join(runDir, `${kind}-c${connections}-${what.replace(/ (\d+)\/(\d+)/, '$1of$2')}.cpuprofile`);

@@ -8,15 +8,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { randomBytes } = require('node:crypto');
 const { spawn } = require('node:child_process');
-const {
-  REPO_ROOT,
-  StackError,
-  createLogger,
-  exitOf,
-  formatDuration,
-  waitUntil,
-  withTimeout,
-} = require('../../scripts/lib/run');
+const { REPO_ROOT, StackError, createLogger, exitOf } = require('../../scripts/lib/run');
+const { formatDuration, waitUntil, withTimeout } = require('../../scripts/lib/run');
 const { ensureDependencies, ensureBuild, serversToStart, connectionEnv } = require('../../scripts/lib/prepare');
 const { readStackSettings } = require('../../scripts/stack/settings');
 const lifecycle = require('../../scripts/stack/lifecycle');
@@ -62,12 +55,8 @@ async function removeNames({ env, names }) {
   const { Kafka, logLevel } = require('kafkajs');
   const conn = mongoose.createConnection(env.MONGODB_URI, { serverSelectionTimeoutMS: 3000 });
   const brokers = env.KAFKA_BROKERS.split(',');
-  const admin = new Kafka({
-    clientId: 'api-keys-bench',
-    brokers,
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 2 },
-  }).admin();
+  const retry = { retries: 2 };
+  const admin = new Kafka({ clientId: 'api-keys-bench', brokers, logLevel: logLevel.NOTHING, retry }).admin();
   const dropDatabase = async () => {
     await withTimeout(conn.asPromise(), 5000, 'connecting to MongoDB');
     await withTimeout(conn.dropDatabase(), 10_000, 'dropping the bench database');

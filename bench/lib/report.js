@@ -78,14 +78,13 @@ function renderCalls(segments) {
     const m = merged.get(kind) || { count: 0, totalMs: 0 };
     merged.set(kind, { count: m.count + c.count, totalMs: m.totalMs + c.totalMs });
   }
-  const rows = [...merged]
-    .sort((a, b) => b[1].count - a[1].count)
-    .map(([kind, c]) => [
-      kind,
-      (c.count / ok).toFixed(3),
-      (c.totalMs / c.count).toFixed(2),
-      (c.totalMs / ok).toFixed(2),
-    ]);
+  const row = ([kind, c]) => [
+    kind,
+    (c.count / ok).toFixed(3),
+    (c.totalMs / c.count).toFixed(2),
+    (c.totalMs / ok).toFixed(2),
+  ];
+  const rows = [...merged].sort((a, b) => b[1].count - a[1].count).map(row);
   return table(rows, ['call', 'per request', 'mean ms', 'ms per request'], 1);
 }
 

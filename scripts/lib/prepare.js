@@ -83,16 +83,12 @@ function ensureBuild({ entry, log, signal }) {
   return withLock(path.join(REPO_ROOT, '.stack', 'build.lock'), log, async () => {
     const entryFile = path.join(REPO_ROOT, 'dist', 'apps', 'api-keys', 'src', `${entry}.js`);
     const stamp = path.join(REPO_ROOT, 'dist', '.api-keys-build-stamp');
-    const state = staleness(
-      fs.existsSync(entryFile) && fs.existsSync(stamp),
-      mtimeMs(stamp),
-      newestInputMtime(REPO_ROOT),
-    );
+    const built = fs.existsSync(entryFile) && fs.existsSync(stamp);
+    const state = staleness(built, mtimeMs(stamp), newestInputMtime(REPO_ROOT));
     if (state === 'fresh') return entryFile;
     const began = new Date();
-    log.info(
-      `${state === 'missing' ? 'no build found' : 'sources changed since the last build'}: nest build api-keys...`,
-    );
+    const why = state === 'missing' ? 'no build found' : 'sources changed since the last build';
+    log.info(`${why}: nest build api-keys...`);
     await runToStderr(
       process.execPath,
       [path.join(REPO_ROOT, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build', 'api-keys'],

@@ -12,16 +12,6 @@ const FERRETDB_VERSION = 'v1.24.2';
 /** @param {string} cacheDir */
 const binaryOf = (cacheDir) => path.join(cacheDir, `ferretdb-${FERRETDB_VERSION}`, 'ferretdb');
 
-/** @param {string} dir the module cache is read-only; the copy we patch and build must be writable */
-function makeWritable(dir) {
-  fs.chmodSync(dir, 0o755);
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) makeWritable(full);
-    else if (entry.isFile()) fs.chmodSync(full, 0o644);
-  }
-}
-
 /**
  * A plain `go install ...@version` builds a binary that panics at start: the module zip lacks the
  * generated build/version/version.txt. So: download the module, copy it, fill that file in, build.
@@ -42,7 +32,7 @@ async function ensureInstalled(cacheDir, log) {
     const src = `${tmp}-src`;
     try {
       fs.cpSync(info.Dir, src, { recursive: true });
-      makeWritable(src);
+      await runCaptured('chmod', ['-R', 'u+w', src], { cwd: src }); // the module cache is read-only
       fs.writeFileSync(path.join(src, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
       const env = { ...process.env, GOFLAGS: '-buildvcs=false' };
       await runCaptured('go', ['build', '-trimpath', '-o', tmp, './cmd/ferretdb'], { cwd: src, env });

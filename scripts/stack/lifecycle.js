@@ -200,11 +200,11 @@ function status(settings) {
           return error instanceof StackError ? null : false;
         });
       }
-      const { label, address } = server;
+      const pid = alive && record ? record.pid : null;
       return {
-        label,
-        address,
-        pid: alive && record ? record.pid : null,
+        label: server.label,
+        address: server.address,
+        pid,
         staleRecord: !!record && !alive,
         listening,
         healthy,

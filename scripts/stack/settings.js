@@ -32,6 +32,13 @@ function readStackSettings(env, { repoRoot = REPO_ROOT, homeDir = os.homedir() }
   // XDG says a relative XDG_CACHE_HOME is invalid and must be ignored.
   const xdg = env.XDG_CACHE_HOME;
   const at = (/** @type {string[]} */ ...parts) => path.join(stackDir, ...parts);
+  /** @param {string} name the server's directory, pid file and log */
+  const server = (name) => ({
+    dir: at(name),
+    dataDir: at(name, 'data'),
+    pidFile: at(`${name}.pid`),
+    logFile: at('logs', `${name}.log`),
+  });
   return {
     host: HOST,
     kafkaPort,
@@ -41,23 +48,7 @@ function readStackSettings(env, { repoRoot = REPO_ROOT, homeDir = os.homedir() }
     mongoUrl: `mongodb://${HOST}:${mongoPort}/`,
     startTimeoutMs: readInteger(env, 'STACK_START_TIMEOUT_MS', 90_000, 1000, 3_600_000),
     cacheDir: path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(homeDir, '.cache'), 'api-keys-service'),
-    paths: {
-      stackDir,
-      lockDir: at('.lock'),
-      logDir: at('logs'),
-      kafka: {
-        dir: at('kafka'),
-        dataDir: at('kafka', 'data'),
-        pidFile: at('kafka.pid'),
-        logFile: at('logs', 'kafka.log'),
-      },
-      mongo: {
-        dir: at('ferretdb'),
-        dataDir: at('ferretdb', 'data'),
-        pidFile: at('ferretdb.pid'),
-        logFile: at('logs', 'ferretdb.log'),
-      },
-    },
+    paths: { stackDir, lockDir: at('.lock'), logDir: at('logs'), kafka: server('kafka'), mongo: server('ferretdb') },
   };
 }
 
