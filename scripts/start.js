@@ -12,6 +12,7 @@ runMain('start', async (log, signal) => {
   const stackLog = createLogger('stack');
   const settings = readStackSettings(process.env);
   await ensureDependencies({ log, signal });
+  if (signal.aborted) throw new StackError('interrupted');
   const servers = serversToStart(process.env);
   const given = [
     ['KAFKA_BROKERS', 'Kafka', 'kafka'],

@@ -1,51 +1,46 @@
 'use strict';
 // The two servers under test, child processes of the bench: the event-sourced service exactly as
-// npm start runs it, and the CRUD baseline on the same database. Watched for an early death,
-// sampled for memory, and always stopped again.
+// npm start runs it, and the CRUD baseline on the same database. Started and stopped like the
+// stack's servers (scripts/stack/proc.js), watched for an early death, sampled for memory.
 const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
 const { REPO_ROOT, StackError, formatDuration, waitUntil } = require('../../scripts/lib/run');
+const { spawnDetached, stopProcessGroup, tailFile } = require('../../scripts/stack/proc');
 
 /** @type {Set<Server>} */
 const running = new Set();
 
 class Server {
   /**
+   * A detached process group (a Ctrl-C in the terminal reaches only the bench, which stops it in order).
    * @param {string} name @param {string[]} args node's arguments @param {NodeJS.ProcessEnv} env @param {string} logFile
    * @param {boolean} ipc a channel for the profiler preload (--cpu-prof)
    */
   constructor(name, args, env, logFile, ipc) {
     this.name = name;
     this.logFile = logFile;
-    const fd = fs.openSync(logFile, 'a');
-    this.child = spawn(process.execPath, args, {
-      cwd: REPO_ROOT,
-      env,
-      stdio: /** @type {import('node:child_process').StdioOptions} */ (['ignore', fd, fd, ...(ipc ? ['ipc'] : [])]),
-    });
-    fs.closeSync(fd);
-    this.pid = this.child.pid;
-    /** @type {string | null} why it is gone, once it is */
-    this.exited = null;
-    this.exit = new Promise((resolve) => {
-      this.child.on('exit', (code, signal) => resolve((this.exited = signal ? `signal ${signal}` : `code ${code}`)));
-      this.child.on('error', (error) => resolve((this.exited = error.message)));
-    }).finally(() => running.delete(this));
+    this.process = spawnDetached({ command: process.execPath, args, cwd: REPO_ROOT, env, logFile, ipc });
+    this.pid = this.process.pid;
     running.add(this);
     this.peakRssKb = 0;
     this.sampler = setInterval(() => this.sampleRss(), 250).unref();
   }
 
-  /** Fails with the end of the server's log if it died while we still need it. */
-  assertAlive() {
-    if (this.exited)
-      throw new StackError(`${this.name} exited unexpectedly (${this.exited}); last log lines:\n${this.logTail()}`);
+  /** Why it is gone, once it is. */
+  get exited() {
+    const { exited, spawnError, exitSignal, exitCode } = this.process;
+    return exited && (spawnError?.message || (exitSignal ? `signal ${exitSignal}` : `code ${exitCode}`));
   }
 
-  logTail(lines = 30) {
-    return fs.readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  /** The end of this run's log. */
+  logTail() {
+    return tailFile(this.logFile, this.process.logOffset, 30);
+  }
+
+  /** Fails with the end of the server's log if it died while we still need it. */
+  assertAlive() {
+    if (this.exited) throw new StackError(`${this.name} exited unexpectedly (${this.exited}); log:\n${this.logTail()}`);
   }
 
   /** Peak resident set size so far, in kB: the kernel's high-water mark (VmHWM) where /proc has it. */
@@ -54,7 +49,7 @@ class Server {
     try {
       const status = fs.readFileSync(`/proc/${this.pid}/status`, 'utf8');
       for (const [, kb] of status.matchAll(/^(?:VmHWM|VmRSS):\s+(\d+) kB/gm))
-        this.peakRssKb = Math.max(this.peakRssKb, Number(kb));
+        this.peakRssKb = Math.max(this.peakRssKb, +kb);
     } catch {
       // gone, or no /proc here
     }
@@ -63,35 +58,39 @@ class Server {
 
   /** Sends a message to the profiler preload and waits for its answer. @param {object} message @param {string} replyType */
   request(message, replyType, timeoutMs = 30_000) {
+    const { child } = this.process;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => done({ error: `no ${replyType} within ${timeoutMs} ms` }), timeoutMs);
       /** @param {any} reply */
       const done = (reply) => {
         if (reply?.type !== replyType && !reply?.error) return;
         clearTimeout(timer);
-        this.child.off('message', done);
+        child.off('message', done);
         if (reply.error) reject(new Error(`${this.name}: ${reply.error}`));
         else resolve(reply);
       };
-      this.child.on('message', done);
-      this.child.send(message);
+      child.on('message', done);
+      child.send?.(message);
     });
   }
 
   /** SIGTERM (graceful: the service leaves its consumer group), SIGKILL after a grace period. */
-  async stop(graceMs = 15_000) {
+  async stop() {
     clearInterval(this.sampler);
-    if (this.exited) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-    await this.exit;
-    clearTimeout(timer);
+    if (this.pid !== undefined) await stopProcessGroup(this.pid, 15_000);
+    running.delete(this);
   }
 }
 
 /** Last resort on exit: nothing the bench started may outlive it. */
 function killAllNow() {
-  for (const server of running) server.child.kill('SIGKILL');
+  for (const { pid } of running) {
+    try {
+      process.kill(-Number(pid), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 }
 
 /** A port that is free right now (the servers need a number up front: PORT=0 is not reported). @returns {Promise<number>} */

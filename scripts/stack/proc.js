@@ -8,7 +8,7 @@ const { StackError, waitUntil } = require('../lib/run');
 
 /**
  * @typedef {{ pid?: number, logOffset: number, exited: boolean, exitCode?: number | null,
- *   exitSignal?: NodeJS.Signals | null, spawnError?: Error }} DetachedChild
+ *   exitSignal?: NodeJS.Signals | null, spawnError?: Error, child: import('node:child_process').ChildProcess }} DetachedChild
  * @typedef {{ pid: number, marker?: string, port?: number }} PidRecord
  */
 
@@ -19,24 +19,25 @@ const ownChildren = new Map();
 
 /**
  * Starts a server in its own session and process group (so a Ctrl-C in the terminal does not
- * reach it), its output appended to logFile; logOffset is where this run's output starts.
- * @param {{ command: string, args: string[], cwd: string, logFile: string }} spec @returns {DetachedChild}
+ * reach it), its output appended to logFile; logOffset is where this run's output starts. ipc: a
+ * channel to it (the bench's profiler).
+ * @param {{ command: string, args: string[], cwd: string, logFile: string, env?: NodeJS.ProcessEnv, ipc?: boolean }} spec
+ * @returns {DetachedChild}
  */
-function spawnDetached({ command, args, cwd, logFile }) {
+function spawnDetached({ command, args, cwd, logFile, env, ipc = false }) {
   fs.appendFileSync(logFile, `\n===== ${new Date().toISOString()} ${command} ${args.join(' ')}\n`);
   const fd = fs.openSync(logFile, 'a');
+  const logOffset = fs.fstatSync(fd).size;
+  /** @type {import('node:child_process').StdioOptions} */
+  const stdio = ipc ? ['ignore', fd, fd, 'ipc'] : ['ignore', fd, fd];
+  const child = spawn(command, args, { cwd, env, detached: true, stdio });
+  fs.closeSync(fd);
   /** @type {DetachedChild} */
-  const state = { logOffset: fs.fstatSync(fd).size, exited: false };
-  try {
-    const child = spawn(command, args, { cwd, detached: true, stdio: ['ignore', fd, fd] });
-    child.on('error', (spawnError) => Object.assign(state, { exited: true, spawnError }));
-    child.on('exit', (exitCode, exitSignal) => Object.assign(state, { exited: true, exitCode, exitSignal }));
-    child.unref();
-    state.pid = child.pid;
-    if (child.pid !== undefined) ownChildren.set(child.pid, state);
-  } finally {
-    fs.closeSync(fd);
-  }
+  const state = { pid: child.pid, logOffset, exited: false, child };
+  child.on('error', (spawnError) => Object.assign(state, { exited: true, spawnError }));
+  child.on('exit', (exitCode, exitSignal) => Object.assign(state, { exited: true, exitCode, exitSignal }));
+  child.unref();
+  if (child.pid !== undefined) ownChildren.set(child.pid, state);
   return state;
 }
 
@@ -101,16 +102,16 @@ function signalGroup(pid, signal) {
 
 /** @param {number} pid @param {number} timeoutMs */
 async function waitForExit(pid, timeoutMs) {
-  const dead = await waitUntil(() => !isAlive(pid), { what: `pid ${pid}`, timeoutMs, intervalMs: 100 }).catch(
-    () => false,
-  );
+  /** @param {() => boolean} check @param {number} ms */
+  const within = (check, ms) =>
+    waitUntil(check, { what: `pid ${pid}`, timeoutMs: ms, intervalMs: 50 }).catch(() => false);
+  if (!(await within(() => !isAlive(pid), timeoutMs))) return false;
   // Dead but not yet reaped: give the parent (us, or init for an orphan) a moment, so that
   // "down" really leaves no process entry behind.
   const own = ownChildren.get(pid);
-  const reaped = () => (own ? own.exited : !readText(`/proc/${pid}/stat`));
-  if (dead) await waitUntil(reaped, { what: `pid ${pid}`, timeoutMs: 3000, intervalMs: 50 }).catch(() => {});
-  if (dead) ownChildren.delete(pid);
-  return dead;
+  await within(() => (own ? own.exited : !readText(`/proc/${pid}/stat`)), 3000);
+  ownChildren.delete(pid);
+  return true;
 }
 
 /**
@@ -126,15 +127,14 @@ async function stopProcessGroup(pid, graceMs) {
   return (await waitForExit(pid, 5000)) ? 'killed' : 'still-running';
 }
 
-/** The last non-empty lines written to file since byte fromOffset (at most 64 KiB back). @param {string} file */
+/** The last non-empty lines written to file since byte fromOffset. @param {string} file */
 function tailFile(file, fromOffset = 0, lines = 40) {
-  if (!fs.existsSync(file)) return '';
-  const text = fs.readFileSync(file).subarray(Math.max(fromOffset, fs.statSync(file).size - 64 * 1024));
-  const nonEmpty = text
-    .toString('utf8')
+  const text = fs.existsSync(file) ? fs.readFileSync(file).subarray(fromOffset).toString('utf8') : '';
+  return text
     .split('\n')
-    .filter((line) => line.trim() !== '');
-  return nonEmpty.slice(-lines).join('\n');
+    .filter((line) => line.trim())
+    .slice(-lines)
+    .join('\n');
 }
 
 /**
