@@ -115,22 +115,16 @@ function evaluateTargets(cells, rssMb) {
  * @param {{ connections: number[], rounds: number, durationS: number, users: number, strict: boolean }} options
  * @param {{ keysPerPath: number, rssMb: number, crudRssMb: number, busyRetries: number, pids: Record<string, number | null>, runDir: string }} facts
  */
-function printReport(
-  { segments, profiles, failed },
-  options,
-  { keysPerPath, rssMb, crudRssMb, busyRetries, pids, runDir },
-) {
+function printReport({ segments, profiles, failed }, options, facts) {
+  const { keysPerPath, rssMb, crudRssMb, busyRetries, pids, runDir } = facts;
   /** @type {Map<string, Cell>} */
   const cells = new Map([...segments].map(([name, segs]) => [name, aggregate(segs)]));
   for (const [name, files] of profiles) {
     const [kind, conns] = name.split('_c');
-    say(
-      `\n== ${LABELS[kind]} at ${conns} connections: round trips per request ==\n${renderCalls(segments.get(name) || [])}`,
-    );
+    const server = `${LABELS[kind]} at ${conns} connections`;
+    say(`\n== ${server}: round trips per request ==\n${renderCalls(segments.get(name) || [])}`);
     const shown = files.map((f) => path.relative(REPO_ROOT, f)).join(', ');
-    say(
-      `\n== CPU profile: ${LABELS[kind]} at ${conns} connections (${shown}) ==\n${formatSummary(summarize(files), 12)}`,
-    );
+    say(`\n== CPU profile: ${server} (${shown}) ==\n${formatSummary(summarize(files), 12)}`);
   }
   const cpus = os.cpus();
   const machine = `${cpus.length} x ${cpus[0]?.model.trim() || 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`;
@@ -146,15 +140,11 @@ function printReport(
     );
   const latency = (/** @type {Cell} */ r) => [r.p50.toFixed(2), r.p90.toFixed(2), r.p99.toFixed(2), r.max.toFixed(1)];
   const main = rows((r) => [r.ok, r.failed, r.rps.toFixed(1), r.rpsRange, ...latency(r)]);
-  say(
-    table(main, ['path', 'conns', 'good', 'failed', 'req/s', 'rounds req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms']),
-  );
+  const latencies = ['p50 ms', 'p90 ms', 'p99 ms', 'max ms'];
+  say(table(main, ['path', 'conns', 'good', 'failed', 'req/s', 'rounds req/s', ...latencies]));
   say(`\npeak RSS: event-sourced service ${rssMb.toFixed(1)} MB, CRUD baseline ${crudRssMb.toFixed(1)} MB`);
-  if (busyRetries > 0) {
-    say(
-      `CRUD baseline: ${busyRetries} write attempts refused by FerretDB with "database is locked" (SQLITE_BUSY) and retried`,
-    );
-  }
+  const refused = 'write attempts refused by FerretDB with "database is locked" (SQLITE_BUSY) and retried';
+  if (busyRetries > 0) say(`CRUD baseline: ${busyRetries} ${refused}`);
   const where = `FerretDB/MongoDB pid ${pids.mongo ?? 'not local'}, Kafka pid ${pids.kafka ?? 'not local'}`;
   say(`\nCPU ms per request (${where}; "others" = the rest of the machine):`);
   const cpu = rows(({ cpuPerRequestMs: ms, machineBusyPct: busy }) => [
