@@ -2,19 +2,14 @@
 'use strict';
 // The local Kafka + FerretDB stack (no Docker here): node scripts/stack.js <command>.
 // See docs/local-stack.md.
-const os = require('node:os');
-const path = require('node:path');
+const { runMain } = require('./lib/run');
 const { readStackSettings } = require('./stack/settings');
-const { createLogger } = require('./stack/log');
-const { StackError } = require('./stack/errors');
 const lifecycle = require('./stack/lifecycle');
-
-const REPO_ROOT = path.resolve(__dirname, '..');
 
 const USAGE = `usage: node scripts/stack.js <command> [--fresh]
 
 commands:
-  up            start Kafka and FerretDB unless already answering; create the topics
+  up            start Kafka and FerretDB unless already answering
                 (--fresh: wipe this STACK_DIR's data before starting servers)
   down          stop the servers this STACK_DIR started (anything else is left alone)
   status        show what answers on the configured ports; exit 1 unless both are healthy
@@ -22,13 +17,12 @@ commands:
   start-kafka   start Kafka again on the same port and data dir
 
 environment: STACK_DIR (.stack/dev), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093),
-  MONGO_PORT (27017), KAFKA_EVENTS_TOPIC (api-keys.events), KAFKA_DLQ_TOPIC (<topic>.dlq),
-  KAFKA_TOPIC_PARTITIONS (3), STACK_START_TIMEOUT_MS (90000), XDG_CACHE_HOME
+  MONGO_PORT (27017), STACK_START_TIMEOUT_MS (90000), XDG_CACHE_HOME
 `;
 
 const COMMANDS = ['up', 'down', 'status', 'stop-kafka', 'start-kafka'];
 
-/** @returns {{ command: string, fresh: boolean } | { error: string } | { help: true }} */
+/** @param {string[]} argv @returns {{ command: string, fresh: boolean } | { error: string } | { help: true }} */
 function parseArgs(argv) {
   if (argv.length === 0 || argv.includes('-h') || argv.includes('--help') || argv[0] === 'help') return { help: true };
   const [command, ...rest] = argv;
@@ -38,88 +32,52 @@ function parseArgs(argv) {
   return { command, fresh: rest.includes('--fresh') };
 }
 
+/** @param {Awaited<ReturnType<typeof lifecycle.status>>} rows */
 function formatStatus(rows) {
   const width = Math.max(...rows.map((row) => row.label.length));
   return rows
     .map((row) => {
       const health = !row.listening
         ? 'down'
-        : row.healthy === true
-          ? 'healthy'
-          : row.healthy === null
-            ? 'unknown'
-            : 'UNHEALTHY';
-      let owner;
+        : { true: 'healthy', null: 'unknown', false: 'UNHEALTHY' }[`${row.healthy}`];
+      let owner = row.staleRecord ? 'stale pid file (process gone)' : 'not running';
       if (row.pid) owner = `started by this stack (pid ${row.pid})`;
       else if (row.listening) owner = 'not started by this stack';
-      else owner = row.staleRecord ? 'stale pid file (process gone)' : 'not running';
       const detail = row.detail ? ` - ${row.detail}` : '';
       return `${row.label.padEnd(width)}  ${row.address.padEnd(28)} ${health.padEnd(9)} ${owner}${detail}`;
     })
     .join('\n');
 }
 
-function connectionLines(settings) {
-  return `KAFKA_BROKERS=${settings.kafkaBrokers}\nMONGODB_URI=${settings.mongoUrl}api_keys\n`;
-}
-
-async function main(argv) {
-  const parsed = parseArgs(argv);
-  if ('help' in parsed) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  if ('error' in parsed) {
-    process.stderr.write(`${parsed.error}\n\n${USAGE}`);
-    return 2;
-  }
-  const settings = readStackSettings(process.env, { repoRoot: REPO_ROOT, homeDir: os.homedir() });
-  const log = createLogger('stack');
-
-  const controller = new AbortController();
-  const onSignal = (signal) => {
-    log.info(`${signal}: stopping what this command started...`);
-    controller.abort();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-
+/** @type {Parameters<typeof runMain>[1]} */
+async function main(log, signal) {
+  const parsed = parseArgs(process.argv.slice(2));
+  if ('help' in parsed) process.stdout.write(USAGE);
+  if ('error' in parsed) process.stderr.write(`${parsed.error}\n\n${USAGE}`);
+  if (!('command' in parsed)) return 'help' in parsed ? 0 : 2;
+  const settings = readStackSettings(process.env);
   switch (parsed.command) {
     case 'up':
-      await lifecycle.up(settings, { log, signal: controller.signal, fresh: parsed.fresh });
-      process.stdout.write(connectionLines(settings));
+      await lifecycle.up(settings, { log, signal, fresh: parsed.fresh });
+      process.stdout.write(`KAFKA_BROKERS=${settings.kafkaBrokers}\nMONGODB_URI=${settings.mongoUrl}api_keys\n`);
       return 0;
     case 'start-kafka':
-      await lifecycle.up(settings, { services: ['kafka'], log, signal: controller.signal });
+      await lifecycle.up(settings, { services: ['kafka'], log, signal });
       return 0;
-    case 'down': {
-      const stopped = await lifecycle.down(settings, { log });
-      if (stopped.length === 0) log.info('nothing of this stack was running');
+    case 'down':
+      if ((await lifecycle.down(settings, { log })).length === 0) log.info('nothing of this stack was running');
       return 0;
-    }
     case 'stop-kafka':
-      await lifecycle.stopKafka(settings, { log });
+      await lifecycle.stopKafka(settings, log);
       return 0;
-    case 'status': {
+    default: {
       const rows = await lifecycle.status(settings);
       process.stdout.write(`${formatStatus(rows)}\n`);
       return rows.every((row) => row.healthy === true) ? 0 : 1;
     }
-    default:
-      return 2;
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error) => {
-      process.stderr.write(
-        error instanceof StackError ? `[stack] error: ${error.message}\n` : `[stack] ${error.stack}\n`,
-      );
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runMain('stack', main);
 
 module.exports = { parseArgs, formatStatus };

@@ -18,16 +18,8 @@ describe('stack.js arguments', () => {
 });
 
 describe('stack.js status output', () => {
-  const row = {
-    id: 'kafka',
-    label: 'Kafka 4.4.0',
-    address: '127.0.0.1:9092',
-    pid: null as number | null,
-    staleRecord: false,
-    listening: true,
-    healthy: true as boolean | null,
-    detail: '',
-  };
+  const kafka = { label: 'Kafka 4.4.0', address: '127.0.0.1:9092', pid: null as number | null, detail: '' };
+  const row = { ...kafka, staleRecord: false, listening: true, healthy: true as boolean | null };
 
   it('tells a server this stack started from one it merely found', () => {
     const text = formatStatus([

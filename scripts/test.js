@@ -3,91 +3,123 @@
 // npm test [-- <jest args>]: dependencies, a separate test stack (own STACK_DIR and ports, so it
 // never collides with a running `npm start`), the unit project, then the e2e project against
 // the test stack. Whatever this run started is stopped at the end, also on failure or Ctrl-C.
-const os = require('node:os');
 const path = require('node:path');
-const { readStackSettings } = require('./stack/settings');
-const { createLogger, formatDuration } = require('./stack/log');
-const { StackError } = require('./stack/errors');
-const lifecycle = require('./stack/lifecycle');
+const { REPO_ROOT, StackError, createLogger, formatDuration, runForeground, runMain } = require('./lib/run');
 const { ensureDependencies } = require('./lib/prepare');
-const { planJestRuns } = require('./lib/jest-plan');
-const { testStackEnv, e2eEnv } = require('./lib/test-env');
-const { FORWARDED_SIGNALS, exitCodeOf, runForwardingSignals } = require('./lib/run');
+const { readStackSettings } = require('./stack/settings');
+const lifecycle = require('./stack/lifecycle');
 
-const REPO_ROOT = path.resolve(__dirname, '..');
+const PROJECTS = ['unit', 'e2e'];
 
-async function main(args) {
-  const log = createLogger('test');
+/**
+ * Which jest projects to run: `--selectProjects unit` (or `=unit`) runs only that one (and starts
+ * no servers); every other argument goes to both jest runs as given.
+ * @param {string[]} args
+ */
+function planJestRuns(args) {
+  /** @type {string[]} */
+  const passthrough = [];
+  /** @type {string[] | null} */
+  let selected = null;
+  for (let i = 0; i < args.length; i += 1) {
+    const [flag, value] = args[i].split(/=(.*)/);
+    if (flag !== '--selectProjects') {
+      passthrough.push(args[i]);
+    } else if (value !== undefined) {
+      if (!PROJECTS.includes(value))
+        throw new StackError(`unknown jest project "${value}"; the projects are unit, e2e`);
+      selected = [...(selected || []), value];
+    } else {
+      selected = selected || [];
+      while (PROJECTS.includes(args[i + 1])) selected.push(args[(i += 1)]);
+      if (selected.length === 0) throw new StackError('--selectProjects needs one of: unit, e2e');
+    }
+  }
+  return { unit: !selected || selected.includes('unit'), e2e: !selected || selected.includes('e2e'), passthrough };
+}
+
+/**
+ * The test stack's variables, to lay over the caller's environment: fixed apart from the dev
+ * stack's, and moved by TEST_-prefixed variables (for a second clone testing at the same time:
+ * two runs sharing one test stack would stop it under each other's feet).
+ * @param {NodeJS.ProcessEnv} env
+ */
+function testStackEnv(env) {
+  const defaults = {
+    STACK_DIR: '.stack/test',
+    KAFKA_PORT: '39092',
+    KAFKA_CONTROLLER_PORT: '39093',
+    MONGO_PORT: '37017',
+  };
+  const value = (/** @type {string} */ name) => env[`TEST_${name}`]?.trim() || defaults[name];
+  return Object.fromEntries(Object.keys(defaults).map((name) => [name, value(name)]));
+}
+
+/**
+ * What the e2e suites get: where the servers are, and enough to run `scripts/stack.js stop-kafka|start-kafka`.
+ * @param {NodeJS.ProcessEnv} env @param {import('./stack/settings').StackSettings} settings
+ */
+function e2eEnv(env, settings) {
+  return {
+    ...env,
+    KAFKA_BROKERS: settings.kafkaBrokers,
+    MONGODB_URI: settings.mongoUrl,
+    STACK_DIR: settings.paths.stackDir,
+    KAFKA_PORT: String(settings.kafkaPort),
+    KAFKA_CONTROLLER_PORT: String(settings.kafkaControllerPort),
+    MONGO_PORT: String(settings.mongoPort),
+  };
+}
+
+/** @type {Parameters<typeof runMain>[1]} */
+async function main(log, signal) {
+  const plan = planJestRuns(process.argv.slice(2));
+  const settings = readStackSettings({ ...process.env, ...testStackEnv(process.env) });
   const stackLog = createLogger('stack');
-  const plan = planJestRuns(args);
-  const settings = readStackSettings(
-    { ...process.env, ...testStackEnv(process.env) },
-    { repoRoot: REPO_ROOT, homeDir: os.homedir() },
-  );
-  const jest = path.join(REPO_ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
   const began = Date.now();
+  /** @type {string[]} */
   const timings = [];
-  const timed = async (name, work) => {
+  /** @type {<T>(name: string, work: () => Promise<T>) => Promise<T>} */
+  const timed = (name, work) => {
     const start = Date.now();
-    try {
-      return await work();
-    } finally {
-      const ms = Date.now() - start;
-      timings.push(`${name} ${formatDuration(ms)}`);
-      log.info(`${name}: ${formatDuration(ms)}`);
-    }
+    return work().finally(() => {
+      timings.push(`${name} ${formatDuration(Date.now() - start)}`);
+      log.info(`${name}: ${formatDuration(Date.now() - start)}`);
+    });
   };
-
-  const controller = new AbortController();
-  let interruptedBy = null;
-  // Jest children get signals forwarded by runForwardingSignals; this one covers the rest.
-  const onSignal = (signal) => {
-    if (!interruptedBy) log.info(`${signal}: stopping...`);
-    interruptedBy = interruptedBy || signal;
-    controller.abort();
-  };
-  for (const signal of FORWARDED_SIGNALS) process.on(signal, onSignal);
-
-  const runJest = (project, extra, env) =>
-    runForwardingSignals(
-      process.execPath,
-      [jest, '--config', 'jest.config.js', '--selectProjects', project, ...extra, ...plan.passthrough],
-      {
-        cwd: REPO_ROOT,
-        env,
-      },
-    );
-
-  let started = [];
+  /** @type {string[]} */
   const failures = [];
+  const jest = path.join(REPO_ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
+  /** @param {string} project @param {string[]} extra @param {NodeJS.ProcessEnv} env */
+  const runJest = async (project, extra, env) => {
+    const args = [jest, '--config', 'jest.config.js', '--selectProjects', project, ...extra, ...plan.passthrough];
+    const code = await timed(`${project} tests`, () =>
+      runForeground(process.execPath, args, { cwd: REPO_ROOT, env, log }),
+    );
+    if (code !== 0) failures.push(`${project} tests (exit ${code})`);
+  };
+
+  /** @type {import('./stack/lifecycle').ServerId[]} */
+  let started = [];
   try {
-    await timed('dependencies', () => ensureDependencies(REPO_ROOT, { log, signal: controller.signal }));
-
+    await timed('dependencies', () => ensureDependencies({ log, signal }));
     // The stack comes up while the unit tests run (they need no servers); its lines are held
-    // back meanwhile so they do not interleave with jest's output.
+    // back meanwhile so that they do not interleave with jest's output.
     const stackUp = plan.e2e
-      ? timed('stack up', () => lifecycle.up(settings, { log: stackLog, signal: controller.signal, fresh: true })).then(
-          (value) => ({ ok: true, value }),
-          (error) => ({ ok: false, error }),
-        )
+      ? timed('stack up', () => lifecycle.up(settings, { log: stackLog, signal, fresh: true })).then((up) => {
+          started = up.started;
+        })
       : null;
-
-    if (plan.unit && !interruptedBy) {
+    stackUp?.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+    if (plan.unit && !signal.aborted) {
       if (stackUp) stackLog.hold();
-      const unit = await timed('unit tests', () => runJest('unit', [], process.env));
+      await runJest('unit', [], process.env);
       stackLog.flush();
-      if (exitCodeOf(unit) !== 0) failures.push(`unit tests (exit ${exitCodeOf(unit)})`);
     }
-
     if (stackUp) {
-      const outcome = await stackUp;
-      if (outcome.ok) started = outcome.value.started;
-      if (interruptedBy) return exitCodeOf({ signal: interruptedBy });
-      if (!outcome.ok) throw outcome.error;
-      const e2e = await timed('e2e tests', () => runJest('e2e', ['--runInBand'], e2eEnv(process.env, settings)));
-      if (exitCodeOf(e2e) !== 0) failures.push(`e2e tests (exit ${exitCodeOf(e2e)})`);
+      await stackUp;
+      if (!signal.aborted) await runJest('e2e', ['--runInBand'], e2eEnv(process.env, settings));
     }
-    if (interruptedBy) return exitCodeOf({ signal: interruptedBy });
   } finally {
     stackLog.flush();
     if (started.length > 0) {
@@ -97,17 +129,11 @@ async function main(args) {
     }
     log.info(`total ${formatDuration(Date.now() - began)} (${timings.join(', ')})`);
   }
-  if (failures.length > 0) {
-    log.info(`FAILED: ${failures.join(', ')}`);
-    return 1;
-  }
-  return 0;
+  if (signal.aborted) throw new StackError('interrupted');
+  if (failures.length > 0) log.info(`FAILED: ${failures.join(', ')}`);
+  return failures.length > 0 ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error) => {
-    process.stderr.write(error instanceof StackError ? `[test] error: ${error.message}\n` : `[test] ${error.stack}\n`);
-    process.exit(1);
-  },
-);
+if (require.main === module) runMain('test', main);
+
+module.exports = { planJestRuns, testStackEnv, e2eEnv };

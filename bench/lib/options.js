@@ -15,86 +15,76 @@ const USAGE = `usage: npm run bench -- [options]
                        .cpuprofile files and print their hot spots (BENCH_CPU_PROF=1)
   --no-build           use dist/ as it is instead of the project's build-if-stale (BENCH_NO_BUILD=1)
   --keep               keep the bench database and topics afterwards (BENCH_KEEP=1)
-  --strict             exit 2 when a target is missed (default: report only)
+  --strict             exit 2 when a target is missed (default: report only) (BENCH_STRICT=1)
 
   KAFKA_BROKERS and MONGODB_URI point the bench at existing servers; without them the local
-  stack is brought up like npm start does (and what it started is stopped again at the end).`;
+  stack is brought up like npm start does (STACK_DIR, KAFKA_PORT, KAFKA_CONTROLLER_PORT and
+  MONGO_PORT move it), and what it started is stopped again at the end.`;
 
 class UsageError extends Error {}
 
+/** @type {Record<string, [string, string, 'number' | 'int' | 'list' | 'bool', any, number?]>} name, variable, kind, default, min */
 const FLAGS = {
-  duration: { env: 'BENCH_DURATION_S', kind: 'number', default: 15, min: 1 },
-  warmup: { env: 'BENCH_WARMUP_S', kind: 'number', default: 3, min: 0 },
-  rounds: { env: 'BENCH_ROUNDS', kind: 'int', default: 2, min: 1 },
-  timeout: { env: 'BENCH_TIMEOUT_S', kind: 'number', default: 30, min: 1 },
-  connections: { env: 'BENCH_CONNECTIONS', kind: 'list', default: [1, 64] },
-  users: { env: 'BENCH_USERS', kind: 'int', default: 4, min: 1 },
-  'keys-per-user': { env: 'BENCH_KEYS_PER_USER', kind: 'int', default: 64, min: 1 },
-  'cpu-prof': { env: 'BENCH_CPU_PROF', kind: 'bool', default: false },
-  'no-build': { env: 'BENCH_NO_BUILD', kind: 'bool', default: false },
-  keep: { env: 'BENCH_KEEP', kind: 'bool', default: false },
-  strict: { env: 'BENCH_STRICT', kind: 'bool', default: false },
+  duration: ['durationS', 'BENCH_DURATION_S', 'number', 15, 1],
+  warmup: ['warmupS', 'BENCH_WARMUP_S', 'number', 3, 0],
+  rounds: ['rounds', 'BENCH_ROUNDS', 'int', 2, 1],
+  timeout: ['timeoutS', 'BENCH_TIMEOUT_S', 'number', 30, 1],
+  connections: ['connections', 'BENCH_CONNECTIONS', 'list', [1, 64]],
+  users: ['users', 'BENCH_USERS', 'int', 4, 1],
+  'keys-per-user': ['keysPerUser', 'BENCH_KEYS_PER_USER', 'int', 64, 1],
+  'cpu-prof': ['cpuProf', 'BENCH_CPU_PROF', 'bool', false],
+  'no-build': ['noBuild', 'BENCH_NO_BUILD', 'bool', false],
+  keep: ['keep', 'BENCH_KEEP', 'bool', false],
+  strict: ['strict', 'BENCH_STRICT', 'bool', false],
 };
 
-function parseValue(name, spec, raw) {
+/** @param {string} flag @param {string} raw @returns {any} */
+function parseValue(flag, raw) {
+  const [, , kind, , min = 0] = FLAGS[flag];
   const text = String(raw).trim();
-  switch (spec.kind) {
-    case 'bool':
-      if (/^(1|true|yes)$/i.test(text)) return true;
-      if (/^(0|false|no|)$/i.test(text)) return false;
-      throw new UsageError(`--${name} must be true or false, got "${raw}"`);
-    case 'list': {
-      const items = text.split(',').map((s) => s.trim());
-      if (items.some((s) => !/^[1-9]\d*$/.test(s)))
-        throw new UsageError(`--${name} must be a comma-separated list of positive integers, got "${raw}"`);
-      return [...new Set(items.map(Number))].sort((a, b) => a - b);
-    }
-    default: {
-      const pattern = spec.kind === 'int' ? /^\d+$/ : /^\d+(\.\d+)?$/;
-      if (!pattern.test(text))
-        throw new UsageError(`--${name} must be a ${spec.kind === 'int' ? 'whole ' : ''}number, got "${raw}"`);
-      const value = Number(text);
-      if (value < spec.min) throw new UsageError(`--${name} must be at least ${spec.min}, got ${value}`);
-      return value;
-    }
+  if (kind === 'bool') {
+    if (/^(1|true|yes)$/i.test(text)) return true;
+    if (/^(0|false|no|)$/i.test(text)) return false;
+    throw new UsageError(`--${flag} must be true or false, got "${raw}"`);
   }
+  if (kind === 'list') {
+    if (!/^[1-9]\d*(,\s*[1-9]\d*)*$/.test(text))
+      throw new UsageError(`--${flag} must be a comma-separated list of positive integers, got "${raw}"`);
+    return [...new Set(text.split(',').map(Number))].sort((a, b) => a - b);
+  }
+  if (!(kind === 'int' ? /^\d+$/ : /^\d+(\.\d+)?$/).test(text))
+    throw new UsageError(`--${flag} must be a ${kind === 'int' ? 'whole ' : ''}number, got "${raw}"`);
+  if (Number(text) < min) throw new UsageError(`--${flag} must be at least ${min}, got ${text}`);
+  return Number(text);
 }
 
-/** @returns {{ help: true } | Record<string, any>} */
+/**
+ * @param {string[]} argv @param {NodeJS.ProcessEnv} env
+ * @returns {{ help?: true, durationS: number, warmupS: number, rounds: number, timeoutS: number, connections: number[],
+ *   users: number, keysPerUser: number, cpuProf: boolean, noBuild: boolean, keep: boolean, strict: boolean }}
+ */
 function parseOptions(argv, env) {
+  /** @type {Record<string, any>} */
   const values = {};
-  for (const [name, spec] of Object.entries(FLAGS)) {
-    const raw = env[spec.env];
-    values[name] = raw === undefined || raw === '' ? spec.default : parseValue(name, spec, raw);
+  for (const [flag, [name, variable, , fallback]] of Object.entries(FLAGS)) {
+    values[name] = env[variable] ? parseValue(flag, env[variable]) : fallback;
   }
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '-h' || arg === '--help') return { help: true };
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    const spec = match && FLAGS[match[1]];
-    if (!spec) throw new UsageError(`unknown argument "${arg}"`);
-    const name = match[1];
-    if (spec.kind === 'bool') {
-      values[name] = match[2] === undefined ? true : parseValue(name, spec, match[2]);
-    } else {
-      const raw = match[2] !== undefined ? match[2] : argv[++i];
-      if (raw === undefined) throw new UsageError(`--${name} needs a value`);
-      values[name] = parseValue(name, spec, raw);
-    }
+    if (argv[i] === '-h' || argv[i] === '--help') return /** @type {any} */ ({ help: true });
+    const [, flag, inline] = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]) || [];
+    if (!FLAGS[flag]) throw new UsageError(`unknown argument "${argv[i]}"`);
+    const raw = inline ?? (FLAGS[flag][2] === 'bool' ? 'true' : argv[++i]);
+    if (raw === undefined) throw new UsageError(`--${flag} needs a value`);
+    values[FLAGS[flag][0]] = parseValue(flag, raw);
   }
-  return {
-    durationS: values.duration,
-    warmupS: values.warmup,
-    rounds: values.rounds,
-    timeoutS: values.timeout,
-    connections: values.connections,
-    users: values.users,
-    keysPerUser: values['keys-per-user'],
-    cpuProf: values['cpu-prof'],
-    noBuild: values['no-build'],
-    keep: values.keep,
-    strict: values.strict,
-  };
+  const keys = values.users * values.keysPerUser;
+  const most = Math.max(...values.connections);
+  if (keys < 2 * most) {
+    throw new UsageError(
+      `--users x --keys-per-user (${keys}) must be at least twice the highest concurrency (${most}): each path PUTs its own half`,
+    );
+  }
+  return /** @type {any} */ (values);
 }
 
 module.exports = { USAGE, UsageError, parseOptions };

@@ -8,79 +8,64 @@
 const fs = require('node:fs');
 const inspector = require('node:inspector');
 
-let session = null;
+const session = new inspector.Session();
+let connected = false;
+/** @type {Map<string, { count: number, totalMs: number }>} */
 let calls = new Map();
 
-function post(method, params) {
-  return new Promise((resolve, reject) => {
-    session.post(method, params, (error, result) => (error ? reject(error) : resolve(result)));
-  });
+/** @param {string} method @param {object} [params] @returns {Promise<any>} */
+const post = (method, params) =>
+  new Promise((resolve, reject) =>
+    session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
+  );
+
+/**
+ * Wraps prototype[method] so that every call is counted and timed under the kind `kindOf` names.
+ * @param {string} module @param {string} exported @param {string} method @param {(...args: any[]) => string | null} kindOf
+ */
+function instrument(module, exported, method, kindOf) {
+  try {
+    const prototype = (exported ? require(module)[exported] : require(module)).prototype;
+    const original = prototype[method];
+    prototype[method] = async function timed(/** @type {any[]} */ ...args) {
+      const started = process.hrtime.bigint();
+      try {
+        return await original.apply(this, args);
+      } finally {
+        const kind = kindOf(...args);
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        const entry = kind ? calls.get(kind) || { count: 0, totalMs: 0 } : null;
+        if (kind && entry) calls.set(kind, { count: entry.count + 1, totalMs: entry.totalMs + ms });
+      }
+    };
+  } catch {
+    // another driver version or layout: no timings for it
+  }
 }
 
-function record(kind, startedNs) {
-  const ms = Number(process.hrtime.bigint() - startedNs) / 1e6;
-  const entry = calls.get(kind) || { count: 0, totalMs: 0 };
-  entry.count++;
-  entry.totalMs += ms;
-  calls.set(kind, entry);
-}
-
-/** `find api_keys {_id,user_id,deleted_at}`: the command, its collection and the filter's shape. */
+/** `mongo find api_keys {_id,user_id,deleted_at}`: the command, its collection, the filter's shape. @param {any} command */
 function mongoKind(command) {
+  if (!command || command.hello || command.ismaster || command.isMaster) return null;
   const name = Object.keys(command)[0];
-  const collection = command[name];
-  let shape = '';
-  const filter =
-    command.filter || command.query || (Array.isArray(command.updates) && command.updates[0] && command.updates[0].q);
-  if (filter && typeof filter === 'object') {
-    shape = ` {${Object.keys(filter)
-      .map((k) =>
-        filter[k] && typeof filter[k] === 'object' && !(filter[k] instanceof Date)
-          ? `${k}:${Object.keys(filter[k]).join('|')}`
-          : k,
-      )
-      .join(',')}}`;
-  }
-  const many = Array.isArray(command.updates) && command.updates.length > 1 ? ` x${command.updates.length}` : '';
-  return `mongo ${name} ${typeof collection === 'string' ? collection : ''}${shape}${many}`;
+  const filter = command.filter || command.query || command.updates?.[0]?.q;
+  const field = (/** @type {string} */ k) =>
+    filter[k] && typeof filter[k] === 'object' && !(filter[k] instanceof Date)
+      ? `${k}:${Object.keys(filter[k]).join('|')}`
+      : k;
+  const shape = filter && typeof filter === 'object' ? ` {${Object.keys(filter).map(field).join(',')}}` : '';
+  const many = command.updates?.length > 1 ? ` x${command.updates.length}` : '';
+  return `mongo ${name} ${typeof command[name] === 'string' ? command[name] : ''}${shape}${many}`;
 }
 
-function instrument() {
-  try {
-    const { Connection } = require('mongodb/lib/cmap/connection');
-    const original = Connection.prototype.command;
-    Connection.prototype.command = async function command(ns, cmd, ...rest) {
-      const started = process.hrtime.bigint();
-      try {
-        return await original.call(this, ns, cmd, ...rest);
-      } finally {
-        if (cmd && !cmd.hello && !cmd.ismaster && !cmd.isMaster) record(mongoKind(cmd), started);
-      }
-    };
-  } catch {
-    // another driver version: no MongoDB timings
-  }
-  try {
-    const KafkaConnection = require('kafkajs/src/network/connection');
-    const original = KafkaConnection.prototype.send;
-    KafkaConnection.prototype.send = async function send(args) {
-      const started = process.hrtime.bigint();
-      try {
-        return await original.call(this, args);
-      } finally {
-        record(`kafka ${args && args.request ? args.request.apiName : '?'}`, started);
-      }
-    };
-  } catch {
-    // another kafkajs layout: no Kafka timings
-  }
-}
+instrument('mongodb/lib/cmap/connection', 'Connection', 'command', (_ns, command) => mongoKind(command));
+instrument('kafkajs/src/network/connection', '', 'send', (args) => `kafka ${args?.request?.apiName ?? '?'}`);
 
+/** @param {{ type: string, file?: string, intervalUs?: number }} message */
 async function handle(message) {
   if (message.type === 'cpu-prof-start') {
-    if (!session) {
-      session = new inspector.Session();
+    if (!connected) {
       session.connect();
+      connected = true;
       await post('Profiler.enable');
       await post('Profiler.setSamplingInterval', { interval: message.intervalUs || 500 });
     }
@@ -88,25 +73,21 @@ async function handle(message) {
     await post('Profiler.start');
     return { type: 'cpu-prof-started' };
   }
-  if (message.type === 'cpu-prof-stop') {
-    const { profile } = await post('Profiler.stop');
-    fs.writeFileSync(message.file, JSON.stringify(profile));
-    return { type: 'cpu-prof-written', file: message.file, calls: Object.fromEntries(calls) };
-  }
-  return null;
+  const { profile } = await post('Profiler.stop');
+  fs.writeFileSync(String(message.file), JSON.stringify(profile));
+  return { type: 'cpu-prof-written', file: message.file, calls: Object.fromEntries(calls) };
 }
 
-instrument();
-process.on('message', (message) => {
-  if (!message || typeof message.type !== 'string' || !message.type.startsWith('cpu-prof-')) return;
+process.on('message', (/** @type {any} */ message) => {
+  if (!['cpu-prof-start', 'cpu-prof-stop'].includes(message?.type)) return;
+  const failed = (/** @type {unknown} */ error) => ({
+    type: message.type === 'cpu-prof-start' ? 'cpu-prof-started' : 'cpu-prof-written',
+    error: String(error),
+  });
   handle(message).then(
-    (reply) => reply && process.send(reply),
-    (error) =>
-      process.send({
-        type: message.type === 'cpu-prof-start' ? 'cpu-prof-started' : 'cpu-prof-written',
-        error: String(error),
-      }),
+    (reply) => process.send?.(reply),
+    (error) => process.send?.(failed(error)),
   );
 });
 // The channel must not keep the server alive on its own.
-if (process.channel) process.channel.unref();
+process.channel?.unref();

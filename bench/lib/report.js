@@ -1,178 +1,172 @@
 'use strict';
-// Aggregation of the measured segments, the table, the targets and the RESULT line.
-const { percentile } = require('./load');
+// The report on stdout: the table of cells, CPU per request, round trips and hot spots (with
+// --cpu-prof), the targets, and as the last line `RESULT {json}` (only for a run in which every
+// request was answered correctly).
+const os = require('node:os');
+const path = require('node:path');
+const { REPO_ROOT } = require('../../scripts/lib/run');
+const { summarize, formatSummary } = require('../profile-summary');
 
+/** @typedef {import('./load').Segment} Segment @typedef {ReturnType<typeof aggregate>} Cell */
+
+const say = (/** @type {string} */ text) => process.stdout.write(`${text}\n`);
+const LABELS = { es: 'event-sourced', crud: 'CRUD baseline' };
+/** @param {number} x @param {number} digits */
 const round = (x, digits) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : null);
+/** @param {number | null | undefined} x */
+const fixed2 = (x) => (x === null || x === undefined ? '-' : x.toFixed(2));
+/** @template T @param {T[]} items @param {(item: T) => number} of */
+const sum = (items, of) => items.reduce((total, item) => total + of(item), 0);
 
-/** Merges the rounds of one server at one concurrency. */
+/** Nearest-rank percentile of an ascending array. @param {number[]} sorted @param {number} p */
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1];
+}
+
+/** Merges the rounds of one server at one concurrency. @param {Segment[]} segments */
 function aggregate(segments) {
+  // Latencies of good answers only (failures are counted, never timed).
   const latencies = segments.flatMap((s) => s.latenciesMs).sort((a, b) => a - b);
-  const ok = segments.reduce((n, s) => n + s.ok, 0);
-  const failed = segments.reduce((n, s) => n + s.failures, 0);
-  const seconds = segments.reduce((n, s) => n + s.elapsedS, 0);
+  const ok = sum(segments, (s) => s.ok);
   const perRound = segments.map((s) => s.ok / s.elapsedS);
-  const cpu = {};
-  for (const s of segments) {
-    for (const [name, ms] of Object.entries(s.cpu || {})) {
-      if (name === 'machineBusyPct') continue;
-      cpu[name] = ms === null || cpu[name] === null ? null : (cpu[name] || 0) + ms;
-    }
+  /** @type {Record<string, number | null>} */
+  const cpuPerRequestMs = {};
+  for (const name of Object.keys(segments[0].cpu || {}).filter((n) => n !== 'machineBusyPct')) {
+    const ms = segments.map((s) => s.cpu?.[name] ?? null);
+    cpuPerRequestMs[name] = ms.includes(null) ? null : sum(ms, (x) => x || 0) / ok;
   }
-  const busy = segments.map((s) => (s.cpu ? s.cpu.machineBusyPct : undefined)).filter((x) => x !== undefined);
+  const busy = segments.map((s) => s.cpu?.machineBusyPct).filter((x) => typeof x === 'number');
   return {
-    failed,
-    cpuPerRequestMs: Object.fromEntries(Object.entries(cpu).map(([name, ms]) => [name, ms === null ? null : ms / ok])),
-    machineBusyPct: busy.length ? busy.reduce((a, b) => a + b, 0) / busy.length : null,
     ok,
-    seconds,
-    rps: ok / seconds,
-    rpsMin: Math.min(...perRound),
-    rpsMax: Math.max(...perRound),
+    failed: sum(segments, (s) => s.failures),
+    rps: ok / sum(segments, (s) => s.elapsedS),
+    rpsRange: `${Math.min(...perRound).toFixed(0)}-${Math.max(...perRound).toFixed(0)}`,
     p50: percentile(latencies, 50),
-    // latencies of good answers only (failures are counted, never timed)
     p90: percentile(latencies, 90),
     p99: percentile(latencies, 99),
     max: latencies.length ? latencies[latencies.length - 1] : NaN,
+    cpuPerRequestMs,
+    machineBusyPct: busy.length ? sum(busy, Number) / busy.length : null,
   };
 }
 
-/** Columns before `leftColumns` are left-aligned labels, the rest right-aligned numbers. */
-function table(rows, headers, leftColumns = 2) {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) =>
-    cells.map((c, i) => (i < leftColumns ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
 /**
- * @param {Map<string, ReturnType<typeof aggregate>>} results keyed `es_c64`, `crud_c1`...
+ * Aligned columns, under a header and a rule if given: the first `left` columns are left-aligned
+ * labels, the rest right-aligned numbers.
+ * @param {Array<Array<string | number>>} rows @param {string[] | null} headers
  */
-function render(results, { connections, rssMb, crudRssMb }) {
-  const rows = [];
-  for (const c of connections) {
-    for (const server of ['es', 'crud']) {
-      const r = results.get(`${server}_c${c}`);
-      if (!r) continue;
-      rows.push([
-        server === 'es' ? 'event-sourced' : 'CRUD baseline',
-        c,
-        r.ok,
-        r.failed,
-        r.rps.toFixed(1),
-        `${r.rpsMin.toFixed(0)}-${r.rpsMax.toFixed(0)}`,
-        r.p50.toFixed(2),
-        r.p90.toFixed(2),
-        r.p99.toFixed(2),
-        r.max.toFixed(1),
-      ]);
-    }
-  }
-  const lines = [
-    table(rows, ['path', 'conns', 'good', 'failed', 'req/s', 'rounds req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms']),
-  ];
-  lines.push('', `peak RSS: event-sourced service ${rssMb.toFixed(1)} MB, CRUD baseline ${crudRssMb.toFixed(1)} MB`);
-  return lines.join('\n');
+function table(rows, headers, left = 2) {
+  const all = headers ? [headers, ...rows] : rows;
+  const widths = all[0].map((_, i) => Math.max(...all.map((r) => String(r[i]).length)));
+  /** @param {Array<string | number>} cells */
+  const line = (cells) =>
+    cells
+      .map((c, i) => (i < left ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  return (headers ? [line(headers), rule, ...rows.map(line)] : rows.map(line)).join('\n');
 }
 
-function renderCpu(results, connections) {
-  const rows = [];
-  const f = (x) => (x === null || x === undefined ? '-' : x.toFixed(2));
-  for (const c of connections) {
-    for (const server of ['es', 'crud']) {
-      const r = results.get(`${server}_c${c}`);
-      if (!r) continue;
-      const cpu = r.cpuPerRequestMs;
-      rows.push([
-        server === 'es' ? 'event-sourced' : 'CRUD baseline',
-        c,
-        f(cpu.server),
-        f(cpu.mongo),
-        f(cpu.kafka),
-        f(cpu.loadgen),
-        f(cpu.others),
-        r.machineBusyPct === null ? '-' : `${r.machineBusyPct.toFixed(0)}%`,
-      ]);
-    }
-  }
-  return table(rows, ['path', 'conns', 'node server', 'db server', 'Kafka', 'load gen', 'others', 'machine busy']);
-}
-
-/** MongoDB commands and Kafka requests per good request, from the instrumented segments. */
+/** MongoDB commands and Kafka requests per good request, from the instrumented segments. @param {Segment[]} segments */
 function renderCalls(segments) {
-  const ok = segments.reduce((n, s) => n + s.ok, 0);
+  const ok = sum(segments, (s) => s.ok);
+  /** @type {Map<string, { count: number, totalMs: number }>} */
   const merged = new Map();
-  for (const s of segments) {
-    for (const [kind, c] of Object.entries(s.calls || {})) {
-      const m = merged.get(kind) || { count: 0, totalMs: 0 };
-      m.count += c.count;
-      m.totalMs += c.totalMs;
-      merged.set(kind, m);
-    }
+  for (const [kind, c] of segments.flatMap((s) => Object.entries(s.calls || {}))) {
+    const m = merged.get(kind) || { count: 0, totalMs: 0 };
+    merged.set(kind, { count: m.count + c.count, totalMs: m.totalMs + c.totalMs });
   }
-  const rows = [...merged]
-    .sort((a, b) => b[1].count - a[1].count)
-    .map(([kind, c]) => [
-      kind,
-      (c.count / ok).toFixed(3),
-      (c.totalMs / c.count).toFixed(2),
-      (c.totalMs / ok).toFixed(2),
-    ]);
+  const row = ([kind, c]) => [
+    kind,
+    (c.count / ok).toFixed(3),
+    (c.totalMs / c.count).toFixed(2),
+    (c.totalMs / ok).toFixed(2),
+  ];
+  const rows = [...merged].sort((a, b) => b[1].count - a[1].count).map(row);
   return table(rows, ['call', 'per request', 'mean ms', 'ms per request'], 1);
 }
 
-/** The issue's targets, as ratios within this one run. */
-function evaluateTargets(results, rssMb) {
-  const es64 = results.get('es_c64');
-  const crud64 = results.get('crud_c64');
-  const es1 = results.get('es_c1');
-  const crud1 = results.get('crud_c1');
-  const targets = [];
-  const add = (name, available, value, limit, passed) =>
-    targets.push({ name, available, value, limit, passed: available && passed });
-  add(
-    'throughput at 64 connections: ES >= 0.75 x CRUD',
-    Boolean(es64 && crud64),
-    es64 && crud64 ? `${(es64.rps / crud64.rps).toFixed(2)} x` : 'n/a',
-    '>= 0.75 x',
-    es64 && crud64 && es64.rps >= 0.75 * crud64.rps,
-  );
-  add(
-    'median latency at 1 connection: ES <= 2.0 x CRUD',
-    Boolean(es1 && crud1),
-    es1 && crud1 ? `${(es1.p50 / crud1.p50).toFixed(2)} x` : 'n/a',
-    '<= 2.0 x',
-    es1 && crud1 && es1.p50 <= 2.0 * crud1.p50,
-  );
-  add(
-    'p99 at 64 connections, ES',
-    Boolean(es64),
-    es64 ? `${es64.p99.toFixed(1)} ms` : 'n/a',
-    '<= 100 ms',
-    es64 && es64.p99 <= 100,
-  );
-  add('service peak RSS', Number.isFinite(rssMb) && rssMb > 0, `${rssMb.toFixed(1)} MB`, '<= 250 MB', rssMb <= 250);
-  return targets;
+/**
+ * The issue's targets, as ratios within this one run.
+ * @param {Map<string, Cell>} cells @param {number} rssMb
+ * @returns {Array<[string, string, string, boolean]>} name, value, limit, passed
+ */
+function evaluateTargets(cells, rssMb) {
+  const [es64, crud64, es1, crud1] = ['es_c64', 'crud_c64', 'es_c1', 'crud_c1'].map((name) => cells.get(name));
+  const throughput = es64 && crud64 ? es64.rps / crud64.rps : NaN;
+  const median = es1 && crud1 ? es1.p50 / crud1.p50 : NaN;
+  const p99 = es64 ? es64.p99 : NaN;
+  /** @param {number} x @param {number} digits @param {string} unit */
+  const shown = (x, digits, unit) => (Number.isNaN(x) ? 'n/a' : `${x.toFixed(digits)} ${unit}`);
+  return [
+    ['throughput at 64 connections: ES >= 0.75 x CRUD', shown(throughput, 2, 'x'), '>= 0.75 x', throughput >= 0.75],
+    ['median latency at 1 connection: ES <= 2.0 x CRUD', shown(median, 2, 'x'), '<= 2.0 x', median <= 2],
+    ['p99 at 64 connections, ES', shown(p99, 1, 'ms'), '<= 100 ms', p99 <= 100],
+    ['service peak RSS', shown(rssMb, 1, 'MB'), '<= 250 MB', rssMb > 0 && rssMb <= 250],
+  ];
 }
 
-function renderTargets(targets) {
-  const rows = targets.map((t) => [t.passed ? 'PASS' : 'FAIL', t.name, t.value, t.limit]);
-  const widths = [4, ...[1, 2, 3].map((i) => Math.max(...rows.map((r) => String(r[i]).length)))];
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => String(c).padEnd(widths[i]))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+/**
+ * Prints the report and returns the exit code: 1 when requests failed (then there is no RESULT:
+ * numbers from such a run must not be taken for a result), 2 under --strict when a target is missed.
+ * @param {Awaited<ReturnType<typeof import('./load').measure>>} measured
+ * @param {{ connections: number[], rounds: number, durationS: number, users: number, strict: boolean }} options
+ * @param {{ keysPerPath: number, rssMb: number, crudRssMb: number, busyRetries: number, pids: Record<string, number | null>, runDir: string }} facts
+ */
+function printReport({ segments, profiles, failed }, options, facts) {
+  const { keysPerPath, rssMb, crudRssMb, busyRetries, pids, runDir } = facts;
+  /** @type {Map<string, Cell>} */
+  const cells = new Map([...segments].map(([name, segs]) => [name, aggregate(segs)]));
+  for (const [name, files] of profiles) {
+    const [kind, conns] = name.split('_c');
+    const server = `${LABELS[kind]} at ${conns} connections`;
+    say(`\n== ${server}: round trips per request ==\n${renderCalls(segments.get(name) || [])}`);
+    const shown = files.map((f) => path.relative(REPO_ROOT, f)).join(', ');
+    say(`\n== CPU profile: ${server} (${shown}) ==\n${formatSummary(summarize(files), 12)}`);
+  }
+  const cpus = os.cpus();
+  const machine = `${cpus.length} x ${cpus[0]?.model.trim() || 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}`;
+  const run = `${options.rounds} x ${options.durationS} s per cell, ${keysPerPath} keys per path, ${options.users} users`;
+  say(`\n== PUT /api/v1/api_keys/:id: event-sourced vs CRUD baseline (${machine}; ${run}) ==`);
+  /** @type {(of: (cell: Cell) => Array<string | number>) => Array<Array<string | number>>} */
+  const rows = (of) =>
+    options.connections.flatMap((c) =>
+      ['es', 'crud'].flatMap((kind) => {
+        const cell = cells.get(`${kind}_c${c}`);
+        return cell ? [[LABELS[kind], c, ...of(cell)]] : [];
+      }),
+    );
+  const latency = (/** @type {Cell} */ r) => [r.p50.toFixed(2), r.p90.toFixed(2), r.p99.toFixed(2), r.max.toFixed(1)];
+  const main = rows((r) => [r.ok, r.failed, r.rps.toFixed(1), r.rpsRange, ...latency(r)]);
+  const latencies = ['p50 ms', 'p90 ms', 'p99 ms', 'max ms'];
+  say(table(main, ['path', 'conns', 'good', 'failed', 'req/s', 'rounds req/s', ...latencies]));
+  say(`\npeak RSS: event-sourced service ${rssMb.toFixed(1)} MB, CRUD baseline ${crudRssMb.toFixed(1)} MB`);
+  const refused = 'write attempts refused by FerretDB with "database is locked" (SQLITE_BUSY) and retried';
+  if (busyRetries > 0) say(`CRUD baseline: ${busyRetries} ${refused}`);
+  const where = `FerretDB/MongoDB pid ${pids.mongo ?? 'not local'}, Kafka pid ${pids.kafka ?? 'not local'}`;
+  say(`\nCPU ms per request (${where}; "others" = the rest of the machine):`);
+  const cpu = rows(({ cpuPerRequestMs: ms, machineBusyPct: busy }) => [
+    ...[ms.server, ms.mongo, ms.kafka, ms.loadgen, ms.others].map(fixed2),
+    busy === null ? '-' : `${busy.toFixed(0)}%`,
+  ]);
+  say(table(cpu, ['path', 'conns', 'node server', 'db server', 'Kafka', 'load gen', 'others', 'machine busy']));
+  if (failed.length > 0) {
+    const logs = path.relative(REPO_ROOT, runDir);
+    say(`\nFAILED: requests failed during the run, so there is no RESULT:\n  ${failed.join('\n  ')}`);
+    say(`see the samples above and the server logs in ${logs}/`);
+    return 1;
+  }
+  const targets = evaluateTargets(cells, rssMb);
+  const verdicts = targets.map(([name, value, limit, passed]) => [passed ? 'PASS' : 'FAIL', name, value, limit]);
+  say(`\ntargets:\n${table(verdicts, null, 4)}`);
+  /** @type {Record<string, unknown>} */
+  const result = {};
+  for (const [name, r] of cells)
+    result[name] = { rps: round(r.rps, 1), p50_ms: round(r.p50, 2), p99_ms: round(r.p99, 2) };
+  say(`RESULT ${JSON.stringify({ ...result, rss_mb: round(rssMb, 1) })}`);
+  return options.strict && targets.some((t) => !t[3]) ? 2 : 0;
 }
 
-function resultLine(results, rssMb) {
-  const out = {};
-  for (const [name, r] of results)
-    out[name] = { rps: round(r.rps, 1), p50_ms: round(r.p50, 2), p99_ms: round(r.p99, 2) };
-  out.rss_mb = round(rssMb, 1);
-  return `RESULT ${JSON.stringify(out)}`;
-}
-
-module.exports = { aggregate, render, renderCpu, renderCalls, evaluateTargets, renderTargets, resultLine };
+module.exports = { percentile, aggregate, evaluateTargets, printReport };

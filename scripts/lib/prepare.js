@@ -1,208 +1,147 @@
 'use strict';
-// Shared by npm start, npm test and npm run cli: install dependencies and build only when stale,
-// and the connection settings the service gets by default. Node builtins only: this runs
-// before node_modules exists.
+// Shared by npm start, npm test, npm run cli and the bench: npm ci and nest build only when
+// stale, and the addresses the service gets by default. npm ci and nest build (which empties
+// dist/ first) each run under a lock, since two of these commands may run side by side.
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
-const { StackError } = require('../stack/errors');
-const { formatDuration } = require('../stack/log');
-const { acquireLock } = require('../stack/lock');
-const { exitCodeOf, waitForChild } = require('./run');
+const { REPO_ROOT, StackError, formatDuration, exitOf } = require('./run');
+const { withLock } = require('../stack/proc');
 
-const BUILD_STAMP = path.join('dist', '.api-keys-build-stamp');
-const SOURCE_DIRS = ['apps', 'libs'];
-const ROOT_BUILD_FILES = ['tsconfig.json', 'nest-cli.json'];
+/** @typedef {{ log: import('./run').Log, signal?: AbortSignal }} Options */
 
-// npm start, npm test, npm run cli and the bench may run side by side: two `npm ci` or two
-// `nest build` (which empties dist/ first) at once would break each other.
-function toolLock(repoRoot, name) {
-  return path.join(repoRoot, '.stack', `${name}.lock`);
-}
+/** @param {string} file */
+const mtimeMs = (file) => fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? null;
 
-function mtimeMs(file) {
-  try {
-    return fs.statSync(file).mtimeMs;
-  } catch (error) {
-    if (error.code === 'ENOENT') return null;
-    throw error;
-  }
+/**
+ * 'missing' without the output, 'stale' when it has no stamp or an input is newer than the stamp, else 'fresh'.
+ * @param {boolean} outputExists @param {number | null} stampMs @param {number} newestInputMs
+ */
+const staleness = (outputExists, stampMs, newestInputMs) =>
+  !outputExists ? 'missing' : stampMs === null || newestInputMs > stampMs ? 'stale' : 'fresh';
+
+/** Runs a program to completion, its output on our stderr (stdout belongs to the service). @param {string[]} args */
+async function runToStderr(/** @type {string} */ command, args, /** @type {AbortSignal | undefined} */ signal) {
+  const code = await exitOf(spawn(command, args, { cwd: REPO_ROOT, signal, stdio: ['ignore', 2, 2] }));
+  if (code !== 0) throw new StackError(`${path.basename(command)} ${args.join(' ')} failed (exit ${code})`);
 }
 
 /**
- * npm ci is needed when node_modules is absent, or the lockfile changed after the last install
- * (npm writes node_modules/.package-lock.json at the end of every install).
- * @returns {'missing' | 'stale' | 'fresh'}
+ * npm ci when node_modules is absent, or package-lock.json changed after the last install (npm
+ * writes node_modules/.package-lock.json at the end of every install).
+ * @param {Options} options
  */
-function dependencyState({ nodeModulesExists, lockMtimeMs, installedLockMtimeMs }) {
-  if (!nodeModulesExists) return 'missing';
-  if (installedLockMtimeMs === null) return 'stale';
-  if (lockMtimeMs !== null && lockMtimeMs > installedLockMtimeMs) return 'stale';
-  return 'fresh';
-}
-
-/** Runs a program to completion with its output on our stderr (stdout belongs to the service). */
-async function runToStderr(command, args, { cwd, env, signal } = {}) {
-  const child = spawn(command, args, { cwd, env, signal, stdio: ['ignore', 2, 2] });
-  const result = await waitForChild(child);
-  if (result.code !== 0) {
-    const why =
-      result.error && result.error.code === 'ENOENT' ? `${command} not found on PATH` : `exit ${exitCodeOf(result)}`;
-    throw new StackError(`${path.basename(command)} ${args.join(' ')} failed (${why})`);
-  }
-}
-
-async function ensureDependencies(repoRoot, { log, signal } = {}) {
-  const release = await acquireLock(toolLock(repoRoot, 'npm-ci'), { log });
-  try {
-    return await installIfStale(repoRoot, { log, signal });
-  } finally {
-    release();
-  }
-}
-
-async function installIfStale(repoRoot, { log, signal }) {
-  const state = dependencyState({
-    nodeModulesExists: fs.existsSync(path.join(repoRoot, 'node_modules')),
-    lockMtimeMs: mtimeMs(path.join(repoRoot, 'package-lock.json')),
-    installedLockMtimeMs: mtimeMs(path.join(repoRoot, 'node_modules', '.package-lock.json')),
+function ensureDependencies({ log, signal }) {
+  return withLock(path.join(REPO_ROOT, '.stack', 'npm-ci.lock'), log, async () => {
+    const installed = mtimeMs(path.join(REPO_ROOT, 'node_modules', '.package-lock.json'));
+    const lockfile = mtimeMs(path.join(REPO_ROOT, 'package-lock.json')) ?? 0;
+    const state = staleness(fs.existsSync(path.join(REPO_ROOT, 'node_modules')), installed, lockfile);
+    if (state === 'fresh') return;
+    const began = Date.now();
+    log.info(`${state === 'missing' ? 'node_modules is missing' : 'package-lock.json changed'}: running npm ci...`);
+    await runToStderr('npm', ['ci', '--no-audit', '--no-fund'], signal);
+    log.info(`npm ci done in ${formatDuration(Date.now() - began)}`);
   });
-  if (state === 'fresh') return false;
-  const began = Date.now();
-  log.info(
-    `${state === 'missing' ? 'node_modules is missing' : 'package-lock.json changed since the last install'}: running npm ci...`,
-  );
-  await runToStderr('npm', ['ci', '--no-audit', '--no-fund'], { cwd: repoRoot, signal });
-  log.info(`npm ci done in ${formatDuration(Date.now() - began)}`);
-  return true;
 }
 
-/** Which files can change the build output: non-test TypeScript and the tsconfig/nest config. */
-function isBuildInput(relativePath) {
-  const name = path.basename(relativePath);
+/** Non-test TypeScript and the tsconfig/nest config can change the build output. @param {string} file */
+function isBuildInput(file) {
+  const name = path.basename(file);
   if (/^tsconfig.*\.json$/.test(name) || name === 'nest-cli.json') return true;
-  return name.endsWith('.ts') && !name.endsWith('.spec.ts') && !name.endsWith('.e2e-spec.ts');
+  return name.endsWith('.ts') && !/\.(e2e-)?spec\.ts$/.test(name);
 }
 
 /**
- * Newest modification among the build inputs. Directory mtimes count too: deleting or renaming
- * a source file changes its directory, and that must trigger a rebuild as well.
+ * Newest modification among the build inputs under apps/ and libs/ and the root configs.
+ * Directory times count too: deleting or renaming a source changes its directory.
+ * @param {string} root
  */
-function newestInputMtime(repoRoot) {
-  let newest = 0;
+function newestInputMtime(root) {
+  let newest = Math.max(0, ...['tsconfig.json', 'nest-cli.json'].map((file) => mtimeMs(path.join(root, file)) ?? 0));
+  /** @param {string} dir */
   const visit = (dir) => {
-    let entries;
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch (error) {
-      if (error.code === 'ENOENT') return;
-      throw error;
-    }
+    if (!fs.existsSync(dir)) return;
     newest = Math.max(newest, fs.statSync(dir).mtimeMs);
-    for (const entry of entries) {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (entry.name !== 'node_modules') visit(full);
-      } else if (isBuildInput(full)) {
-        newest = Math.max(newest, fs.statSync(full).mtimeMs);
-      }
+      if (!entry.isDirectory()) newest = isBuildInput(full) ? Math.max(newest, fs.statSync(full).mtimeMs) : newest;
+      else if (entry.name !== 'node_modules') visit(full);
     }
   };
-  for (const dir of SOURCE_DIRS) visit(path.join(repoRoot, dir));
-  for (const file of ROOT_BUILD_FILES) newest = Math.max(newest, mtimeMs(path.join(repoRoot, file)) || 0);
+  ['apps', 'libs'].forEach((dir) => visit(path.join(root, dir)));
   return newest;
 }
 
 /**
- * The stamp is written after a successful `nest build` and dated when that build started, so an
- * edit made during the build, or a failed build that left partial output, still counts as stale.
- * @returns {'missing' | 'stale' | 'fresh'}
+ * Builds the api-keys app when needed. The stamp is written after a successful `nest build` and
+ * dated when that build started, so an edit made during the build, or a failed build that left
+ * partial output, still counts as stale.
+ * @param {Options & { entry: 'main' | 'cli' }} options
+ * @returns {Promise<string>} absolute path of dist/apps/api-keys/src/<entry>.js
  */
-function buildState({ entryExists, stampMtimeMs, newestInputMtimeMs }) {
-  if (!entryExists || stampMtimeMs === null) return 'missing';
-  return newestInputMtimeMs > stampMtimeMs ? 'stale' : 'fresh';
+function ensureBuild({ entry, log, signal }) {
+  return withLock(path.join(REPO_ROOT, '.stack', 'build.lock'), log, async () => {
+    const entryFile = path.join(REPO_ROOT, 'dist', 'apps', 'api-keys', 'src', `${entry}.js`);
+    const stamp = path.join(REPO_ROOT, 'dist', '.api-keys-build-stamp');
+    const built = fs.existsSync(entryFile) && fs.existsSync(stamp);
+    const state = staleness(built, mtimeMs(stamp), newestInputMtime(REPO_ROOT));
+    if (state === 'fresh') return entryFile;
+    const began = new Date();
+    const why = state === 'missing' ? 'no build found' : 'sources changed since the last build';
+    log.info(`${why}: nest build api-keys...`);
+    await runToStderr(
+      process.execPath,
+      [path.join(REPO_ROOT, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build', 'api-keys'],
+      signal,
+    );
+    if (!fs.existsSync(entryFile))
+      throw new StackError(`the build did not produce ${path.relative(REPO_ROOT, entryFile)}`);
+    fs.writeFileSync(stamp, `${began.toISOString()}\n`);
+    fs.utimesSync(stamp, began, began);
+    log.info(`built in ${formatDuration(Date.now() - began.getTime())}`);
+    return entryFile;
+  });
+}
+
+/** @param {string | undefined} value */
+const isSet = (value) => value !== undefined && value.trim() !== '';
+
+/**
+ * Which local servers npm start (and the bench) must provide: those the environment does not point at.
+ * @param {NodeJS.ProcessEnv} env @returns {import('../stack/lifecycle').ServerId[]}
+ */
+function serversToStart(env) {
+  /** @type {import('../stack/lifecycle').ServerId[]} */
+  const servers = isSet(env.KAFKA_BROKERS) ? [] : ['kafka'];
+  return isSet(env.MONGODB_URI) ? servers : [...servers, 'mongo'];
 }
 
 /**
- * Builds the api-keys app when needed.
- * @param {{ entry: 'main' | 'cli', log: any, signal?: AbortSignal }} options
- * @returns {Promise<string>} absolute path of dist/apps/api-keys/src/<entry>.js
+ * KAFKA_BROKERS and MONGODB_URI from the environment, else the local stack's addresses.
+ * @param {NodeJS.ProcessEnv} env @param {{ kafkaBrokers: string, mongoUrl: string }} settings
  */
-async function ensureBuild(repoRoot, { entry, log, signal }) {
-  const release = await acquireLock(toolLock(repoRoot, 'build'), { log });
-  try {
-    return await buildIfStale(repoRoot, { entry, log, signal });
-  } finally {
-    release();
-  }
-}
+const connectionEnv = (env, settings) => ({
+  KAFKA_BROKERS: isSet(env.KAFKA_BROKERS) ? String(env.KAFKA_BROKERS) : settings.kafkaBrokers,
+  MONGODB_URI: isSet(env.MONGODB_URI) ? String(env.MONGODB_URI) : `${settings.mongoUrl}api_keys`,
+});
 
-async function buildIfStale(repoRoot, { entry, log, signal }) {
-  const entryFile = path.join(repoRoot, 'dist', 'apps', 'api-keys', 'src', `${entry}.js`);
-  const stamp = path.join(repoRoot, BUILD_STAMP);
-  const state = buildState({
-    entryExists: fs.existsSync(entryFile),
-    stampMtimeMs: mtimeMs(stamp),
-    newestInputMtimeMs: newestInputMtime(repoRoot),
-  });
-  if (state === 'fresh') return entryFile;
+/**
+ * The service's environment for npm start: that connection, PORT 3000 unless given, the rest as is.
+ * @param {NodeJS.ProcessEnv} env @param {{ kafkaBrokers: string, mongoUrl: string }} settings
+ */
+const serviceEnv = (env, settings) => ({ ...env, ...connectionEnv(env, settings), PORT: env.PORT?.trim() || '3000' });
 
-  const began = new Date();
-  log.info(
-    `${state === 'missing' ? 'no build found' : 'sources changed since the last build'}: nest build api-keys...`,
-  );
-  const nest = path.join(repoRoot, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js');
-  await runToStderr(process.execPath, [nest, 'build', 'api-keys'], { cwd: repoRoot, signal });
-  if (!fs.existsSync(entryFile)) {
-    throw new StackError(
-      `the build did not produce ${path.relative(repoRoot, entryFile)} (is there an apps/api-keys/src/${entry}.ts?)`,
-    );
-  }
-  fs.writeFileSync(stamp, `${began.toISOString()}\n`);
-  fs.utimesSync(stamp, began, began);
-  log.info(`built in ${formatDuration(Date.now() - began.getTime())}`);
-  return entryFile;
-}
-
-function isSet(value) {
-  return value !== undefined && value.trim() !== '';
-}
-
-/** Which local servers `npm start` has to provide: those the environment does not point at. */
-function serversToStart(env) {
-  const servers = [];
-  if (!isSet(env.KAFKA_BROKERS)) servers.push('kafka');
-  if (!isSet(env.MONGODB_URI)) servers.push('mongo');
-  return servers;
-}
-
-/** KAFKA_BROKERS and MONGODB_URI from the environment, else the local stack's addresses. */
-function connectionEnv(env, settings) {
-  return {
-    KAFKA_BROKERS: isSet(env.KAFKA_BROKERS) ? env.KAFKA_BROKERS : settings.kafkaBrokers,
-    MONGODB_URI: isSet(env.MONGODB_URI) ? env.MONGODB_URI : `${settings.mongoUrl}api_keys`,
-  };
-}
-
-/** The service's whole environment for `npm start`. */
-function serviceEnv(env, settings) {
-  return { ...env, ...connectionEnv(env, settings), PORT: isSet(env.PORT) ? env.PORT : '3000' };
-}
-
-/** For log lines: a connection string without its password. */
-function redactUri(uri) {
-  return uri.replace(/\/\/([^/@:]*):[^/@]*@/, '//$1:***@');
-}
+/** For log lines: a connection string without its password. @param {string} uri */
+const redactUri = (uri) => uri.replace(/\/\/([^/@:]*):[^/@]*@/, '//$1:***@');
 
 module.exports = {
-  redactUri,
-  dependencyState,
+  staleness,
   ensureDependencies,
   isBuildInput,
   newestInputMtime,
-  buildState,
   ensureBuild,
   serversToStart,
   connectionEnv,
   serviceEnv,
+  redactUri,
 };

@@ -2,50 +2,26 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  buildState,
   connectionEnv,
-  dependencyState,
   isBuildInput,
   newestInputMtime,
   redactUri,
   serversToStart,
   serviceEnv,
+  staleness,
 } from './prepare';
 
-describe('when to run npm ci', () => {
-  it('installs when node_modules is missing', () => {
-    expect(dependencyState({ nodeModulesExists: false, lockMtimeMs: 1, installedLockMtimeMs: null })).toBe('missing');
-  });
-
-  it('reinstalls when package-lock.json is newer than the last install', () => {
-    expect(dependencyState({ nodeModulesExists: true, lockMtimeMs: 200, installedLockMtimeMs: 100 })).toBe('stale');
-  });
-
-  it('reinstalls when node_modules was not written by npm (no hidden lockfile)', () => {
-    expect(dependencyState({ nodeModulesExists: true, lockMtimeMs: 200, installedLockMtimeMs: null })).toBe('stale');
-  });
-
-  it('skips the install when the last one is at least as new as the lockfile', () => {
-    expect(dependencyState({ nodeModulesExists: true, lockMtimeMs: 100, installedLockMtimeMs: 100 })).toBe('fresh');
-  });
-});
-
-describe('when to rebuild', () => {
-  it('builds when the entry file or the build stamp is missing', () => {
-    expect(buildState({ entryExists: false, stampMtimeMs: 10, newestInputMtimeMs: 1 })).toBe('missing');
-    expect(buildState({ entryExists: true, stampMtimeMs: null, newestInputMtimeMs: 1 })).toBe('missing');
-  });
-
-  it('rebuilds when a source changed after the last build started', () => {
-    expect(buildState({ entryExists: true, stampMtimeMs: 100, newestInputMtimeMs: 101 })).toBe('stale');
-  });
-
-  it('reuses the build when no source is newer', () => {
-    expect(buildState({ entryExists: true, stampMtimeMs: 100, newestInputMtimeMs: 100 })).toBe('fresh');
+describe('when to run npm ci or nest build', () => {
+  it.each([
+    ['missing', false, 100, 1], // no node_modules, or no build (or no stamp)
+    ['stale', true, null, 1], // node_modules not written by npm (no hidden lockfile)
+    ['stale', true, 100, 101], // package-lock.json, or a source, changed after the last install or build began
+    ['fresh', true, 100, 100],
+  ])('%s when the output exists: %p, stamped at %p, newest input at %p', (state, exists, stampMs, inputMs) => {
+    expect(staleness(exists, stampMs, inputMs)).toBe(state);
   });
 
   it.each([
-    ['apps/api-keys/src/main.ts', true],
     ['libs/kafka/src/index.ts', true],
     ['apps/api-keys/tsconfig.app.json', true],
     ['apps/api-keys/src/update-api-key/handler.spec.ts', false],
@@ -55,62 +31,36 @@ describe('when to rebuild', () => {
     expect(isBuildInput(file)).toBe(expected);
   });
 
-  describe('newest input', () => {
-    let root: string;
-    const at = (seconds: number) => new Date(seconds * 1000);
-    const touch = (relative: string, seconds: number) => {
+  it('takes the newest non-test source, and sees a deleted file through its directory', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'prepare-'));
+    const at = (relative: string, seconds: number, create = true) => {
       const file = path.join(root, relative);
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      if (!fs.existsSync(file)) fs.writeFileSync(file, '');
-      fs.utimesSync(file, at(seconds), at(seconds));
+      if (create && !fs.existsSync(file)) fs.writeFileSync(file, '');
+      fs.utimesSync(file, seconds, seconds);
     };
-    const settleDirs = (seconds: number) => {
-      for (const dir of ['apps', 'apps/src', 'libs']) fs.utimesSync(path.join(root, dir), at(seconds), at(seconds));
-    };
+    at('apps/src/main.ts', 1000);
+    at('apps/src/main.spec.ts', 5000);
+    at('libs/index.ts', 1500);
+    for (const dir of ['apps', 'apps/src', 'libs']) at(dir, 1000, false);
+    expect(newestInputMtime(root)).toBe(1500 * 1000);
 
-    beforeEach(() => {
-      root = fs.mkdtempSync(path.join(os.tmpdir(), 'prepare-'));
-      touch('apps/src/main.ts', 1000);
-      touch('apps/src/main.spec.ts', 5000);
-      touch('libs/index.ts', 1500);
-      settleDirs(1000);
-    });
-    afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
-
-    it('is the newest non-test source, ignoring specs', () => {
-      expect(newestInputMtime(root)).toBe(1500 * 1000);
-    });
-
-    it('moves when a source file is deleted (its directory changes)', () => {
-      fs.rmSync(path.join(root, 'libs/index.ts'));
-      fs.utimesSync(path.join(root, 'libs'), at(3000), at(3000));
-
-      expect(newestInputMtime(root)).toBe(3000 * 1000);
-    });
+    fs.rmSync(path.join(root, 'libs/index.ts'));
+    at('libs', 3000, false);
+    expect(newestInputMtime(root)).toBe(3000 * 1000);
+    fs.rmSync(root, { recursive: true, force: true });
   });
 });
 
-describe('which servers npm start provides', () => {
-  it('starts both when neither address is given', () => {
-    expect(serversToStart({})).toEqual(['kafka', 'mongo']);
-  });
+describe('which servers npm start provides, and the service environment', () => {
+  const settings = { kafkaBrokers: '127.0.0.1:9092', mongoUrl: 'mongodb://127.0.0.1:27017/' };
 
-  it('starts only the one whose address is missing', () => {
+  it('starts only those whose address is not given (blank counts as not given)', () => {
+    expect(serversToStart({ KAFKA_BROKERS: '', MONGODB_URI: ' ' })).toEqual(['kafka', 'mongo']);
     expect(serversToStart({ KAFKA_BROKERS: 'k:9092' })).toEqual(['mongo']);
     expect(serversToStart({ MONGODB_URI: 'mongodb://m/x' })).toEqual(['kafka']);
-  });
-
-  it('starts nothing when both are given', () => {
     expect(serversToStart({ KAFKA_BROKERS: 'k:9092', MONGODB_URI: 'mongodb://m/x' })).toEqual([]);
   });
-
-  it('treats an empty variable as not given', () => {
-    expect(serversToStart({ KAFKA_BROKERS: '', MONGODB_URI: ' ' })).toEqual(['kafka', 'mongo']);
-  });
-});
-
-describe('the service environment', () => {
-  const settings = { kafkaBrokers: '127.0.0.1:9092', mongoUrl: 'mongodb://127.0.0.1:27017/' };
 
   it('points at the local stack by default, with the api_keys database and port 3000', () => {
     expect(serviceEnv({}, settings)).toEqual({
@@ -118,22 +68,15 @@ describe('the service environment', () => {
       MONGODB_URI: 'mongodb://127.0.0.1:27017/api_keys',
       PORT: '3000',
     });
-  });
-
-  it('keeps addresses and port given by the caller, and passes everything else through', () => {
-    const env = serviceEnv(
-      { KAFKA_BROKERS: 'k:1', MONGODB_URI: 'mongodb://m/db', PORT: '8080', LOG_LEVEL: 'debug' },
-      settings,
-    );
-
-    expect(env).toEqual({ KAFKA_BROKERS: 'k:1', MONGODB_URI: 'mongodb://m/db', PORT: '8080', LOG_LEVEL: 'debug' });
-  });
-
-  it('gives the CLI the same addresses without choosing a port', () => {
     expect(connectionEnv({}, settings)).toEqual({
       KAFKA_BROKERS: '127.0.0.1:9092',
       MONGODB_URI: 'mongodb://127.0.0.1:27017/api_keys',
     });
+  });
+
+  it('keeps addresses and port given by the caller, and passes everything else through', () => {
+    const env = { KAFKA_BROKERS: 'k:1', MONGODB_URI: 'mongodb://m/db', PORT: '8080', LOG_LEVEL: 'debug' };
+    expect(serviceEnv(env, settings)).toEqual(env);
   });
 
   it('hides the password of a connection string in log lines', () => {

@@ -1,82 +1,70 @@
 'use strict';
-// Detached server processes, their pid files, and stopping them again.
+// Detached server processes, their pid files, stopping them again; locks and free ports.
 const fs = require('node:fs');
+const net = require('node:net');
+const path = require('node:path');
 const { spawn } = require('node:child_process');
+const { StackError, waitUntil } = require('../lib/run');
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * @typedef {{ pid?: number, logOffset: number, exited: boolean, exitCode?: number | null,
+ *   exitSignal?: NodeJS.Signals | null, spawnError?: Error, child: import('node:child_process').ChildProcess }} DetachedChild
+ * @typedef {{ pid: number, marker?: string, port?: number }} PidRecord
+ */
 
 // Children spawned by this very process, so stopping one can wait until Node has reaped it
 // (otherwise a quick exit of ours leaves a <defunct> entry for init to collect).
+/** @type {Map<number, DetachedChild>} */
 const ownChildren = new Map();
 
 /**
- * Starts a server in its own session/process group (so a Ctrl-C in the terminal does not
- * reach it) with stdout+stderr appended to logFile. Returns the pid, where this run's
- * output starts in the log, and a flag that turns true once the process has exited.
+ * Starts a server in its own session and process group (so a Ctrl-C in the terminal does not
+ * reach it), its output appended to logFile; logOffset is where this run's output starts. ipc: a
+ * channel to it (the bench's profiler).
+ * @param {{ command: string, args: string[], cwd: string, logFile: string, env?: NodeJS.ProcessEnv, ipc?: boolean }} spec
+ * @returns {DetachedChild}
  */
-function spawnDetached({ command, args, cwd, env, logFile }) {
-  fs.writeFileSync(logFile, `\n===== ${new Date().toISOString()} ${command} ${args.join(' ')}\n`, { flag: 'a' });
-  const logOffset = fs.statSync(logFile).size;
+function spawnDetached({ command, args, cwd, logFile, env, ipc = false }) {
+  fs.appendFileSync(logFile, `\n===== ${new Date().toISOString()} ${command} ${args.join(' ')}\n`);
   const fd = fs.openSync(logFile, 'a');
-  let child;
-  try {
-    child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', fd, fd] });
-  } finally {
-    fs.closeSync(fd);
-  }
-  const state = { pid: child.pid, logOffset, exited: false, exitCode: null, exitSignal: null, spawnError: null };
-  child.on('error', (error) => {
-    state.exited = true;
-    state.spawnError = error;
-  });
-  child.on('exit', (code, signal) => {
-    state.exited = true;
-    state.exitCode = code;
-    state.exitSignal = signal;
-  });
+  const logOffset = fs.fstatSync(fd).size;
+  /** @type {import('node:child_process').StdioOptions} */
+  const stdio = ipc ? ['ignore', fd, fd, 'ipc'] : ['ignore', fd, fd];
+  const child = spawn(command, args, { cwd, env, detached: true, stdio });
+  fs.closeSync(fd);
+  /** @type {DetachedChild} */
+  const state = { pid: child.pid, logOffset, exited: false, child };
+  child.on('error', (spawnError) => Object.assign(state, { exited: true, spawnError }));
+  child.on('exit', (exitCode, exitSignal) => Object.assign(state, { exited: true, exitCode, exitSignal }));
   child.unref();
-  ownChildren.set(child.pid, state);
+  if (child.pid !== undefined) ownChildren.set(child.pid, state);
   return state;
 }
 
-function writePidFile(file, record) {
-  fs.writeFileSync(file, `${JSON.stringify(record)}\n`);
-}
+/** @param {string} file @param {PidRecord & Record<string, unknown>} record */
+const writePidFile = (file, record) => fs.writeFileSync(file, `${JSON.stringify(record)}\n`);
 
-/** @returns {{ pid: number, marker?: string } | null} */
-function readPidFile(file) {
-  let text;
+/** A file's text, or '' when it cannot be read (it is gone, say). @param {string} file */
+function readText(file) {
   try {
-    text = fs.readFileSync(file, 'utf8').trim();
-  } catch (error) {
-    if (error.code === 'ENOENT') return null;
-    throw error;
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
   }
-  return parsePidRecord(text);
 }
 
-function parsePidRecord(text) {
-  if (/^\d+$/.test(text)) return { pid: Number(text) };
+/** A JSON record or a bare pid; anything else reads as no record. @param {string} file @returns {PidRecord | null} */
+function readPidFile(file) {
+  const text = readText(file).trim();
   try {
-    const record = JSON.parse(text);
+    const record = /^\d+$/.test(text) ? { pid: Number(text) } : JSON.parse(text);
     return Number.isInteger(record.pid) && record.pid > 0 ? record : null;
   } catch {
     return null;
   }
 }
 
-function removeFile(file) {
-  fs.rmSync(file, { force: true });
-}
-
-function procStat(pid) {
-  try {
-    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
+/** @param {number} pid */
 function isAlive(pid) {
   try {
     process.kill(pid, 0);
@@ -84,106 +72,126 @@ function isAlive(pid) {
     if (error.code !== 'EPERM') return false;
   }
   // A zombie still answers kill(0); on Linux its state letter follows the command name.
-  const stat = procStat(pid);
-  if (stat) {
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    if (state === 'Z' || state === 'X') return false;
-  }
-  return true;
+  const stat = readText(`/proc/${pid}/stat`);
+  return !stat || !'ZX'.includes(stat[stat.lastIndexOf(')') + 2]);
 }
 
 /**
  * Guards against pid reuse: the process must still be the one we started. Where /proc is not
  * available (macOS) the pid alone has to do.
+ * @param {number} pid @param {string} marker
  */
 function commandMatches(pid, marker) {
-  if (!marker) return true;
-  let cmdline;
-  try {
-    cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    return !fs.existsSync('/proc/self');
-  }
-  return cmdline.split('\0').some((part) => part.includes(marker));
+  if (!fs.existsSync('/proc/self')) return true;
+  return readText(`/proc/${pid}/cmdline`)
+    .split('\0')
+    .some((part) => part.includes(marker));
 }
 
+/** @param {number} pid @param {NodeJS.Signals} signal */
 function signalGroup(pid, signal) {
-  try {
-    process.kill(-pid, signal);
-    return true;
-  } catch (error) {
-    if (error.code !== 'ESRCH') throw error;
+  for (const target of [-pid, pid]) {
+    try {
+      return process.kill(target, signal);
+    } catch (error) {
+      if (error.code !== 'ESRCH') throw error;
+    }
   }
-  try {
-    process.kill(pid, signal);
-    return true;
-  } catch (error) {
-    if (error.code === 'ESRCH') return false;
-    throw error;
-  }
+  return false;
 }
 
+/** @param {number} pid @param {number} timeoutMs */
 async function waitForExit(pid, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
-    if (Date.now() >= deadline) return false;
-    await sleep(100);
-  }
+  /** @param {() => boolean} check @param {number} ms */
+  const within = (check, ms) =>
+    waitUntil(check, { what: `pid ${pid}`, timeoutMs: ms, intervalMs: 50 }).catch(() => false);
+  if (!(await within(() => !isAlive(pid), timeoutMs))) return false;
   // Dead but not yet reaped: give the parent (us, or init for an orphan) a moment, so that
   // "down" really leaves no process entry behind.
   const own = ownChildren.get(pid);
-  const reapDeadline = Date.now() + 3000;
-  while (own ? !own.exited : procStat(pid) !== null) {
-    if (Date.now() >= reapDeadline) break;
-    await sleep(50);
-  }
+  await within(() => (own ? own.exited : !readText(`/proc/${pid}/stat`)), 3000);
   ownChildren.delete(pid);
   return true;
 }
 
-/** SIGTERM to the whole group, then SIGKILL after graceMs. Resolves to how it ended. */
-async function stopProcessGroup(pid, { graceMs }) {
+/**
+ * SIGTERM to the whole group, then SIGKILL after graceMs.
+ * @param {number} pid @param {number} graceMs
+ * @returns {Promise<'not-running' | 'terminated' | 'killed' | 'still-running'>}
+ */
+async function stopProcessGroup(pid, graceMs) {
   if (!isAlive(pid)) return 'not-running';
   signalGroup(pid, 'SIGTERM');
   if (await waitForExit(pid, graceMs)) return 'terminated';
   signalGroup(pid, 'SIGKILL');
-  if (await waitForExit(pid, 5000)) return 'killed';
-  return 'still-running';
+  return (await waitForExit(pid, 5000)) ? 'killed' : 'still-running';
 }
 
-/** The last `lines` lines written to file since byte `fromOffset`. */
+/** The last non-empty lines written to file since byte fromOffset. @param {string} file */
 function tailFile(file, fromOffset = 0, lines = 40) {
-  let text;
-  try {
-    const size = fs.statSync(file).size;
-    const start = Math.max(fromOffset, size - 64 * 1024);
-    const fd = fs.openSync(file, 'r');
-    try {
-      const buffer = Buffer.alloc(size - start);
-      fs.readSync(fd, buffer, 0, buffer.length, start);
-      text = buffer.toString('utf8');
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return '';
-  }
+  const text = fs.existsSync(file) ? fs.readFileSync(file).subarray(fromOffset).toString('utf8') : '';
   return text
     .split('\n')
-    .filter((line) => line.trim() !== '')
+    .filter((line) => line.trim())
     .slice(-lines)
     .join('\n');
 }
 
+/**
+ * Runs `work` holding a lock directory: one command at a time per STACK_DIR (an e2e test's
+ * stop-kafka must not race a slow `up`), and around npm ci and nest build. mkdir is atomic; a
+ * lock whose owner died is taken over.
+ * @template T @param {string} lockDir @param {import('../lib/run').Log | undefined} log @param {() => Promise<T>} work
+ */
+async function withLock(lockDir, log, work, timeoutMs = 10 * 60_000) {
+  const ownerFile = path.join(lockDir, 'owner');
+  fs.mkdirSync(path.dirname(lockDir), { recursive: true });
+  let owner = 0;
+  const take = () => {
+    try {
+      fs.mkdirSync(lockDir);
+      fs.writeFileSync(ownerFile, String(process.pid));
+      return true;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw new StackError(`cannot take the lock ${lockDir}: ${error.message}`);
+    }
+    // The owner may be between mkdir and writing its pid: then it reads as 0 for a moment.
+    const previous = owner;
+    owner = Number(readText(ownerFile)) || 0;
+    if (owner > 0 && !isAlive(owner)) fs.rmSync(lockDir, { recursive: true, force: true });
+    else if (owner > 0 && owner !== previous)
+      log?.info(`waiting for another command (pid ${owner}) that holds ${lockDir}...`);
+    return false;
+  };
+  await waitUntil(take, { what: lockDir, timeoutMs, intervalMs: 200 }).catch((error) => {
+    if (!error.message.startsWith('timed out')) throw error;
+    throw new StackError(`another command (pid ${owner || 'unknown'}) still holds ${lockDir}; gave up waiting`);
+  });
+  const release = () => fs.rmSync(lockDir, { recursive: true, force: true });
+  process.once('exit', release);
+  return work().finally(() => {
+    process.removeListener('exit', release);
+    release();
+  });
+}
+
+/** True when nothing is bound to host:port. @param {number} port @param {string} host @returns {Promise<boolean>} */
+function canListen(port, host) {
+  return new Promise((resolve) => {
+    const server = net.createServer().unref();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
 module.exports = {
-  sleep,
   spawnDetached,
   writePidFile,
   readPidFile,
-  parsePidRecord,
-  removeFile,
   isAlive,
   commandMatches,
   stopProcessGroup,
   tailFile,
+  withLock,
+  canListen,
 };

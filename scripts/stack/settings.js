@@ -1,117 +1,57 @@
 'use strict';
-// Everything the local stack needs to know, read once from the environment.
-// Pure: takes the env object and the repo root, never touches process.env itself.
+// Everything the local stack needs to know, read once from the given environment.
+const os = require('node:os');
 const path = require('node:path');
-const { StackError } = require('./errors');
+const { REPO_ROOT, StackError } = require('../lib/run');
 
-const DEFAULTS = Object.freeze({
-  STACK_DIR: '.stack/dev',
-  KAFKA_PORT: 9092,
-  KAFKA_CONTROLLER_PORT: 9093,
-  MONGO_PORT: 27017,
-  KAFKA_EVENTS_TOPIC: 'api-keys.events',
-  KAFKA_TOPIC_PARTITIONS: 3,
-  STACK_START_TIMEOUT_MS: 90_000,
-});
-
-const CACHE_SUBDIR = 'api-keys-service';
 const HOST = '127.0.0.1';
 
-function readInteger(env, name, fallback, { min, max }) {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  if (!/^\d+$/.test(raw.trim())) {
-    throw new StackError(`${name} must be a whole number, got "${raw}"`);
-  }
-  const value = Number(raw.trim());
-  if (value < min || value > max) {
-    throw new StackError(`${name} must be between ${min} and ${max}, got ${value}`);
-  }
+/** @param {Record<string, string | undefined>} env @param {string} name @param {number} fallback */
+function readInteger(env, name, fallback, min = 1, max = 65535) {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!/^\d+$/.test(raw)) throw new StackError(`${name} must be a whole number, got "${env[name]}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new StackError(`${name} must be between ${min} and ${max}, got ${value}`);
   return value;
-}
-
-function readString(env, name, fallback) {
-  const raw = env[name];
-  return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
-}
-
-// XDG says a relative XDG_CACHE_HOME is invalid and must be ignored.
-function cacheRoot(env, homeDir) {
-  const xdg = env.XDG_CACHE_HOME;
-  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(homeDir, '.cache');
-  return path.join(base, CACHE_SUBDIR);
-}
-
-function stackPaths(stackDir) {
-  return {
-    stackDir,
-    lockDir: path.join(stackDir, '.lock'),
-    logDir: path.join(stackDir, 'logs'),
-    kafka: {
-      dir: path.join(stackDir, 'kafka'),
-      dataDir: path.join(stackDir, 'kafka', 'data'),
-      serverProperties: path.join(stackDir, 'kafka', 'server.properties'),
-      log4jProperties: path.join(stackDir, 'kafka', 'log4j2.properties'),
-      clusterIdFile: path.join(stackDir, 'kafka', 'cluster-id'),
-      pidFile: path.join(stackDir, 'kafka.pid'),
-      logFile: path.join(stackDir, 'logs', 'kafka.log'),
-    },
-    mongo: {
-      dir: path.join(stackDir, 'ferretdb'),
-      dataDir: path.join(stackDir, 'ferretdb', 'data'),
-      stateDir: path.join(stackDir, 'ferretdb', 'state'),
-      pidFile: path.join(stackDir, 'ferretdb.pid'),
-      logFile: path.join(stackDir, 'logs', 'ferretdb.log'),
-    },
-  };
 }
 
 /**
  * @param {Record<string, string | undefined>} env
- * @param {{ repoRoot: string, homeDir: string }} where
+ * @param {{ repoRoot?: string, homeDir?: string }} [where] relative STACK_DIRs resolve against repoRoot
  */
-function readStackSettings(env, { repoRoot, homeDir }) {
-  const port = { min: 1, max: 65535 };
-  const kafkaPort = readInteger(env, 'KAFKA_PORT', DEFAULTS.KAFKA_PORT, port);
-  const kafkaControllerPort = readInteger(env, 'KAFKA_CONTROLLER_PORT', DEFAULTS.KAFKA_CONTROLLER_PORT, port);
-  const mongoPort = readInteger(env, 'MONGO_PORT', DEFAULTS.MONGO_PORT, port);
-
-  const named = [
-    ['KAFKA_PORT', kafkaPort],
-    ['KAFKA_CONTROLLER_PORT', kafkaControllerPort],
-    ['MONGO_PORT', mongoPort],
-  ];
-  for (let i = 0; i < named.length; i += 1) {
-    for (let j = i + 1; j < named.length; j += 1) {
-      if (named[i][1] === named[j][1]) {
-        throw new StackError(
-          `${named[i][0]} and ${named[j][0]} are both ${named[i][1]}; each server needs its own port`,
-        );
-      }
-    }
-  }
-
-  const eventsTopic = readString(env, 'KAFKA_EVENTS_TOPIC', DEFAULTS.KAFKA_EVENTS_TOPIC);
-  const stackDir = path.resolve(repoRoot, readString(env, 'STACK_DIR', DEFAULTS.STACK_DIR));
-
-  return Object.freeze({
-    repoRoot,
+function readStackSettings(env, { repoRoot = REPO_ROOT, homeDir = os.homedir() } = {}) {
+  const ports = { KAFKA_PORT: 9092, KAFKA_CONTROLLER_PORT: 9093, MONGO_PORT: 27017 };
+  const [kafkaPort, kafkaControllerPort, mongoPort] = Object.entries(ports).map(([name, fallback]) => {
+    const port = readInteger(env, name, fallback);
+    const clash = Object.keys(ports).find((other) => other !== name && readInteger(env, other, ports[other]) === port);
+    if (clash) throw new StackError(`${name} and ${clash} are both ${port}; each server needs its own port`);
+    return port;
+  });
+  const stackDir = path.resolve(repoRoot, env.STACK_DIR?.trim() || '.stack/dev');
+  // XDG says a relative XDG_CACHE_HOME is invalid and must be ignored.
+  const xdg = env.XDG_CACHE_HOME;
+  const at = (/** @type {string[]} */ ...parts) => path.join(stackDir, ...parts);
+  /** @param {string} name the server's directory, pid file and log */
+  const server = (name) => ({
+    dir: at(name),
+    dataDir: at(name, 'data'),
+    pidFile: at(`${name}.pid`),
+    logFile: at('logs', `${name}.log`),
+  });
+  return {
     host: HOST,
     kafkaPort,
     kafkaControllerPort,
     mongoPort,
-    eventsTopic,
-    dlqTopic: readString(env, 'KAFKA_DLQ_TOPIC', `${eventsTopic}.dlq`),
-    topicPartitions: readInteger(env, 'KAFKA_TOPIC_PARTITIONS', DEFAULTS.KAFKA_TOPIC_PARTITIONS, { min: 1, max: 1000 }),
-    startTimeoutMs: readInteger(env, 'STACK_START_TIMEOUT_MS', DEFAULTS.STACK_START_TIMEOUT_MS, {
-      min: 1000,
-      max: 3_600_000,
-    }),
-    cacheDir: cacheRoot(env, homeDir),
     kafkaBrokers: `${HOST}:${kafkaPort}`,
     mongoUrl: `mongodb://${HOST}:${mongoPort}/`,
-    paths: stackPaths(stackDir),
-  });
+    startTimeoutMs: readInteger(env, 'STACK_START_TIMEOUT_MS', 90_000, 1000, 3_600_000),
+    cacheDir: path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(homeDir, '.cache'), 'api-keys-service'),
+    paths: { stackDir, lockDir: at('.lock'), logDir: at('logs'), kafka: server('kafka'), mongo: server('ferretdb') },
+  };
 }
 
-module.exports = { DEFAULTS, readStackSettings, cacheRoot, stackPaths };
+/** @typedef {ReturnType<typeof readStackSettings>} StackSettings */
+
+module.exports = { readStackSettings };

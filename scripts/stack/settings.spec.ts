@@ -1,68 +1,41 @@
-import * as path from 'node:path';
 import { readStackSettings } from './settings';
 
 const where = { repoRoot: '/repo', homeDir: '/home/dev' };
 
 describe('stack settings', () => {
-  it('uses the documented defaults when nothing is set', () => {
-    const settings = readStackSettings({}, where);
+  it('uses the documented defaults when nothing is set (blank counts as unset)', () => {
+    const settings = readStackSettings({ KAFKA_PORT: ' ', STACK_DIR: '' }, where);
 
-    expect(settings.kafkaPort).toBe(9092);
-    expect(settings.kafkaControllerPort).toBe(9093);
-    expect(settings.mongoPort).toBe(27017);
-    expect(settings.eventsTopic).toBe('api-keys.events');
-    expect(settings.dlqTopic).toBe('api-keys.events.dlq');
-    expect(settings.topicPartitions).toBe(3);
-    expect(settings.paths.stackDir).toBe(path.join('/repo', '.stack', 'dev'));
     expect(settings.kafkaBrokers).toBe('127.0.0.1:9092');
+    expect(settings.kafkaControllerPort).toBe(9093);
     expect(settings.mongoUrl).toBe('mongodb://127.0.0.1:27017/');
+    expect(settings.paths.stackDir).toBe('/repo/.stack/dev');
+    expect(settings.cacheDir).toBe('/home/dev/.cache/api-keys-service');
   });
 
-  it('reads ports, topic and partitions from the environment', () => {
+  it('reads ports, STACK_DIR (relative to the repo root) and the cache from the environment', () => {
     const settings = readStackSettings(
-      {
-        KAFKA_PORT: '39092',
-        KAFKA_CONTROLLER_PORT: '39093',
-        MONGO_PORT: '37017',
-        KAFKA_EVENTS_TOPIC: 'keys',
-        KAFKA_TOPIC_PARTITIONS: '6',
-      },
+      { KAFKA_PORT: '39092', KAFKA_CONTROLLER_PORT: '39093', MONGO_PORT: '37017', STACK_DIR: '.stack/test' },
       where,
     );
 
     expect(settings.kafkaBrokers).toBe('127.0.0.1:39092');
     expect(settings.kafkaControllerPort).toBe(39093);
     expect(settings.mongoUrl).toBe('mongodb://127.0.0.1:37017/');
-    expect(settings.eventsTopic).toBe('keys');
-    expect(settings.dlqTopic).toBe('keys.dlq');
-    expect(settings.topicPartitions).toBe(6);
-  });
-
-  it('takes the dead-letter topic from KAFKA_DLQ_TOPIC when set', () => {
-    expect(readStackSettings({ KAFKA_DLQ_TOPIC: 'dead-letters' }, where).dlqTopic).toBe('dead-letters');
-  });
-
-  it('treats blank values as unset', () => {
-    expect(readStackSettings({ KAFKA_PORT: ' ', STACK_DIR: '' }, where).kafkaPort).toBe(9092);
-  });
-
-  it('resolves a relative STACK_DIR against the repo root and keeps an absolute one', () => {
-    expect(readStackSettings({ STACK_DIR: '.stack/test' }, where).paths.stackDir).toBe(
-      path.join('/repo', '.stack', 'test'),
+    expect(settings.paths.stackDir).toBe('/repo/.stack/test');
+    expect(readStackSettings({ XDG_CACHE_HOME: '/var/cache/me' }, where).cacheDir).toBe(
+      '/var/cache/me/api-keys-service',
     );
-    expect(readStackSettings({ STACK_DIR: '/tmp/stack' }, where).paths.stackDir).toBe('/tmp/stack');
   });
 
-  it('keeps pid files, logs and data inside STACK_DIR', () => {
+  it('keeps an absolute STACK_DIR, with pid files, logs and data inside it', () => {
     const { paths } = readStackSettings({ STACK_DIR: '/s' }, where);
 
-    expect(paths.kafka.pidFile).toBe('/s/kafka.pid');
-    expect(paths.kafka.dataDir).toBe('/s/kafka/data');
-    expect(paths.mongo.pidFile).toBe('/s/ferretdb.pid');
-    expect(paths.mongo.logFile).toBe('/s/logs/ferretdb.log');
+    expect(paths.kafka).toMatchObject({ pidFile: '/s/kafka.pid', dataDir: '/s/kafka/data' });
+    expect(paths.mongo).toMatchObject({ pidFile: '/s/ferretdb.pid', logFile: '/s/logs/ferretdb.log' });
   });
 
-  it.each([['abc'], ['12.5'], ['-1'], ['0'], ['70000']])('rejects KAFKA_PORT=%s', (value) => {
+  it.each(['abc', '12.5', '-1', '0', '70000'])('rejects KAFKA_PORT=%s', (value) => {
     expect(() => readStackSettings({ KAFKA_PORT: value }, where)).toThrow(/KAFKA_PORT/);
   });
 
@@ -70,13 +43,6 @@ describe('stack settings', () => {
     expect(() => readStackSettings({ KAFKA_CONTROLLER_PORT: '9092' }, where)).toThrow(
       /KAFKA_PORT and KAFKA_CONTROLLER_PORT/,
     );
-  });
-
-  it('caches downloads under an absolute XDG_CACHE_HOME, else under ~/.cache', () => {
-    expect(readStackSettings({ XDG_CACHE_HOME: '/var/cache/me' }, where).cacheDir).toBe(
-      '/var/cache/me/api-keys-service',
-    );
-    expect(readStackSettings({}, where).cacheDir).toBe('/home/dev/.cache/api-keys-service');
   });
 
   it('ignores a relative XDG_CACHE_HOME, as the XDG spec asks', () => {

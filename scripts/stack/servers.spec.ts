@@ -1,0 +1,90 @@
+import { parseJavaMajor } from './install';
+import { javaArgs, newClusterId, renderPom, renderServerProperties } from './kafka';
+import { ferretdbArgs } from './ferretdb';
+
+describe('Kafka server.properties', () => {
+  const render = (dataDir = '/stack/kafka/data') =>
+    Object.fromEntries(
+      renderServerProperties({ host: '127.0.0.1', kafkaPort: 39092, controllerPort: 39093, dataDir })
+        .split('\n')
+        .filter((line) => line && !line.startsWith('#'))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+
+  it('runs one combined broker and controller on the given loopback ports, creating no topics itself', () => {
+    expect(render()).toMatchObject({
+      'process.roles': 'broker,controller',
+      'controller.quorum.voters': '1@127.0.0.1:39093',
+      listeners: 'PLAINTEXT://127.0.0.1:39092,CONTROLLER://127.0.0.1:39093',
+      'advertised.listeners': 'PLAINTEXT://127.0.0.1:39092',
+      'log.dirs': '/stack/kafka/data',
+      'auto.create.topics.enable': 'false',
+    });
+  });
+
+  it('is tuned for a single node and fast consumer-group joins', () => {
+    expect(render()).toMatchObject({
+      'offsets.topic.replication.factor': '1',
+      'transaction.state.log.replication.factor': '1',
+      'transaction.state.log.min.isr': '1',
+      'group.initial.rebalance.delay.ms': '0',
+    });
+  });
+
+  it('escapes backslashes in paths', () => {
+    expect(render('C:\\stack\\data')['log.dirs']).toBe('C:\\\\stack\\\\data');
+  });
+});
+
+describe('Kafka install and command lines', () => {
+  it('fetches the broker and the log4j2 binding at pinned versions, from no repository of its own', () => {
+    const pom = renderPom();
+
+    expect(pom).toContain('<artifactId>kafka_2.13</artifactId><version>4.4.0</version>');
+    expect(pom).toContain('<artifactId>log4j-slf4j-impl</artifactId><version>2.25.3</version>');
+    expect(pom).toContain('<artifactId>log4j-core</artifactId><version>2.25.3</version>');
+    expect(pom).not.toMatch(/<repositor|https?:\/\/(?!maven\.apache\.org\/POM)/);
+  });
+
+  it('makes 22-character cluster ids that never start with a dash (the format tool would read a flag)', () => {
+    const dashFirst = Buffer.alloc(16, 0);
+    dashFirst[0] = 0xf8; // top six bits 62 -> '-'
+    const draws = [dashFirst, Buffer.alloc(16, 1)];
+
+    expect(newClusterId(() => draws.shift() as Buffer)).toBe('AQEBAQEBAQEBAQEBAQEBAQ');
+    expect(newClusterId()).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+  });
+
+  it('runs java with a small heap, our log4j2 config and the cached jars', () => {
+    const args = javaArgs('/cache/lib', '/s/log4j2.properties', 'kafka.Kafka', '/s/p');
+
+    expect(args).toEqual(expect.arrayContaining(['-Xmx512m', '-Dlog4j2.configurationFile=/s/log4j2.properties']));
+    expect(args.slice(-4)).toEqual(['-cp', '/cache/lib/*', 'kafka.Kafka', '/s/p']);
+  });
+
+  it.each([
+    ['openjdk version "17.0.15" 2025-04-15', 17],
+    ['java version "1.8.0_392"', 8],
+    ['openjdk version "25-ea" 2025-09-16', 25],
+    ['command not found', null],
+  ])('reads java -version output %j as Java %p', (output, major) => {
+    expect(parseJavaMajor(output)).toBe(major);
+  });
+});
+
+describe('FerretDB command line', () => {
+  it('runs on loopback with SQLite storage in a directory URL, no telemetry and no debug listener', () => {
+    const args = ferretdbArgs({ host: '127.0.0.1', port: 37017, dataDir: '/my stack/data', stateDir: '/s/state' });
+
+    expect(args).toEqual(
+      expect.arrayContaining([
+        '--handler=sqlite',
+        '--sqlite-url=file:/my%20stack/data/',
+        '--listen-addr=127.0.0.1:37017',
+        '--debug-addr=-',
+        '--telemetry=disable',
+        '--state-dir=/s/state',
+      ]),
+    );
+  });
+});
