@@ -15,6 +15,10 @@ describe('rebuilding the read model from the topic alone', () => {
   const deletedKeys: ApiKeyData[] = [];
   let liveKeys: Record<string, unknown>[];
   let replayedKeys: Record<string, unknown>[];
+  /** Every read model but api_keys, which the tests above compare on their own. */
+  const READ_MODELS = ['api_key_hashes', 'user_keys', 'user_emails', 'projection_checkpoints'];
+  const liveModels = new Map<string, Record<string, unknown>[]>();
+  const replayedModels = new Map<string, Record<string, unknown>[]>();
 
   /** Every step of the history must succeed. */
   const succeeds = (reply: Reply) => {
@@ -74,6 +78,10 @@ describe('rebuilding the read model from the topic alone', () => {
     await waitForProjection(fresh.database, iso.topic);
     liveKeys = await readCollection(iso.database, 'api_keys');
     replayedKeys = await readCollection(fresh.database, 'api_keys');
+    for (const name of READ_MODELS) {
+      liveModels.set(name, await readCollection(iso.database, name));
+      replayedModels.set(name, await readCollection(fresh.database, name));
+    }
   }, 120_000);
   afterAll(async () => {
     await replica?.close();
@@ -103,7 +111,17 @@ describe('rebuilding the read model from the topic alone', () => {
     expect(replayedKeys).toStrictEqual(liveKeys);
   });
 
-  it('rebuilds every key with its owner and owner’s email, though the users collection is not replayed', () => {
+  it('rebuilds every other read model too: hash lookups, per-user lists, emails, checkpoints', () => {
+    for (const name of READ_MODELS) {
+      expect([name, replayedModels.get(name)]).toStrictEqual([name, liveModels.get(name)]);
+      expect([name, liveModels.get(name)?.length]).not.toEqual([name, 0]);
+    }
+    const liveIds = liveKeys.filter((d) => d.deleted_at === null).map((d) => d.id as number);
+    const listed = liveModels.get('user_keys')!.flatMap((d) => d.key_ids as number[]);
+    expect(listed.sort((a, b) => a - b)).toEqual(liveIds.sort((a, b) => a - b));
+  });
+
+  it('rebuilds every key with its owner and owner’s email, from the creation events alone', () => {
     for (const user of users) {
       const owned = replayedKeys.filter((d) => d.user_id === user.userId);
       expect(owned.length).toBeGreaterThan(0);
@@ -125,7 +143,7 @@ describe('rebuilding the read model from the topic alone', () => {
   });
 
   it('keeps a known email’s user id when bootstrapping on the rebuilt read model', async () => {
-    // The replica's users collection is empty; the replayed keys still name their owners.
+    // The replica never saw a bootstrap: only the replayed creation events name the user.
     const [first] = users;
     const again = await newUser(replica, first.email);
     expect(again.userId).toBe(first.userId);

@@ -28,20 +28,35 @@ import { ReadModelHealth } from './read-model/read-model-health';
 import { IdAllocator } from './read-model/id-allocator';
 import {
   API_KEYS,
-  API_KEY_IDS,
+  API_KEY_ID_BLOCKS,
   CHECKPOINTS,
-  IdClaimDocument,
-  USERS,
-  USER_IDS,
-  apiKeyIdSchema,
+  IdBlockDocument,
+  KEY_HASHES,
+  USER_EMAILS,
+  USER_EMAIL_CLAIMS,
+  USER_ID_BLOCKS,
+  USER_KEYS,
+  apiKeyIdBlockSchema,
   apiKeySchema,
   checkpointSchema,
-  userIdSchema,
-  userSchema,
+  keyHashSchema,
+  userEmailClaimSchema,
+  userEmailSchema,
+  userIdBlockSchema,
+  userKeysSchema,
 } from './read-model/schemas';
+import { UnknownHashes } from './read-model/unknown-hashes';
 import { UpdateApiKeyController } from './update-api-key/update-api-key.controller';
 import { UpdateApiKeyHandler } from './update-api-key/update-api-key.handler';
 import { USER_ID_ALLOCATOR, Users } from './users/users';
+
+// Key ids are claimed a hundred at a time (one insert per hundred creations); users are rare and
+// made by one-off bootstrap processes, so they claim one id at a time.
+const KEY_ID_BLOCK = 100;
+// Enough to absorb a client hammering a handful of bad keys; a guesser sends new ones each time,
+// and the failed-authentication rate limit is what bounds that.
+const UNKNOWN_HASHES_KEPT = 10_000;
+const UNKNOWN_HASH_TTL_MS = 10_000;
 
 export interface AppOptions {
   /** The HTTP service runs the projector; the bootstrap command does not. */
@@ -65,10 +80,13 @@ export class AppModule implements NestModule {
         }),
         MongooseModule.forFeature([
           { name: API_KEYS, schema: apiKeySchema },
+          { name: KEY_HASHES, schema: keyHashSchema },
+          { name: USER_KEYS, schema: userKeysSchema },
+          { name: USER_EMAILS, schema: userEmailSchema },
           { name: CHECKPOINTS, schema: checkpointSchema },
-          { name: USERS, schema: userSchema },
-          { name: API_KEY_IDS, schema: apiKeyIdSchema },
-          { name: USER_IDS, schema: userIdSchema },
+          { name: API_KEY_ID_BLOCKS, schema: apiKeyIdBlockSchema },
+          { name: USER_ID_BLOCKS, schema: userIdBlockSchema },
+          { name: USER_EMAIL_CLAIMS, schema: userEmailClaimSchema },
         ]),
       ],
       controllers: [
@@ -96,16 +114,21 @@ export class AppModule implements NestModule {
         },
         {
           provide: API_KEY_ID_ALLOCATOR,
-          inject: [getModelToken(API_KEY_IDS), ApiKeysReadModel],
-          useFactory: (claims: Model<IdClaimDocument>, readModel: ApiKeysReadModel) =>
-            new IdAllocator(claims, () => readModel.maxKeyId()),
+          inject: [getModelToken(API_KEY_ID_BLOCKS), ApiKeysReadModel, EventLog],
+          useFactory: (blocks: Model<IdBlockDocument>, readModel: ApiKeysReadModel, log: EventLog) =>
+            new IdAllocator(
+              blocks,
+              async () => (await readModel.largestIds(log.topic, log.partitionCount)).keyId,
+              KEY_ID_BLOCK,
+            ),
         },
         {
           provide: USER_ID_ALLOCATOR,
-          inject: [getModelToken(USER_IDS), ApiKeysReadModel],
-          useFactory: (claims: Model<IdClaimDocument>, readModel: ApiKeysReadModel) =>
-            new IdAllocator(claims, () => readModel.maxUserId()),
+          inject: [getModelToken(USER_ID_BLOCKS), ApiKeysReadModel, EventLog],
+          useFactory: (blocks: Model<IdBlockDocument>, readModel: ApiKeysReadModel, log: EventLog) =>
+            new IdAllocator(blocks, async () => (await readModel.largestIds(log.topic, log.partitionCount)).userId, 1),
         },
+        { provide: UnknownHashes, useValue: new UnknownHashes(UNKNOWN_HASHES_KEPT, UNKNOWN_HASH_TTL_MS) },
         {
           provide: KeyStateCache,
           inject: [EventLog],

@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'validation_failed'
+  | 'key_limit_reached'
   | 'malformed_json'
   | 'payload_too_large'
   | 'unsupported_media_type'
@@ -60,6 +61,17 @@ export class ApiKeyNotFoundError extends ApiError {
   }
 }
 
+export class KeyLimitReachedError extends ApiError {
+  constructor(limit: number) {
+    super(
+      'key_limit_reached',
+      'Validation failed: key limit reached',
+      [`a user may hold at most ${limit} live API keys`],
+      'Delete keys you no longer use, then create the new one.',
+    );
+  }
+}
+
 export class RouteNotFoundError extends ApiError {
   constructor(method: string, path: string) {
     super(
@@ -72,12 +84,14 @@ export class RouteNotFoundError extends ApiError {
 }
 
 export class ValidationFailedError extends ApiError {
-  constructor(problems: readonly string[]) {
+  constructor(problems: readonly string[], part: 'request body' | 'query' = 'request body') {
     super(
       'validation_failed',
-      'Validation failed: invalid request body',
+      `Validation failed: invalid ${part}`,
       problems,
-      'Fix the listed fields and send the request again.',
+      part === 'query'
+        ? 'Fix the listed parameters and send the request again.'
+        : 'Fix the listed fields and send the request again.',
     );
   }
 }
@@ -150,5 +164,7 @@ export function rejectionError(rejection: Rejection): ApiError {
   switch (rejection.reason) {
     case 'key_not_found':
       return new ApiKeyNotFoundError();
+    case 'key_limit_reached':
+      return new KeyLimitReachedError(rejection.limit);
   }
 }

@@ -14,7 +14,8 @@ import {
 } from './events';
 
 /** Why a command may not happen. The API turns each reason into its answer. */
-export type Rejection = { readonly reason: 'key_not_found' };
+export type Rejection =
+  { readonly reason: 'key_not_found' } | { readonly reason: 'key_limit_reached'; readonly limit: number };
 
 /** What deciding a command gives: the one event to append, or why there is none. */
 export type Decision<E extends ApiKeyEvent> = { readonly event: E } | { readonly rejection: Rejection };
@@ -44,9 +45,15 @@ export interface CreateKey {
   readonly transientAssistant: boolean;
   /** The updatable fields the request set; the rest start at their initial values. */
   readonly fields: Partial<FieldValues>;
+  /** How many live keys the owner holds, and how many they may. */
+  readonly liveKeys: number;
+  readonly maxKeys: number;
 }
 
 export function decideCreate(command: CreateKey, meta: EventMetadata): Decision<ApiKeyCreated> {
+  if (command.liveKeys >= command.maxKeys) {
+    return { rejection: { reason: 'key_limit_reached', limit: command.maxKeys } };
+  }
   return eventOf<ApiKeyCreated>(API_KEY_CREATED, command.keyId, command.owner.userId, meta, {
     key_type: command.keyType,
     ...completeFields(command.fields),

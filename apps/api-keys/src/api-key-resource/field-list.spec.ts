@@ -21,7 +21,16 @@ const owner = { userId: 1, email: 'u@example.com' };
 
 function createdKey(): ApiKeyState {
   const decision = decideCreate(
-    { keyId: 5, owner, keyType: 'private', keyHash: 'a'.repeat(64), transientAssistant: false, fields: { name: 'k' } },
+    {
+      keyId: 5,
+      owner,
+      keyType: 'private',
+      keyHash: 'a'.repeat(64),
+      transientAssistant: false,
+      fields: { name: 'k' },
+      liveKeys: 0,
+      maxKeys: 10,
+    },
     meta,
   );
   if (isRejection(decision)) throw new Error('create rejected');
@@ -39,7 +48,16 @@ describe.each(Object.entries(UPDATABLE_FIELDS) as [string, FieldRule<unknown>][]
       api_key: { name: 'k', key_type: 'private', [field]: rule.example },
     });
     const decision = decideCreate(
-      { keyId: 5, owner, keyType: 'private', keyHash: 'a'.repeat(64), transientAssistant: false, fields: body.api_key },
+      {
+        keyId: 5,
+        owner,
+        keyType: 'private',
+        keyHash: 'a'.repeat(64),
+        transientAssistant: false,
+        fields: body.api_key,
+        liveKeys: 0,
+        maxKeys: 10,
+      },
       meta,
     );
     expect(isRejection(decision) ? null : evolve(null, decision.event)?.[field as keyof ApiKeyState]).toEqual(

@@ -21,7 +21,7 @@ export async function bootstrapKey(app: INestApplicationContext, email: string, 
   const result = await app
     .get(CommandBus)
     .execute<CreateApiKeyCommand, CreateApiKeyResult>(
-      new CreateApiKeyCommand({ userId: user._id, email: user.email }, fields, randomUUID()),
+      new CreateApiKeyCommand({ userId: user.id, email: user.email }, fields, randomUUID()),
     );
   return createdBody(result);
 }

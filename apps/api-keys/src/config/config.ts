@@ -57,6 +57,12 @@ class Environment {
   @Max(10 * 1024 * 1024)
   HTTP_BODY_LIMIT_BYTES = 64 * 1024;
 
+  /** Live keys one user may hold; a create beyond it is refused. */
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  MAX_KEYS_PER_USER = 1000;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
 }
@@ -78,6 +84,7 @@ export interface AppConfig {
   };
   readonly readYourWritesTimeoutMs: number;
   readonly httpBodyLimitBytes: number;
+  readonly maxKeysPerUser: number;
   readonly logLevel: LogLevel;
 }
 
@@ -88,13 +95,9 @@ export class ConfigError extends Error {
   }
 }
 
-const INTEGER_VARS = new Set([
-  'PORT',
-  'KAFKA_TOPIC_PARTITIONS',
-  'KAFKA_PRODUCE_TIMEOUT_MS',
-  'READ_YOUR_WRITES_TIMEOUT_MS',
-  'HTTP_BODY_LIMIT_BYTES',
-]);
+// The variables whose default is a number are integers.
+const DEFAULTS = new Environment() as unknown as Record<string, unknown>;
+const INTEGER_VARS = new Set(KNOWN_ENV_VARS.filter((name) => typeof DEFAULTS[name] === 'number'));
 
 /** Reads and validates the environment once; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
@@ -130,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     },
     readYourWritesTimeoutMs: parsed.READ_YOUR_WRITES_TIMEOUT_MS,
     httpBodyLimitBytes: parsed.HTTP_BODY_LIMIT_BYTES,
+    maxKeysPerUser: parsed.MAX_KEYS_PER_USER,
     logLevel: parsed.LOG_LEVEL,
   };
 }

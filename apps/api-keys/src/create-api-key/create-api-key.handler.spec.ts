@@ -6,7 +6,7 @@ import { IdAllocator } from '../read-model/id-allocator';
 import { CreateApiKeyCommand } from './create-api-key.command';
 import { CreateApiKeyHandler } from './create-api-key.handler';
 
-function setup(visible: boolean) {
+function setup(visible: boolean, liveKeys = 0) {
   const events: ApiKeyEvent[] = [];
   const recorder: Pick<EventRecorder, 'record'> = {
     record: (event) => {
@@ -14,14 +14,17 @@ function setup(visible: boolean) {
       return Promise.resolve<Recorded>({ position: { topic: 't', partition: 0, offset: events.length - 1 }, visible });
     },
   };
-  const states: Pick<ApiKeyStates, 'findOwned'> = {
+  const states: Pick<ApiKeyStates, 'findOwned' | 'liveKeyIdsOf'> = {
+    liveKeyIdsOf: () => Promise.resolve(Array.from({ length: liveKeys }, (_, i) => i + 1)),
     findOwned: (id) => {
       const state = events.reduce(evolve, null);
       return Promise.resolve(state && state.id === id ? { ...state, applied: { partition: 0, offset: 0 } } : null);
     },
   };
   const ids: Pick<IdAllocator, 'allocate'> = { allocate: () => Promise.resolve(41) };
-  const handler = new CreateApiKeyHandler(ids as IdAllocator, states as ApiKeyStates, recorder as EventRecorder);
+  const handler = new CreateApiKeyHandler(ids as IdAllocator, states as ApiKeyStates, recorder as EventRecorder, {
+    maxKeysPerUser: 3,
+  });
   return { events, handler };
 }
 
@@ -44,6 +47,15 @@ describe('CreateApiKeyHandler', () => {
     const recorded = JSON.stringify(events);
     expect(recorded).not.toContain(key.key_value);
     expect(recorded).toContain(hashSecret(key.key_value!));
+  });
+
+  it('refuses a key beyond the per-user cap, naming the cap, and records nothing', async () => {
+    const { events, handler } = setup(true, 3);
+    await expect(handler.execute(command)).rejects.toMatchObject({
+      code: 'key_limit_reached',
+      errors: ['a user may hold at most 3 live API keys'],
+    });
+    expect(events).toEqual([]);
   });
 
   it('answers with the folded event when the projection has not caught up', async () => {

@@ -3,9 +3,11 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { decideCreate, evolve, isRejection } from '@app/domain';
 import { ApiKeyView, toView } from '../api-key-resource/api-key.view';
 import { newSecret } from '../auth/api-key-secret';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { rejectionError } from '../errors';
 import { eventMetadata } from '../event-log/event-metadata';
 import { EventRecorder } from '../event-log/event-recorder';
+import { KeyLock } from '../key-commands/key-lock';
 import { ApiKeyStates } from '../read-model/api-key-states';
 import { IdAllocator } from '../read-model/id-allocator';
 import { CreateApiKeyCommand } from './create-api-key.command';
@@ -21,13 +23,23 @@ export interface CreateApiKeyResult {
 
 @CommandHandler(CreateApiKeyCommand)
 export class CreateApiKeyHandler implements ICommandHandler<CreateApiKeyCommand, CreateApiKeyResult> {
+  /** One create per user at a time here, so that each sees the keys the one before it made. */
+  private readonly perUser = new KeyLock();
+
   constructor(
     @Inject(API_KEY_ID_ALLOCATOR) private readonly ids: IdAllocator,
     private readonly states: ApiKeyStates,
     private readonly recorder: EventRecorder,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'maxKeysPerUser'>,
   ) {}
 
-  async execute({ owner, fields, correlationId }: CreateApiKeyCommand): Promise<CreateApiKeyResult> {
+  execute(command: CreateApiKeyCommand): Promise<CreateApiKeyResult> {
+    return this.perUser.run(command.owner.userId, () => this.create(command));
+  }
+
+  private async create({ owner, fields, correlationId }: CreateApiKeyCommand): Promise<CreateApiKeyResult> {
+    const liveKeys = (await this.states.liveKeyIdsOf(owner.userId)).length;
+    // Ids need not be dense: one spent on a refused create is simply never used.
     const keyId = await this.ids.allocate();
     const secret = newSecret(fields.key_type);
     const decision = decideCreate(
@@ -38,6 +50,8 @@ export class CreateApiKeyHandler implements ICommandHandler<CreateApiKeyCommand,
         keyHash: secret.hash,
         transientAssistant: fields.transient_assistant ?? false,
         fields,
+        liveKeys,
+        maxKeys: this.config.maxKeysPerUser,
       },
       eventMetadata(correlationId),
     );

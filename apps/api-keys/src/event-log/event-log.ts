@@ -45,6 +45,10 @@ export class EventLog implements OnApplicationShutdown {
     return this.config.eventsTopic;
   }
 
+  get partitionCount(): number {
+    return this.eventsPartitions;
+  }
+
   /** The events-topic partition that holds all of a key's events. */
   partitionOf(keyId: number): number {
     return partitionFor(this.config.eventsTopic, String(keyId), this.eventsPartitions);

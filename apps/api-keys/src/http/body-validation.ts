@@ -33,14 +33,17 @@ export function describeProblems(errors: readonly ValidationError[], parent = ''
  * must learn that it had no effect.
  */
 export class ValidBody<T extends object> implements PipeTransform<unknown, T> {
-  constructor(private readonly type: ClassConstructor<T>) {}
+  constructor(
+    private readonly type: ClassConstructor<T>,
+    private readonly part: 'request body' | 'query' = 'request body',
+  ) {}
 
   transform(body: unknown): T {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new ValidationFailedError(['the request body must be a JSON object']);
+      throw new ValidationFailedError([`the ${this.part} must be a JSON object`], this.part);
     }
     const poisoned = poisonedPaths(body, '', []);
-    if (poisoned.length > 0) throw new ValidationFailedError(poisoned);
+    if (poisoned.length > 0) throw new ValidationFailedError(poisoned, this.part);
     const instance = plainToInstance(this.type, body);
     const errors = validateSync(instance, {
       whitelist: true,
@@ -49,7 +52,7 @@ export class ValidBody<T extends object> implements PipeTransform<unknown, T> {
       stopAtFirstError: true,
       validationError: { target: false, value: false },
     });
-    if (errors.length > 0) throw new ValidationFailedError(describeProblems(errors));
+    if (errors.length > 0) throw new ValidationFailedError(describeProblems(errors), this.part);
     return instance;
   }
 }

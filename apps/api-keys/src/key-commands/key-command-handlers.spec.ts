@@ -4,7 +4,7 @@ import { DeleteApiKeyCommand } from '../delete-api-key/delete-api-key.command';
 import { DeleteApiKeyHandler } from '../delete-api-key/delete-api-key.handler';
 import { ApiKeyNotFoundError } from '../errors';
 import { EventRecorder, Recorded } from '../event-log/event-recorder';
-import { project } from '../projector/projector';
+import { project } from '../projector/batch-fold';
 import { ProjectedKey } from '../read-model/api-key.document';
 import { ApiKeyStates } from '../read-model/api-key-states';
 import { UpdateApiKeyCommand } from '../update-api-key/update-api-key.command';
@@ -60,6 +60,8 @@ function setup() {
       keyHash: 'a'.repeat(64),
       transientAssistant: false,
       fields: { name: 'Original' },
+      liveKeys: 0,
+      maxKeys: 10,
     },
     meta('created'),
   );

@@ -1,22 +1,45 @@
-import { Controller, Get, UseGuards } from '@nestjs/common';
+import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
+import { isLiveKeyOf } from '@app/domain';
 import { toView } from '../api-key-resource/api-key.view';
 import { AuthGuard, Caller } from '../auth/auth.guard';
+import { ValidBody } from '../http/body-validation';
 import { success } from '../http/envelope';
 import { Principal } from '../http/request-context';
-import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
+import { ApiKeyStates } from '../read-model/api-key-states';
+import { ListApiKeysQuery } from './list-api-keys.query';
 
 @Controller('api_keys')
 @UseGuards(AuthGuard)
 export class ListApiKeysController {
-  constructor(private readonly readModel: ApiKeysReadModel) {}
+  constructor(private readonly states: ApiKeyStates) {}
 
+  /**
+   * The caller's live keys by ascending id: all of them (at most MAX_KEYS_PER_USER), or a page of
+   * `limit` after `starting_after`, with a `Link: <…>; rel="next"` header when more follow.
+   */
   @Get()
-  async list(@Caller() caller: Principal) {
-    const keys = await this.readModel.listOwned(caller.userId);
+  async list(
+    @Query(new ValidBody(ListApiKeysQuery, 'query')) query: ListApiKeysQuery,
+    @Caller() caller: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const after = Number(query.starting_after ?? 0);
+    const following = (await this.states.liveKeyIdsOf(caller.userId)).filter((id) => id > after);
+    const page = query.limit === undefined ? following : following.slice(0, Number(query.limit));
+    if (page.length < following.length) {
+      res.setHeader(
+        'Link',
+        `</api/v1/api_keys?limit=${query.limit}&starting_after=${page[page.length - 1]}>; rel="next"`,
+      );
+    }
+    const keys = await this.states.findMany(page);
+    // A key revoked since its owner's list was read is left out, as it will be from the next list.
+    const views = page.map((id) => keys.get(id) ?? null).filter((key) => isLiveKeyOf(key, caller.userId));
     return success(
       200,
       'API keys retrieved successfully',
-      keys.map((key) => toView(key)),
+      views.map((key) => toView(key)),
     );
   }
 }

@@ -1,74 +1,110 @@
-import { API_KEY_CREATED, API_KEY_UPDATED, decodeEvent, encodeEvent } from '@app/contracts';
+import { API_KEY_CREATED, API_KEY_DELETED, API_KEY_UPDATED, encodeEvent } from '@app/contracts';
 import { ConsumedBatch } from '@app/kafka';
 import { EventLog } from '../event-log/event-log';
 import { ProjectedKey } from '../read-model/api-key.document';
 import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
-import { CheckpointDocument } from '../read-model/schemas';
 import { KeyStateCache } from '../read-model/key-state-cache';
+import { CheckpointDocument, KeyHashDocument, UserEmailDocument, UserKeysDocument } from '../read-model/schemas';
+import { UnknownHashes } from '../read-model/unknown-hashes';
 import { ProjectionProgress } from './projection-progress';
-import { Projector, project } from './projector';
+import { Projector } from './projector';
 
 const TOPIC = 'events';
+type Store = Pick<
+  ApiKeysReadModel,
+  | 'checkpoint'
+  | 'findKeys'
+  | 'insertKeys'
+  | 'replaceKeys'
+  | 'insertHashes'
+  | 'recordEmails'
+  | 'userKeyDocs'
+  | 'saveUserKeys'
+  | 'saveCheckpoint'
+>;
 
-/** An in-memory stand-in for the MongoDB read model that records the order of writes. */
-class FakeReadModel implements Pick<ApiKeysReadModel, 'loadMany' | 'saveKeys' | 'saveCheckpoint'> {
-  readonly docs = new Map<number, ProjectedKey>();
+/** The read models in memory, recording which kind of write happened in which order, and every read. */
+class FakeReadModel implements Store {
+  readonly keys = new Map<number, ProjectedKey>();
+  readonly hashes = new Map<string, number>();
+  readonly emails = new Map<string, number>();
+  readonly userKeys = new Map<string, UserKeysDocument>();
   readonly steps: string[] = [];
-  checkpoint = -1;
+  readonly keyReads: number[] = [];
+  stored: CheckpointDocument | null = null;
   onCheckpoint: () => void = () => undefined;
 
-  async loadMany(ids: readonly number[]) {
-    return new Map(ids.filter((id) => this.docs.has(id)).map((id) => [id, this.docs.get(id)!]));
-  }
-  async saveKeys(changed: readonly ProjectedKey[]) {
-    this.steps.push('documents');
-    for (const doc of changed) this.docs.set(doc.id, doc);
-  }
-  async saveCheckpoint(checkpoint: CheckpointDocument) {
+  checkpoint = async () => this.stored;
+  findKeys = async (ids: readonly number[]) => {
+    this.keyReads.push(...ids);
+    return new Map(ids.filter((id) => this.keys.has(id)).map((id) => [id, this.keys.get(id)!]));
+  };
+  insertKeys = async (keys: readonly ProjectedKey[]) => {
+    this.steps.push('insert keys');
+    const existing = keys.filter((key) => this.keys.has(key.id)).map((key) => key.id);
+    for (const key of keys) if (!existing.includes(key.id)) this.keys.set(key.id, key);
+    return existing;
+  };
+  replaceKeys = async (keys: readonly ProjectedKey[]) => {
+    if (keys.length > 0) this.steps.push('replace keys');
+    for (const key of keys) this.keys.set(key.id, key);
+  };
+  insertHashes = async (docs: readonly KeyHashDocument[]) => {
+    for (const doc of docs) if (!this.hashes.has(doc._id)) this.hashes.set(doc._id, doc.key_id);
+  };
+  recordEmails = async (docs: readonly UserEmailDocument[]) => {
+    for (const doc of docs) if (!this.emails.has(doc._id)) this.emails.set(doc._id, doc.user_id);
+  };
+  userKeyDocs = async (userId: number, partitions: readonly number[]) =>
+    new Map(
+      partitions
+        .map((p) => this.userKeys.get(`${userId}:${p}`))
+        .filter((doc) => doc !== undefined)
+        .map((doc) => [doc.partition, doc]),
+    );
+  saveUserKeys = async (docs: readonly UserKeysDocument[]) => {
+    this.steps.push('user keys');
+    for (const doc of docs) this.userKeys.set(doc._id, doc);
+  };
+  saveCheckpoint = async (checkpoint: CheckpointDocument) => {
     this.onCheckpoint();
     this.steps.push('checkpoint');
-    this.checkpoint = checkpoint.offset;
-  }
+    this.stored = checkpoint;
+  };
 }
 
-const created = (id: number) =>
+const base = (id: number, userId = 1) => ({
+  schema_version: 1,
+  api_key_id: id,
+  user_id: userId,
+  occurred_at: '2024-01-01T00:00:00.000Z',
+  correlation_id: 'x',
+});
+const created = (id: number, userId = 1, name = `k${id}`) =>
   encodeEvent({
-    event_id: `c${id}`,
+    ...base(id, userId),
+    event_id: `c${id}${name}`,
     event_type: API_KEY_CREATED,
-    schema_version: 1,
-    api_key_id: id,
-    user_id: 1,
-    occurred_at: '2024-01-01T00:00:00.000Z',
-    correlation_id: 'x',
     data: {
       key_type: 'private',
-      name: `k${id}`,
+      name,
       key_hash: String(id).padStart(64, '0'),
       allowed_origins: [],
       allowed_assistants: [],
       transient_assistant: false,
-      user_email: 'u@example.com',
+      user_email: `user${userId}@example.com`,
     },
   });
 const renamed = (id: number, name: string) =>
-  encodeEvent({
-    event_id: `u${id}${name}`,
-    event_type: API_KEY_UPDATED,
-    schema_version: 1,
-    api_key_id: id,
-    user_id: 1,
-    occurred_at: '2024-01-02T00:00:00.000Z',
-    correlation_id: 'x',
-    data: { changes: { name } },
-  });
+  encodeEvent({ ...base(id), event_id: `u${id}${name}`, event_type: API_KEY_UPDATED, data: { changes: { name } } });
+const deleted = (id: number) => encodeEvent({ ...base(id), event_id: `d${id}`, event_type: API_KEY_DELETED, data: {} });
 const batch = (records: { key: string; value: string }[], firstOffset = 0): ConsumedBatch => ({
   topic: TOPIC,
   partition: 0,
   records: records.map((r, i) => ({ offset: firstOffset + i, key: r.key, value: Buffer.from(r.value), headers: {} })),
 });
 
-const setup = () => {
-  const readModel = new FakeReadModel();
+const setup = (readModel = new FakeReadModel()) => {
   const deadLetters: string[] = [];
   const log = {
     deadLetter: async (_b: ConsumedBatch, _r: unknown, reason: string) => void deadLetters.push(reason),
@@ -76,10 +112,11 @@ const setup = () => {
   } as unknown as EventLog;
   const cache = new KeyStateCache(() => 0);
   cache.setOwned([0]);
-  const progress = new ProjectionProgress(async () => readModel.checkpoint);
+  const progress = new ProjectionProgress(async () => readModel.stored?.offset ?? -1);
   progress.setOwned(TOPIC, [0]);
-  const projector = new Projector(log, readModel as unknown as ApiKeysReadModel, progress, cache, false);
-  return { readModel, deadLetters, cache, progress, projector };
+  const unknownHashes = new UnknownHashes(10, 60_000);
+  const projector = new Projector(log, readModel as unknown as ApiKeysReadModel, progress, cache, unknownHashes, false);
+  return { readModel, deadLetters, cache, progress, projector, unknownHashes };
 };
 
 describe('Projector.apply', () => {
@@ -88,8 +125,25 @@ describe('Projector.apply', () => {
     const waiting = progress.waitFor({ topic: TOPIC, partition: 0, offset: 2 }, 5000);
     await projector.apply(batch([created(1), renamed(1, 'second'), renamed(1, 'third')]));
     await expect(waiting).resolves.toBe(true);
-    expect(readModel.docs.get(1)?.name).toBe('third');
-    expect(readModel.checkpoint).toBe(2);
+    expect(readModel.keys.get(1)).toMatchObject({ name: 'third', version: 3, applied: { offset: 2 } });
+    expect(readModel.stored).toMatchObject({ offset: 2, max_key_id: 1, max_user_id: 1 });
+  });
+
+  it('writes each changed key once, inserting new keys without reading them first', async () => {
+    const { readModel, projector } = setup();
+    await projector.apply(batch([created(1), created(2), renamed(1, 'x'), renamed(2, 'y')]));
+    expect(readModel.keyReads).toEqual([]);
+    expect(readModel.steps).toEqual(['insert keys', 'user keys', 'checkpoint']);
+  });
+
+  it('reads a key it has not cached by id before folding an update onto it', async () => {
+    const stored = new FakeReadModel();
+    await setup(stored).projector.apply(batch([created(1)]));
+    const { readModel, projector } = setup(stored); // a fresh instance: nothing cached
+    readModel.stored = null; // and no checkpoint either, as after a replay into this store
+    await projector.apply(batch([renamed(1, 'after restart')], 1));
+    expect(readModel.keyReads).toEqual([1]);
+    expect(readModel.keys.get(1)).toMatchObject({ name: 'after restart', version: 2 });
   });
 
   it('makes the new state readable from the cache before the checkpoint can be seen', async () => {
@@ -99,42 +153,66 @@ describe('Projector.apply', () => {
     readModel.onCheckpoint = () => (cachedAtCheckpoint = cache.get(1)?.name);
     await projector.apply(batch([renamed(1, 'new')], 1));
     expect(cachedAtCheckpoint).toBe('new');
-    expect(readModel.steps).toEqual(['documents', 'checkpoint', 'documents', 'checkpoint']);
+  });
+
+  it('keeps the hash lookup, the owner’s email and the owner’s list of live keys', async () => {
+    const { readModel, projector } = setup();
+    await projector.apply(batch([created(1), created(2), created(3, 2), deleted(2)]));
+    expect([...readModel.hashes]).toEqual([
+      ['0'.repeat(63) + '1', 1],
+      ['0'.repeat(63) + '2', 2],
+      ['0'.repeat(63) + '3', 3],
+    ]);
+    expect([...readModel.emails]).toEqual([
+      ['user1@example.com', 1],
+      ['user2@example.com', 2],
+    ]);
+    expect(readModel.userKeys.get('1:0')?.key_ids).toEqual([1]);
+    expect(readModel.userKeys.get('2:0')?.key_ids).toEqual([3]);
+  });
+
+  it('forgets a created key’s hash among the unknown ones', async () => {
+    const { projector, unknownHashes } = setup();
+    unknownHashes.add('0'.repeat(63) + '1');
+    await projector.apply(batch([created(1)]));
+    expect(unknownHashes.has('0'.repeat(63) + '1')).toBe(false);
   });
 
   it('sets an unreadable record aside and still applies the rest of the batch', async () => {
     const { readModel, deadLetters, projector } = setup();
     await projector.apply(batch([created(1), { key: '1', value: '{broken' }, renamed(1, 'after')]));
     expect(deadLetters).toEqual(['value is not JSON']);
-    expect(readModel.docs.get(1)?.name).toBe('after');
-    expect(readModel.checkpoint).toBe(2);
+    expect(readModel.keys.get(1)?.name).toBe('after');
+    expect(readModel.stored?.offset).toBe(2);
   });
 
-  it('changes nothing when a batch is delivered again', async () => {
+  it('skips a batch delivered again after its checkpoint, writing nothing', async () => {
     const { readModel, projector } = setup();
     const records = [created(1), renamed(1, 'once')];
     await projector.apply(batch(records));
-    const before = readModel.docs.get(1);
+    readModel.steps.length = 0;
     await projector.apply(batch(records));
-    expect(readModel.docs.get(1)).toBe(before);
-  });
-});
-
-describe('project', () => {
-  const event = (offset: number, name: string) => ({
-    event: decodeEvent(renamed(1, name).value, '1'),
-    at: { partition: 0, offset },
-  });
-  const start = () => project(null, decodeEvent(created(1).value, '1'), { partition: 0, offset: 10 })!;
-
-  it('folds an event past the key’s applied position and records the new position', () => {
-    const { event: e, at } = event(11, 'Once');
-    expect(project(start(), e, at)).toMatchObject({ name: 'Once', applied: at, version: 2 });
+    expect(readModel.steps).toEqual([]);
   });
 
-  it('changes nothing for an event at or before the applied position (a redelivery)', () => {
-    const once = project(start(), event(11, 'Once').event, { partition: 0, offset: 11 })!;
-    expect(project(once, event(11, 'Once').event, { partition: 0, offset: 11 })).toBeNull();
-    expect(project(once, event(5, 'Older').event, { partition: 0, offset: 5 })).toBeNull();
+  it('ends in the same state when a crash left the keys written but not the checkpoint', async () => {
+    const stored = new FakeReadModel();
+    const records = [created(1), renamed(1, 'once'), created(2), deleted(2)];
+    await setup(stored).projector.apply(batch(records));
+    const expected = { keys: new Map(stored.keys), userKeys: new Map(stored.userKeys) };
+    stored.stored = null;
+    stored.userKeys.clear(); // the crash came before the per-user lists were written
+    await setup(stored).projector.apply(batch(records));
+    expect(stored.keys).toEqual(expected.keys);
+    expect(stored.userKeys).toEqual(expected.userKeys);
+  });
+
+  it('lets the first creation of an id win, even when the key is not cached', async () => {
+    const stored = new FakeReadModel();
+    await setup(stored).projector.apply(batch([created(1, 1, 'first')]));
+    const { readModel, projector } = setup(stored);
+    await projector.apply(batch([created(1, 1, 'second'), renamed(1, 'renamed')], 1));
+    expect(readModel.keys.get(1)).toMatchObject({ name: 'renamed', version: 2 });
+    expect(readModel.hashes.size).toBe(1);
   });
 });

@@ -1,33 +1,48 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { UnreadableEventError, decodeEvent } from '@app/contracts';
-import { ApiKeyEvent, evolve } from '@app/domain';
+import { API_KEY_CREATED } from '@app/domain';
 import { ConsumedBatch, PartitionConsumer } from '@app/kafka';
 import { EventLog } from '../event-log/event-log';
-import { AppliedPosition, ProjectedKey } from '../read-model/api-key.document';
-import { ApiKeysReadModel, checkpointId } from '../read-model/api-keys.read-model';
-import { KeyStateCache } from '../read-model/key-state-cache';
 import { kafkaLogOf } from '../logging';
+import { ProjectedKey } from '../read-model/api-key.document';
+import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
+import { KeyStateCache } from '../read-model/key-state-cache';
+import { CheckpointDocument, UserKeysDocument, checkpointId } from '../read-model/schemas';
+import { UnknownHashes } from '../read-model/unknown-hashes';
+import { LoggedEvent, createdFirst, foldEvents, membershipChanges, userKeysAfter } from './batch-fold';
 import { ProjectionProgress } from './projection-progress';
 
 /** Whether this process runs the projector (the bootstrap command does not join the group). */
 export const PROJECTOR_ENABLED = Symbol('PROJECTOR_ENABLED');
 
+const USER_KEYS_CACHED = 10_000;
+
 /**
- * Folds the events topic into the `api_keys` read model. One batch is one partition's records
- * in log order: they are decoded, folded in memory onto the current documents (cached, or loaded
- * in one query), written with one bulk write plus one checkpoint; only then are the cache updated,
- * the waiting requests woken and the Kafka offsets committed. Records it cannot read go to the dead-letter topic and the partition moves on.
+ * Folds the events topic into the read models. One batch is one partition's records in log order.
+ * Records at or before the partition's checkpoint are already applied and skipped; the rest are
+ * decoded, folded in memory onto the keys' current states (cached; new keys need no read; the rest
+ * read by `_id`), and each changed key is written once: new ones inserted, others replaced. Then
+ * the hash and per-user read models of created and revoked keys, this process's cache, the
+ * checkpoint; only then are waiting requests woken and the Kafka offsets committed. Records it
+ * cannot read go to the dead-letter topic and the partition moves on.
  */
 @Injectable()
 export class Projector implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('projector');
   private consumer: PartitionConsumer | null = null;
+  /** Each owned partition's checkpoint, as this projector last read or wrote it. */
+  private readonly checkpoints = new Map<number, CheckpointDocument>();
+  /** The user_keys documents of owned partitions this projector last read or wrote. */
+  private readonly userKeys = new Map<string, UserKeysDocument | null>();
+  /** Emails whose user id is recorded already, so a user's next keys need no write for it. */
+  private readonly recordedEmails = new Set<string>();
 
   constructor(
     private readonly log: EventLog,
     private readonly readModel: ApiKeysReadModel,
     private readonly progress: ProjectionProgress,
     private readonly cache: KeyStateCache,
+    private readonly unknownHashes: UnknownHashes,
     @Inject(PROJECTOR_ENABLED) private readonly enabled: boolean,
   ) {}
 
@@ -41,6 +56,9 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     this.consumer = this.log.consumer({
       handleBatch: (batch) => this.apply(batch),
       onAssignment: (partitions) => {
+        // Another member may have applied these partitions meanwhile: forget what we knew of them.
+        this.checkpoints.clear();
+        this.userKeys.clear();
         this.cache.setOwned(partitions);
         this.progress.setOwned(this.log.topic, partitions);
       },
@@ -54,8 +72,36 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   async apply(batch: ConsumedBatch): Promise<void> {
-    const events: { event: ApiKeyEvent; at: AppliedPosition }[] = [];
+    const checkpoint = await this.checkpointOf(batch.topic, batch.partition);
+    const events = await this.decode(batch, checkpoint.offset);
+    const lastOffset = batch.records[batch.records.length - 1].offset;
+    if (lastOffset <= checkpoint.offset) return this.progress.markApplied(batch.topic, batch.partition, lastOffset);
+
+    const finals = await this.saveKeys(events);
+    const touched = [...membershipChanges(events)].map((id) => finals.get(id)).filter((k) => k !== undefined);
+    await this.saveMemberships(batch.partition, events, touched);
+    // Order matters. Keys and their lookups first, then this process's cache, then the checkpoint:
+    // whoever sees the checkpoint (a request polling it, another instance) must find the documents
+    // and the cache at least as new. A crash between steps leaves documents ahead of the
+    // checkpoint, which the per-key applied position makes harmless on redelivery.
+    this.cache.applied(batch.partition, finals.values());
+    const created = events.filter(({ event }) => event.event_type === API_KEY_CREATED).map(({ event }) => event);
+    const next: CheckpointDocument = {
+      ...checkpoint,
+      offset: lastOffset,
+      max_key_id: Math.max(checkpoint.max_key_id, ...created.map((e) => e.api_key_id)),
+      max_user_id: Math.max(checkpoint.max_user_id, ...created.map((e) => e.user_id)),
+    };
+    await this.readModel.saveCheckpoint(next);
+    this.checkpoints.set(batch.partition, next);
+    this.progress.markApplied(batch.topic, batch.partition, lastOffset);
+  }
+
+  /** The batch's records after the checkpoint, decoded; unreadable ones go to the dead-letter topic. */
+  private async decode(batch: ConsumedBatch, appliedOffset: number): Promise<LoggedEvent[]> {
+    const events: LoggedEvent[] = [];
     for (const record of batch.records) {
+      if (record.offset <= appliedOffset) continue;
       try {
         events.push({
           event: decodeEvent(record.value, record.key),
@@ -72,46 +118,112 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
         await this.log.deadLetter(batch, record, error.message);
       }
     }
-    // This projector is the only writer of its partitions' keys: cached states are current.
-    const states = new Map<number, ProjectedKey>();
+    return events;
+  }
+
+  /**
+   * Folds the events onto the keys' states and writes each changed key once. Returns every key
+   * the events name, as it now stands. This projector is the only writer of its partitions' keys,
+   * so cached states are current; keys created in this batch are new unless the insert says not.
+   */
+  private async saveKeys(events: readonly LoggedEvent[]): Promise<Map<number, ProjectedKey>> {
+    const ids = new Set(events.map(({ event }) => event.api_key_id));
+    const fresh = createdFirst(events);
+    const starts = new Map<number, ProjectedKey | null>();
     const unknown: number[] = [];
-    for (const id of new Set(events.map((e) => e.event.api_key_id))) {
+    for (const id of ids) {
       const cached = this.cache.get(id);
-      if (cached) states.set(id, cached);
+      if (cached) starts.set(id, cached);
+      else if (fresh.has(id)) starts.set(id, null);
       else unknown.push(id);
     }
-    if (unknown.length > 0) for (const [id, doc] of await this.readModel.loadMany(unknown)) states.set(id, doc);
-    const changed = new Map<number, ProjectedKey>();
-    for (const { event, at } of events) {
-      const after = project(states.get(event.api_key_id) ?? null, event, at);
-      if (after) {
-        states.set(event.api_key_id, after);
-        changed.set(event.api_key_id, after);
-      }
-    }
-    const lastOffset = batch.records[batch.records.length - 1].offset;
-    // Order matters. Documents first, then this process's cache, then the checkpoint: whoever
-    // sees the checkpoint (a request polling it, another instance) must find the documents and
-    // the cache at least as new. A crash between steps leaves documents ahead of the
-    // checkpoint, which the per-key applied position makes harmless on redelivery.
-    await this.readModel.saveKeys([...changed.values()]);
-    this.cache.applied(batch.partition, states.values());
-    await this.readModel.saveCheckpoint({
-      _id: checkpointId(batch.topic, batch.partition),
-      topic: batch.topic,
-      partition: batch.partition,
-      offset: lastOffset,
-    });
-    this.progress.markApplied(batch.topic, batch.partition, lastOffset);
-  }
-}
+    const loaded = await this.readModel.findKeys(unknown);
+    for (const id of unknown) starts.set(id, loaded.get(id) ?? null);
 
-/**
- * The domain's fold, made idempotent by log position: an event at or before the key's applied
- * position was folded in already (a redelivery). Null when the event changes nothing.
- */
-export function project(current: ProjectedKey | null, event: ApiKeyEvent, at: AppliedPosition): ProjectedKey | null {
-  if (current && at.offset <= current.applied.offset) return null;
-  const next = evolve(current, event);
-  return next && next !== current ? { ...next, applied: at } : null;
+    const changed = foldEvents(events, starts);
+    const inserted = [...changed.values()].filter((key) => starts.get(key.id) === null);
+    const replaced = [...changed.values()].filter((key) => starts.get(key.id) !== null);
+    const existing = await this.readModel.insertKeys(inserted);
+    if (existing.length > 0) {
+      // A redelivery after a crash, or an id created twice in the log: fold again from what is stored.
+      const stored = await this.readModel.findKeys(existing);
+      const again = new Map(existing.map((id) => [id, stored.get(id) ?? null]));
+      for (const id of existing) {
+        starts.set(id, again.get(id) ?? null);
+        changed.delete(id);
+      }
+      const refolded = foldEvents(
+        events.filter(({ event }) => again.has(event.api_key_id)),
+        again,
+      );
+      for (const [id, key] of refolded) changed.set(id, key);
+      replaced.push(...refolded.values());
+    }
+    await this.readModel.replaceKeys(replaced);
+
+    const finals = new Map<number, ProjectedKey>();
+    for (const id of ids) {
+      const key = changed.get(id) ?? starts.get(id);
+      if (key) finals.set(id, key);
+    }
+    return finals;
+  }
+
+  /** The hash lookups, owners' emails and per-user lists of keys the batch created or revoked. */
+  private async saveMemberships(partition: number, events: readonly LoggedEvent[], keys: readonly ProjectedKey[]) {
+    if (keys.length === 0) return;
+    const createdHere = new Set(
+      events.filter(({ event }) => event.event_type === API_KEY_CREATED).map(({ event }) => event.api_key_id),
+    );
+    const created = keys.filter((key) => createdHere.has(key.id));
+    await this.readModel.insertHashes(created.map((key) => ({ _id: key.key_hash, key_id: key.id })));
+    const emails = new Map(
+      created.filter((k) => !this.recordedEmails.has(k.user_email)).map((k) => [k.user_email, k.user_id]),
+    );
+    await this.readModel.recordEmails([...emails].map(([email, userId]) => ({ _id: email, user_id: userId })));
+    for (const email of emails.keys()) this.recordedEmails.add(email);
+
+    const before = await this.userKeysOf(partition, new Set(keys.map((key) => key.user_id)));
+    const after = userKeysAfter(partition, keys, before);
+    await this.readModel.saveUserKeys(after);
+    for (const doc of after) this.remember(doc._id, doc);
+    for (const key of created) this.unknownHashes.forget(key.key_hash);
+  }
+
+  private async userKeysOf(partition: number, users: ReadonlySet<number>) {
+    const docs = new Map<number, UserKeysDocument | null>();
+    const unknown: number[] = [];
+    for (const userId of users) {
+      const cached = this.userKeys.get(`${userId}:${partition}`);
+      if (cached !== undefined) docs.set(userId, cached);
+      else unknown.push(userId);
+    }
+    const loaded = await Promise.all(unknown.map((userId) => this.readModel.userKeyDocs(userId, [partition])));
+    unknown.forEach((userId, i) => {
+      const doc = loaded[i].get(partition) ?? null;
+      docs.set(userId, doc);
+      this.remember(`${userId}:${partition}`, doc);
+    });
+    return docs;
+  }
+
+  private remember(id: string, doc: UserKeysDocument | null): void {
+    this.userKeys.delete(id);
+    this.userKeys.set(id, doc);
+    if (this.userKeys.size > USER_KEYS_CACHED) this.userKeys.delete(this.userKeys.keys().next().value as string);
+  }
+
+  private async checkpointOf(topic: string, partition: number): Promise<CheckpointDocument> {
+    const known = this.checkpoints.get(partition) ?? (await this.readModel.checkpoint(topic, partition));
+    const checkpoint = known ?? {
+      _id: checkpointId(topic, partition),
+      topic,
+      partition,
+      offset: -1,
+      max_key_id: 0,
+      max_user_id: 0,
+    };
+    this.checkpoints.set(partition, checkpoint);
+    return checkpoint;
+  }
 }

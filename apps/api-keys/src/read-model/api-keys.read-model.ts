@@ -1,82 +1,191 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { Model, mongo } from 'mongoose';
+import { AnyBulkWriteOperation, Model, mongo } from 'mongoose';
 import { ApiKeyDocument, ProjectedKey, fromDocument, toDocument } from './api-key.document';
-import { API_KEYS, CHECKPOINTS, CheckpointDocument } from './schemas';
+import {
+  API_KEYS,
+  CHECKPOINTS,
+  CheckpointDocument,
+  KEY_HASHES,
+  KeyHashDocument,
+  USER_EMAILS,
+  USER_KEYS,
+  UserEmailDocument,
+  UserKeysDocument,
+  checkpointId,
+  userKeysId,
+} from './schemas';
 
-/** MongoDB access to the projected state. Only the projector writes; requests read through ApiKeyStates. */
+const DUPLICATE_KEY = 11000;
+
+// FerretDB v1.24 (SQLite) keeps the cursor of every statement of an update command open until the
+// command ends, and its pool has 100 connections: a command that updates 100 existing documents
+// waits for a connection forever. So updates go in commands of at most this many statements, and
+// one process writes one command at a time (SQLite has a single writer anyway).
+const UPDATES_PER_COMMAND = 40;
+// Bounds the parallel `_id` reads of one call, so one big batch cannot take the whole pool.
+const PARALLEL_READS = 16;
+
+const chunks = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+async function readAll<T, R>(items: readonly T[], read: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (const part of chunks(items, PARALLEL_READS)) results.push(...(await Promise.all(part.map(read))));
+  return results;
+}
+
+/** The ids whose insert failed because the `_id` already exists; any other failure is thrown. */
+function duplicateIndexes(error: unknown): number[] {
+  if (!(error instanceof mongo.MongoBulkWriteError)) throw error;
+  const failures = ([] as mongo.WriteError[]).concat(error.writeErrors);
+  if (failures.some((failure) => failure.code !== DUPLICATE_KEY)) throw error;
+  return failures.map((failure) => failure.index);
+}
+
+/**
+ * MongoDB access to the read models, every read by `_id` (see schemas.ts). Only the projector
+ * writes; requests read through ApiKeyStates and the list use case.
+ */
 @Injectable()
 export class ApiKeysReadModel {
+  private writing: Promise<unknown> = Promise.resolve();
+
   constructor(
     @InjectModel(API_KEYS) private readonly keys: Model<ApiKeyDocument>,
+    @InjectModel(KEY_HASHES) private readonly hashes: Model<KeyHashDocument>,
+    @InjectModel(USER_KEYS) private readonly userKeys: Model<UserKeysDocument>,
+    @InjectModel(USER_EMAILS) private readonly emails: Model<UserEmailDocument>,
     @InjectModel(CHECKPOINTS) private readonly checkpoints: Model<CheckpointDocument>,
   ) {}
 
   /** Any key by id, revoked ones included (their tombstones). */
-  async findAny(id: number): Promise<ProjectedKey | null> {
+  async findKey(id: number): Promise<ProjectedKey | null> {
     const doc = await this.keys.findById(String(id)).lean<ApiKeyDocument>().exec();
     return doc && fromDocument(doc);
   }
 
-  async listOwned(userId: number): Promise<ProjectedKey[]> {
-    const docs = await this.keys.find({ user_id: userId, deleted_at: null }).sort({ id: 1 }).lean<ApiKeyDocument[]>();
-    return docs.map(fromDocument);
+  /** Keys by id; missing ones are absent from the map. */
+  async findKeys(ids: readonly number[]): Promise<Map<number, ProjectedKey>> {
+    const found = await readAll(ids, (id) => this.findKey(id));
+    return new Map(found.filter((key) => key !== null).map((key) => [key.id, key]));
   }
 
-  /** The key with this hash, revoked or not (hashes are unique). */
-  async findByHash(keyHash: string): Promise<ProjectedKey | null> {
-    const doc = await this.keys.findOne({ key_hash: keyHash }).lean<ApiKeyDocument>().exec();
-    return doc && fromDocument(doc);
+  async keyIdByHash(keyHash: string): Promise<number | null> {
+    const doc = await this.hashes.findById(keyHash).lean<KeyHashDocument>().exec();
+    return doc?.key_id ?? null;
   }
 
-  /** The largest key id in the read model (0 when empty). */
-  async maxKeyId(): Promise<number> {
-    const last = await this.keys.findOne({}, { id: 1 }).sort({ id: -1 }).lean<{ id: number }>().exec();
-    return last?.id ?? 0;
+  /** The user's live key ids in each of the given partitions. */
+  async userKeyDocs(userId: number, partitions: readonly number[]): Promise<Map<number, UserKeysDocument>> {
+    const docs = await readAll(partitions, (p) =>
+      this.userKeys.findById(userKeysId(userId, p)).lean<UserKeysDocument>().exec(),
+    );
+    return new Map(docs.filter((doc) => doc !== null).map((doc) => [doc.partition, doc]));
   }
 
-  /** The id of the user who owns keys under this email, if the read model knows one. */
-  async ownerIdByEmail(email: string): Promise<number | null> {
-    const doc = await this.keys.findOne({ user_email: email }, { user_id: 1 }).lean<{ user_id: number }>().exec();
+  async userIdByEmail(email: string): Promise<number | null> {
+    const doc = await this.emails.findById(email).lean<UserEmailDocument>().exec();
     return doc?.user_id ?? null;
   }
 
-  /** The largest owner id the read model knows (0 when empty). */
-  async maxUserId(): Promise<number> {
-    const last = await this.keys.findOne({}, { user_id: 1 }).sort({ user_id: -1 }).lean<{ user_id: number }>().exec();
-    return last?.user_id ?? 0;
-  }
-
-  async loadMany(ids: readonly number[]): Promise<Map<number, ProjectedKey>> {
-    const docs = await this.keys
-      .find({ _id: { $in: ids.map(String) } })
-      .lean<ApiKeyDocument[]>()
-      .exec();
-    return new Map(docs.map((d) => [d.id, fromDocument(d)]));
-  }
-
-  /** Stores folded keys (the projector then records its checkpoint; see Projector.apply). */
-  async saveKeys(changed: readonly ProjectedKey[]): Promise<void> {
-    if (changed.length === 0) return;
-    // The driver's bulkWrite, not mongoose's: these are whole documents the projector built, and
-    // mongoose would rebuild and cast each one again (a visible share of CPU in the profile).
-    await (this.keys.collection as unknown as mongo.Collection<ApiKeyDocument>).bulkWrite(
-      changed
-        .map(toDocument)
-        .map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } })),
-      { ordered: true },
-    );
-  }
-
-  async saveCheckpoint(checkpoint: CheckpointDocument): Promise<void> {
-    await this.checkpoints.replaceOne({ _id: checkpoint._id }, checkpoint, { upsert: true }).exec();
+  checkpoint(topic: string, partition: number): Promise<CheckpointDocument | null> {
+    return this.checkpoints.findById(checkpointId(topic, partition)).lean<CheckpointDocument>().exec();
   }
 
   /** Offset of the last applied record of a partition, or -1 when nothing has been applied. */
   async appliedOffset(topic: string, partition: number): Promise<number> {
-    const doc = await this.checkpoints.findById(checkpointId(topic, partition)).lean<CheckpointDocument>().exec();
-    return doc?.offset ?? -1;
+    return (await this.checkpoint(topic, partition))?.offset ?? -1;
+  }
+
+  /** The largest key and user ids the projection has seen in any partition (0 when none). */
+  async largestIds(topic: string, partitionCount: number): Promise<{ keyId: number; userId: number }> {
+    const all = await readAll(
+      Array.from({ length: partitionCount }, (_, p) => p),
+      (p) => this.checkpoint(topic, p),
+    );
+    return {
+      keyId: Math.max(0, ...all.map((c) => c?.max_key_id ?? 0)),
+      userId: Math.max(0, ...all.map((c) => c?.max_user_id ?? 0)),
+    };
+  }
+
+  /**
+   * Inserts keys believed new; returns the ids that already existed (left unchanged), for the
+   * projector to fold again from what is stored.
+   */
+  insertKeys(keys: readonly ProjectedKey[]): Promise<number[]> {
+    if (keys.length === 0) return Promise.resolve([]);
+    return this.exclusive(async () => {
+      try {
+        await this.driver(this.keys).insertMany(keys.map(toDocument), { ordered: false });
+        return [];
+      } catch (error) {
+        return duplicateIndexes(error).map((index) => keys[index].id);
+      }
+    });
+  }
+
+  replaceKeys(keys: readonly ProjectedKey[]): Promise<void> {
+    return this.update(
+      this.keys,
+      keys.map(toDocument).map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } })),
+    );
+  }
+
+  /** Hash lookups are written once; one that exists already (a redelivery) is left as it is. */
+  insertHashes(docs: readonly KeyHashDocument[]): Promise<void> {
+    if (docs.length === 0) return Promise.resolve();
+    return this.exclusive(async () => {
+      try {
+        await this.driver(this.hashes).insertMany([...docs], { ordered: false });
+      } catch (error) {
+        duplicateIndexes(error);
+      }
+    });
+  }
+
+  /** The first id recorded for an email stays (every creation event of a user names the same one). */
+  recordEmails(docs: readonly UserEmailDocument[]): Promise<void> {
+    return this.update(
+      this.emails,
+      docs.map((doc) => ({
+        updateOne: { filter: { _id: doc._id }, update: { $setOnInsert: { user_id: doc.user_id } }, upsert: true },
+      })),
+    );
+  }
+
+  saveUserKeys(docs: readonly UserKeysDocument[]): Promise<void> {
+    return this.update(
+      this.userKeys,
+      docs.map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } })),
+    );
+  }
+
+  saveCheckpoint(checkpoint: CheckpointDocument): Promise<void> {
+    return this.update(this.checkpoints, [
+      { replaceOne: { filter: { _id: checkpoint._id }, replacement: checkpoint, upsert: true } },
+    ]);
+  }
+
+  private update<D extends { _id: string }>(model: Model<D>, operations: AnyBulkWriteOperation<D>[]): Promise<void> {
+    if (operations.length === 0) return Promise.resolve();
+    return this.exclusive(async () => {
+      for (const part of chunks(operations, UPDATES_PER_COMMAND)) {
+        await this.driver(model).bulkWrite(part, { ordered: true });
+      }
+    });
+  }
+
+  // The driver's collection, not mongoose's model: these are whole documents built from the domain
+  // state, and mongoose would rebuild and cast each one again (a visible share of CPU in profiles).
+  private driver<D extends { _id: string }>(model: Model<D>): mongo.Collection<D> {
+    return model.collection as unknown as mongo.Collection<D>;
+  }
+
+  private exclusive<T>(write: () => Promise<T>): Promise<T> {
+    const result = this.writing.then(write);
+    this.writing = result.catch(() => undefined);
+    return result;
   }
 }
-
-export const checkpointId = (topic: string, partition: number) => `${topic}:${partition}`;

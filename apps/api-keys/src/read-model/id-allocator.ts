@@ -1,57 +1,81 @@
 import { Model } from 'mongoose';
-import { IdClaimDocument } from './schemas';
+import { IdBlockDocument } from './schemas';
 
 const DUPLICATE_KEY = 11000;
-const MAX_ATTEMPTS = 1000;
-
 const isDuplicateKey = (error: unknown) => (error as { code?: number })?.code === DUPLICATE_KEY;
 
 /**
- * Hands out increasing integer ids that are unique across processes and servers. Each id is
- * claimed by inserting `{_id: n}`: the unique _id makes exactly one claimer win, on MongoDB and
- * on FerretDB alike, where a `$inc` counter is a non-atomic read-modify-write.
+ * Hands out integer ids that are unique across processes and servers, in blocks: a process claims
+ * block b (ids b*size+1 … (b+1)*size) by inserting `{_id: "b"}`, which succeeds for exactly one
+ * claimer on MongoDB and FerretDB alike (where a `$inc` counter is a non-atomic read-modify-write),
+ * and then hands the block's ids out from memory. Ids that a stopped process had not handed out are
+ * never used: ids are unique and increasing per process, not dense.
+ *
+ * The next free block is found by `_id` lookups only: galloping up from the last block known to be
+ * taken, then a binary search. Claimed blocks form one run above the floor, so that is O(log n).
  */
 export class IdAllocator {
   private next = 0;
+  private end = 0;
+  private lastBlock = -1;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly claims: Model<IdClaimDocument>,
-    /** The largest id already in use elsewhere (e.g. in the read model after a replay). */
+    private readonly blocks: Model<IdBlockDocument>,
+    /** The largest id already in use as far as the read model knows (e.g. after a replay). */
     private readonly floor: () => Promise<number>,
+    private readonly blockSize: number,
   ) {}
 
-  /** Serialised within the process, so concurrent callers here never race for the same id. */
+  /** Serialised within the process, so concurrent callers here never race for the same block. */
   allocate(): Promise<number> {
-    const result = this.chain.then(() => this.claim());
+    const result = this.chain.then(() => this.take());
     this.chain = result.catch(() => undefined);
     return result;
   }
 
-  private async claim(): Promise<number> {
-    if (this.next === 0) this.next = (await this.highestKnown()) + 1;
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const candidate = this.next++;
-      try {
-        await this.claims.create({ _id: candidate });
-        return candidate;
-      } catch (error) {
-        if (!isDuplicateKey(error)) {
-          this.next = 0; // re-read after an outage rather than trusting the cursor
-          throw error;
-        }
-        // Another process took it: jump past everything claimed so far, then try again.
-        this.next = Math.max(this.next, (await this.highestKnown()) + 1);
-      }
+  private async take(): Promise<number> {
+    if (this.next === 0 || this.next > this.end) {
+      const block = await this.claimBlock();
+      this.next = block * this.blockSize + 1;
+      this.end = (block + 1) * this.blockSize;
     }
-    throw new Error('could not claim an id');
+    return this.next++;
   }
 
-  private async highestKnown(): Promise<number> {
-    const [last, floor] = await Promise.all([
-      this.claims.findOne({}, { _id: 1 }).sort({ _id: -1 }).lean<IdClaimDocument>().exec(),
-      this.floor(),
-    ]);
-    return Math.max(last?._id ?? 0, floor);
+  private async claimBlock(): Promise<number> {
+    // The first block wholly above the floor (block 0 holds ids 1 … size).
+    const floor = await this.floor();
+    let candidate = Math.max(this.lastBlock + 1, floor === 0 ? 0 : Math.floor((floor - 1) / this.blockSize) + 1);
+    for (;;) {
+      candidate = await this.firstFreeFrom(candidate);
+      try {
+        await this.blocks.create({ _id: String(candidate) });
+        this.lastBlock = candidate;
+        return candidate;
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        candidate += 1; // another process took it between our look and our claim
+      }
+    }
+  }
+
+  private async firstFreeFrom(start: number): Promise<number> {
+    if (!(await this.taken(start))) return start;
+    let step = 1;
+    while (await this.taken(start + step)) step *= 2;
+    // start + step/2 is taken (or is start), start + step is free: find the first free between.
+    let taken = step === 1 ? start : start + step / 2;
+    let free = start + step;
+    while (free - taken > 1) {
+      const middle = Math.floor((taken + free) / 2);
+      if (await this.taken(middle)) taken = middle;
+      else free = middle;
+    }
+    return free;
+  }
+
+  private async taken(block: number): Promise<boolean> {
+    return (await this.blocks.findById(String(block)).lean().exec()) !== null;
   }
 }

@@ -1,61 +1,96 @@
 import { Schema } from 'mongoose';
 import { ApiKeyDocument } from './api-key.document';
 
-// Mongoose model names (injection tokens). The collection names, which backups and dashboards
-// depend on, are spelled out in each schema below.
-export const API_KEYS = 'ApiKey';
-export const CHECKPOINTS = 'ProjectionCheckpoint';
-export const USERS = 'User';
-export const API_KEY_IDS = 'ApiKeyIdClaim';
-export const USER_IDS = 'UserIdClaim';
+// Every read on a request path and in the projector is by `_id` alone: the one index FerretDB and
+// MongoDB both always use (FerretDB pushes nothing else down to SQLite: any other filter, an $in
+// included, scans the collection). So each read model is shaped by the one query that reads it,
+// and every `_id` is a string. The projector writes all of them, and a replay rebuilds them.
+//
+// The constants are mongoose model names (injection tokens); the collection names, which backups
+// and dashboards depend on, are spelled out in each schema.
 
-/**
- * Only the projector writes keys, with whole documents it built from the domain state (see
- * toDocument), through the driver; so the schema names the collection and the indexes, and leaves
- * the fields to the domain's ApiKeyState.
- */
+/** A key by id (`api_keys`). The projector writes whole documents built from the domain state. */
+export const API_KEYS = 'ApiKey';
 export const apiKeySchema = new Schema<ApiKeyDocument>(
   { _id: { type: String, required: true } },
   { collection: 'api_keys', versionKey: false, _id: false, strict: false },
 );
-apiKeySchema.index({ key_hash: 1 }, { unique: true });
-apiKeySchema.index({ user_id: 1 });
+
+/** A key's id by the SHA-256 of its secret (`api_key_hashes`); written once, at creation. */
+export const KEY_HASHES = 'ApiKeyHash';
+export interface KeyHashDocument {
+  readonly _id: string;
+  readonly key_id: number;
+}
+export const keyHashSchema = new Schema<KeyHashDocument>(
+  { _id: String, key_id: Number },
+  { collection: 'api_key_hashes', versionKey: false, _id: false },
+);
+
+/**
+ * A user's live keys in one partition of the events topic (`user_keys`, `_id` = `<user>:<partition>`).
+ * One document per partition, so each has a single writer: the projector of that partition. A
+ * user's list reads one document per partition.
+ */
+export const USER_KEYS = 'UserKeys';
+export interface UserKeysDocument {
+  readonly _id: string;
+  readonly user_id: number;
+  readonly partition: number;
+  /** Ascending. */
+  readonly key_ids: readonly number[];
+}
+export const userKeysSchema = new Schema<UserKeysDocument>(
+  { _id: String, user_id: Number, partition: Number, key_ids: [Number] },
+  { collection: 'user_keys', versionKey: false, _id: false },
+);
+export const userKeysId = (userId: number, partition: number) => `${userId}:${partition}`;
+
+/** A user's id by their email (`user_emails`), as the keys' creation events name it. */
+export const USER_EMAILS = 'UserEmail';
+export interface UserEmailDocument {
+  readonly _id: string;
+  readonly user_id: number;
+}
+export const userEmailSchema = new Schema<UserEmailDocument>(
+  { _id: String, user_id: Number },
+  { collection: 'user_emails', versionKey: false, _id: false },
+);
 
 /** How far the read model has applied each partition of the events topic. */
+export const CHECKPOINTS = 'ProjectionCheckpoint';
 export interface CheckpointDocument {
   readonly _id: string;
   readonly topic: string;
   readonly partition: number;
   /** Offset of the last record applied (not the next one to read). */
   readonly offset: number;
+  /** The largest key and user ids created in this partition: where id allocation resumes after a replay. */
+  readonly max_key_id: number;
+  readonly max_user_id: number;
 }
-
 export const checkpointSchema = new Schema<CheckpointDocument>(
-  { _id: String, topic: String, partition: Number, offset: Number },
+  { _id: String, topic: String, partition: Number, offset: Number, max_key_id: Number, max_user_id: Number },
   { collection: 'projection_checkpoints', versionKey: false, _id: false },
 );
+export const checkpointId = (topic: string, partition: number) => `${topic}:${partition}`;
 
-export interface UserDocument {
-  readonly _id: number;
-  readonly email: string;
-  readonly created_at: Date;
+// Allocation state, not read models: written by the writers before their events exist, and not
+// rebuilt by a replay (allocation then resumes above the checkpoints' largest ids).
+
+/** A claimed block of ids: inserting `{_id: "<block>"}` succeeds for exactly one claimer. */
+export const API_KEY_ID_BLOCKS = 'ApiKeyIdBlock';
+export const USER_ID_BLOCKS = 'UserIdBlock';
+export interface IdBlockDocument {
+  readonly _id: string;
 }
+const idBlockSchema = () => new Schema<IdBlockDocument>({ _id: String }, { versionKey: false, _id: false });
+export const apiKeyIdBlockSchema = idBlockSchema().set('collection', 'api_key_id_blocks');
+export const userIdBlockSchema = idBlockSchema().set('collection', 'user_id_blocks');
 
-export const userSchema = new Schema<UserDocument>(
-  {
-    _id: { type: Number, required: true },
-    email: { type: String, required: true, index: { unique: true } },
-    created_at: { type: Date, required: true },
-  },
-  { collection: 'users', versionKey: false, _id: false },
+/** The user id an email was given before any of its keys reached the log (`user_email_claims`). */
+export const USER_EMAIL_CLAIMS = 'UserEmailClaim';
+export const userEmailClaimSchema = new Schema<UserEmailDocument>(
+  { _id: String, user_id: Number },
+  { collection: 'user_email_claims', versionKey: false, _id: false },
 );
-
-/** A claimed integer id: inserting `{_id: n}` succeeds for exactly one claimer, on any server. */
-export interface IdClaimDocument {
-  readonly _id: number;
-}
-
-const idClaimSchema = () =>
-  new Schema<IdClaimDocument>({ _id: { type: Number, required: true } }, { versionKey: false, _id: false });
-export const apiKeyIdSchema = idClaimSchema().set('collection', 'api_key_ids');
-export const userIdSchema = idClaimSchema().set('collection', 'user_ids');
