@@ -1,6 +1,6 @@
 import { call, expectErrorEnvelope } from '../support/http';
 import { API_KEYS_PATH, ApiKeyData, createKey, expectRefusedWithoutEvent, getKey, listKeys } from '../support/keys';
-import { RunningService, User, isolation, newUser, startService, testConfig } from '../support/service';
+import { newUser, useService } from '../support/service';
 import { readTopic } from '../support/topic';
 
 const ISO_SECOND = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
@@ -9,17 +9,10 @@ const assistants = (n: number) => Array.from({ length: n }, (_, i) => `assistant
 const occurrences = (text: string, needle: string) => text.split(needle).length - 1;
 
 describe('POST /api/v1/api_keys', () => {
-  const iso = isolation('create');
-  let service: RunningService;
-  let alice: User;
+  const suite = useService('create', ['alice']);
+  const { iso } = suite;
 
-  beforeAll(async () => {
-    service = await startService(testConfig(iso));
-    alice = await newUser(service);
-  });
-  afterAll(() => service?.close());
-
-  const post = (body: unknown, key = alice.key) => call(service.url, 'POST', API_KEYS_PATH, { key, body });
+  const post = (body: unknown, key = suite.alice.key) => call(suite.service.url, 'POST', API_KEYS_PATH, { key, body });
 
   describe('a valid request', () => {
     it('answers 201 with the whole key, its key_value included exactly once', async () => {
@@ -57,8 +50,8 @@ describe('POST /api/v1/api_keys', () => {
         allowed_origins: ['https://example.com', 'http://localhost:3000'],
         allowed_assistants: ['123', '456'],
         transient_assistant: true,
-        user_id: alice.userId,
-        user_email: alice.email,
+        user_id: suite.alice.userId,
+        user_email: suite.alice.email,
         created_at: expect.stringMatching(ISO_SECOND),
         updated_at: key.created_at,
       });
@@ -67,7 +60,7 @@ describe('POST /api/v1/api_keys', () => {
     });
 
     it('defaults allowed_origins and allowed_assistants to [] and transient_assistant to false', async () => {
-      const key = await createKey(service, alice.key, { name: 'Minimal', key_type: 'public' });
+      const key = await createKey(suite.service, suite.alice.key, { name: 'Minimal', key_type: 'public' });
       expect(key).toMatchObject({
         key_type: 'public',
         allowed_origins: [],
@@ -78,9 +71,9 @@ describe('POST /api/v1/api_keys', () => {
     });
 
     it('stores the name trimmed', async () => {
-      const key = await createKey(service, alice.key, { name: '   Padded name  ' });
+      const key = await createKey(suite.service, suite.alice.key, { name: '   Padded name  ' });
       expect(key.name).toBe('Padded name');
-      const read = await getKey(service, alice.key, key.id);
+      const read = await getKey(suite.service, suite.alice.key, key.id);
       expect(read.body.data.name).toBe('Padded name');
     });
 
@@ -103,36 +96,36 @@ describe('POST /api/v1/api_keys', () => {
         },
       ],
     ])('stores and returns %s exactly as sent', async (_, fields) => {
-      const key = await createKey(service, alice.key, fields);
+      const key = await createKey(suite.service, suite.alice.key, fields);
       expect(key).toMatchObject(fields);
-      const read = await getKey(service, alice.key, key.id);
+      const read = await getKey(suite.service, suite.alice.key, key.id);
       expect(read.body.data).toEqual({ ...key, key_value: null });
     });
 
     it('shows key_value only in the 201: GET and the list show null and never the secret', async () => {
-      const created = await createKey(service, alice.key, { name: 'Shown once' });
-      const one = await getKey(service, alice.key, created.id);
+      const created = await createKey(suite.service, suite.alice.key, { name: 'Shown once' });
+      const one = await getKey(suite.service, suite.alice.key, created.id);
       expect(one.status).toBe(200);
       expect(one.body.data).toEqual({ ...created, key_value: null });
-      const list = await listKeys(service, alice.key);
+      const list = await listKeys(suite.service, suite.alice.key);
       expect(list.status).toBe(200);
       expect(list.body.data.find((k: ApiKeyData) => k.id === created.id)).toEqual({ ...created, key_value: null });
       for (const k of list.body.data) expect(k.key_value).toBeNull();
       for (const text of [one.text, list.text]) {
         expect(text).not.toContain(created.key_value);
-        expect(text).not.toContain(alice.key);
+        expect(text).not.toContain(suite.alice.key);
       }
     });
 
     it('makes the new private key usable as soon as the 201 answered', async () => {
-      const created = await createKey(service, alice.key, { name: 'Usable at once' });
-      const reply = await getKey(service, created.key_value!, created.id);
+      const created = await createKey(suite.service, suite.alice.key, { name: 'Usable at once' });
+      const reply = await getKey(suite.service, created.key_value!, created.id);
       expect(reply.status).toBe(200);
     });
 
     it('gives each key a new, increasing integer id', async () => {
-      const first = await createKey(service, alice.key, { name: 'First' });
-      const second = await createKey(service, alice.key, { name: 'Second' });
+      const first = await createKey(suite.service, suite.alice.key, { name: 'First' });
+      const second = await createKey(suite.service, suite.alice.key, { name: 'Second' });
       expect(second.id).toBeGreaterThan(first.id);
       expect(second.key_value).not.toBe(first.key_value);
     });
@@ -150,7 +143,7 @@ describe('POST /api/v1/api_keys', () => {
       const ids = created.map((k) => k.id);
       expect(new Set(ids).size).toBe(30);
       expect(new Set(created.map((k) => k.key_value)).size).toBe(30);
-      const list = await listKeys(service, alice.key);
+      const list = await listKeys(suite.service, suite.alice.key);
       const listed: number[] = list.body.data.map((k: ApiKeyData) => k.id);
       expect(listed).toEqual([...listed].sort((a, b) => a - b));
       expect(listed).toEqual(expect.arrayContaining(ids));
@@ -159,7 +152,7 @@ describe('POST /api/v1/api_keys', () => {
     });
 
     it('gives parallel creates of several users distinct ids, each listed only for its owner', async () => {
-      const users = [alice, await newUser(service), await newUser(service)];
+      const users = [suite.alice, await newUser(suite.service), await newUser(suite.service)];
       const replies = await Promise.all(
         Array.from({ length: 30 }, (_, i) =>
           post({ api_key: { name: `User ${i % 3} key ${i}`, key_type: 'private' } }, users[i % 3].key),
@@ -170,7 +163,7 @@ describe('POST /api/v1/api_keys', () => {
       expect(new Set(ids).size).toBe(30);
       for (const [index, user] of users.entries()) {
         const mine = replies.filter((_, i) => i % 3 === index).map((r) => r.body.data.id as number);
-        const list = await listKeys(service, user.key);
+        const list = await listKeys(suite.service, user.key);
         const listed: ApiKeyData[] = list.body.data;
         expect(listed.every((k) => k.user_id === user.userId)).toBe(true);
         expect(listed.map((k) => k.id)).toEqual(expect.arrayContaining(mine));
@@ -208,17 +201,17 @@ describe('POST /api/v1/api_keys', () => {
         'api_key.__proto__',
       ],
     ])('refuses %s', async (_, rawBody, field) => {
-      const before = await listKeys(service, alice.key);
+      const before = await listKeys(suite.service, suite.alice.key);
       const reply = await expectRefusedWithoutEvent(iso.topic, 422, () =>
-        call(service.url, 'POST', API_KEYS_PATH, {
-          key: alice.key,
+        call(suite.service.url, 'POST', API_KEYS_PATH, {
+          key: suite.alice.key,
           rawBody,
           headers: { 'Content-Type': 'application/json' },
         }),
       );
       expect(reply.body.errors).toContainEqual(expect.stringContaining(field));
       expect(({} as Record<string, unknown>).admin).toBeUndefined();
-      expect((await listKeys(service, alice.key)).body).toEqual(before.body);
+      expect((await listKeys(suite.service, suite.alice.key)).body).toEqual(before.body);
     });
 
     it('never echoes a rejected key_value back', async () => {

@@ -8,7 +8,16 @@ import {
   getKey,
   listKeys,
 } from '../support/keys';
-import { Isolation, RunningService, User, isolation, newUser, startService, testConfig } from '../support/service';
+import {
+  Isolation,
+  RunningService,
+  User,
+  isolation,
+  newUser,
+  startService,
+  testConfig,
+  useService,
+} from '../support/service';
 
 /** A valid create body padded with JSON whitespace to exactly `bytes` bytes. */
 function createBodyOfSize(bytes: number): string {
@@ -41,39 +50,38 @@ function chunked(text: string, chunk = 8192): ReadableStream<Uint8Array> {
 }
 
 describe('HTTP surface: envelope, body parsing and its errors', () => {
-  const iso = isolation('http');
-  let service: RunningService;
-  let alice: User;
+  const suite = useService('http', ['alice']);
+  const { iso } = suite;
   let existing: ApiKeyData;
 
   beforeAll(async () => {
-    service = await startService(testConfig(iso));
-    alice = await newUser(service);
-    existing = await createKey(service, alice.key, { name: 'Target of PUTs' });
+    existing = await createKey(suite.service, suite.alice.key, { name: 'Target of PUTs' });
   });
-  afterAll(() => service?.close());
 
   const json = { 'Content-Type': 'application/json' };
   const postRaw = (body: string | Uint8Array | ReadableStream<Uint8Array>, headers: Record<string, string> = json) =>
-    send(`${service.url}${API_KEYS_PATH}`, 'POST', body, { 'X-API-Key': alice.key, ...headers });
+    send(`${suite.service.url}${API_KEYS_PATH}`, 'POST', body, { 'X-API-Key': suite.alice.key, ...headers });
   const putRaw = (body: string | Uint8Array, headers: Record<string, string> = json) =>
-    send(`${service.url}${API_KEYS_PATH}/${existing.id}`, 'PUT', body, { 'X-API-Key': alice.key, ...headers });
+    send(`${suite.service.url}${API_KEYS_PATH}/${existing.id}`, 'PUT', body, {
+      'X-API-Key': suite.alice.key,
+      ...headers,
+    });
 
   describe('success envelope', () => {
     it('answers every success as {status: {code = HTTP status, message}, data}', async () => {
-      const created = await call(service.url, 'POST', API_KEYS_PATH, {
-        key: alice.key,
+      const created = await call(suite.service.url, 'POST', API_KEYS_PATH, {
+        key: suite.alice.key,
         body: { api_key: { name: 'Envelope', key_type: 'private' } },
       });
       const replies = [
         created,
-        await listKeys(service, alice.key),
-        await getKey(service, alice.key, created.body.data.id),
-        await call(service.url, 'PUT', `${API_KEYS_PATH}/${created.body.data.id}`, {
-          key: alice.key,
+        await listKeys(suite.service, suite.alice.key),
+        await getKey(suite.service, suite.alice.key, created.body.data.id),
+        await call(suite.service.url, 'PUT', `${API_KEYS_PATH}/${created.body.data.id}`, {
+          key: suite.alice.key,
           body: { api_key: { name: 'Envelope 2' } },
         }),
-        await deleteKey(service, alice.key, created.body.data.id),
+        await deleteKey(suite.service, suite.alice.key, created.body.data.id),
       ];
       expect(replies.map((r) => r.status)).toEqual([201, 200, 200, 200, 200]);
       for (const reply of replies) {
@@ -84,7 +92,7 @@ describe('HTTP surface: envelope, body parsing and its errors', () => {
     });
 
     it('answers an unknown route under /api/v1 with 404 in the error envelope', async () => {
-      expectErrorEnvelope(await call(service.url, 'GET', '/api/v1/not_a_route', { key: alice.key }), 404);
+      expectErrorEnvelope(await call(suite.service.url, 'GET', '/api/v1/not_a_route', { key: suite.alice.key }), 404);
     });
   });
 
@@ -103,7 +111,7 @@ describe('HTTP surface: envelope, body parsing and its errors', () => {
 
     it('answers 400 to malformed JSON on PUT, leaving the key as it was', async () => {
       await expectRefusedWithoutEvent(iso.topic, 400, () => putRaw('{"api_key": {"name": "x"'));
-      const reply = await getKey(service, alice.key, existing.id);
+      const reply = await getKey(suite.service, suite.alice.key, existing.id);
       expect(reply.body.data).toEqual({ ...existing, key_value: null });
     });
   });
@@ -184,7 +192,7 @@ describe('HTTP surface: envelope, body parsing and its errors', () => {
       ['JSON sent as text/plain', '{"api_key":{"name":"x"}}', { 'Content-Type': 'text/plain;charset=UTF-8' }],
     ])('answers 415 to %s on PUT, leaving the key as it was', async (_, body, headers: Record<string, string>) => {
       await expectRefusedWithoutEvent(iso.topic, 415, () => putRaw(body, headers));
-      const reply = await getKey(service, alice.key, existing.id);
+      const reply = await getKey(suite.service, suite.alice.key, existing.id);
       expect(reply.body.data).toEqual({ ...existing, key_value: null });
     });
 
@@ -197,9 +205,9 @@ describe('HTTP surface: envelope, body parsing and its errors', () => {
     );
 
     it('does not ask GET or DELETE for a Content-Type', async () => {
-      const doomed = await createKey(service, alice.key, { name: 'Deleted without body' });
-      const reply = await send(`${service.url}${API_KEYS_PATH}/${doomed.id}`, 'DELETE', new Uint8Array(0), {
-        'X-API-Key': alice.key,
+      const doomed = await createKey(suite.service, suite.alice.key, { name: 'Deleted without body' });
+      const reply = await send(`${suite.service.url}${API_KEYS_PATH}/${doomed.id}`, 'DELETE', new Uint8Array(0), {
+        'X-API-Key': suite.alice.key,
       });
       expect(reply.status).toBe(200);
     });

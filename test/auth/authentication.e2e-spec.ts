@@ -9,24 +9,17 @@ import {
   getKey,
   sha256Hex,
 } from '../support/keys';
-import { RunningService, User, isolation, newUser, startService, testConfig } from '../support/service';
+import { useService } from '../support/service';
 
 /** Well-formed (prefix and length right) but never issued. */
 const unissuedKey = (prefix: 'vk_priv_' | 'vk_pub_') => prefix + randomBytes(32).toString('base64url');
 
 describe('authentication and authorisation on /api/v1/api_keys', () => {
-  const iso = isolation('auth');
-  let service: RunningService;
-  let alice: User;
-
-  beforeAll(async () => {
-    service = await startService(testConfig(iso));
-    alice = await newUser(service);
-  });
-  afterAll(() => service?.close());
+  const suite = useService('auth', ['alice']);
+  const { iso } = suite;
 
   const as = (headers: Record<string, string>) => (method: string, path: string, body?: unknown) =>
-    call(service.url, method, path, { headers, body });
+    call(suite.service.url, method, path, { headers, body });
 
   /** Every route of the key API, with a valid body where it takes one. */
   const everyRoute = (id: number) => [
@@ -39,24 +32,24 @@ describe('authentication and authorisation on /api/v1/api_keys', () => {
 
   describe('accepted credentials', () => {
     it('accepts a private key in X-API-Key', async () => {
-      const reply = await call(service.url, 'GET', API_KEYS_PATH, { headers: { 'X-API-Key': alice.key } });
+      const reply = await call(suite.service.url, 'GET', API_KEYS_PATH, { headers: { 'X-API-Key': suite.alice.key } });
       expect(reply.status).toBe(200);
-      expect(reply.body.data.map((k: ApiKeyData) => k.id)).toContain(alice.keyId);
+      expect(reply.body.data.map((k: ApiKeyData) => k.id)).toContain(suite.alice.keyId);
     });
 
     it('accepts a private key as Authorization: Bearer', async () => {
-      const reply = await call(service.url, 'GET', API_KEYS_PATH, {
-        headers: { Authorization: `Bearer ${alice.key}` },
+      const reply = await call(suite.service.url, 'GET', API_KEYS_PATH, {
+        headers: { Authorization: `Bearer ${suite.alice.key}` },
       });
       expect(reply.status).toBe(200);
-      expect(reply.body.data.map((k: ApiKeyData) => k.id)).toContain(alice.keyId);
+      expect(reply.body.data.map((k: ApiKeyData) => k.id)).toContain(suite.alice.keyId);
     });
 
     it('accepts a private key created through POST, for the same owner', async () => {
-      const created = await createKey(service, alice.key, { name: 'Second private key' });
-      const reply = await getKey(service, created.key_value!, alice.keyId);
+      const created = await createKey(suite.service, suite.alice.key, { name: 'Second private key' });
+      const reply = await getKey(suite.service, created.key_value!, suite.alice.keyId);
       expect(reply.status).toBe(200);
-      expect(reply.body.data.user_id).toBe(alice.userId);
+      expect(reply.body.data.user_id).toBe(suite.alice.userId);
     });
   });
 
@@ -69,18 +62,21 @@ describe('authentication and authorisation on /api/v1/api_keys', () => {
       ['a well-formed but unknown public X-API-Key', () => ({ 'X-API-Key': unissuedKey('vk_pub_') })],
       [
         'a real key with one character changed',
-        () => ({ 'X-API-Key': alice.key.slice(0, -1) + (alice.key.endsWith('A') ? 'B' : 'A') }),
+        () => ({ 'X-API-Key': suite.alice.key.slice(0, -1) + (suite.alice.key.endsWith('A') ? 'B' : 'A') }),
       ],
-      ['a real key with a character appended', () => ({ 'X-API-Key': `${alice.key}x` })],
-      ['a real key cut short', () => ({ 'X-API-Key': alice.key.slice(0, -1) })],
-      ['the SHA-256 of a real key instead of the key', () => ({ 'X-API-Key': sha256Hex(alice.key) })],
+      ['a real key with a character appended', () => ({ 'X-API-Key': `${suite.alice.key}x` })],
+      ['a real key cut short', () => ({ 'X-API-Key': suite.alice.key.slice(0, -1) })],
+      ['the SHA-256 of a real key instead of the key', () => ({ 'X-API-Key': sha256Hex(suite.alice.key) })],
       ['an empty Authorization header', () => ({ Authorization: '' })],
       ['Authorization: Bearer with no token', () => ({ Authorization: 'Bearer ' })],
       ['a malformed Bearer token', () => ({ Authorization: 'Bearer not-a-key' })],
       ['a well-formed but unknown Bearer token', () => ({ Authorization: `Bearer ${unissuedKey('vk_priv_')}` })],
-      ['a real key under another scheme (Basic)', () => ({ Authorization: `Basic ${alice.key}` })],
-      ['a real key without the Bearer scheme', () => ({ Authorization: alice.key })],
-      ['a Bearer header carrying two tokens', () => ({ Authorization: `Bearer ${alice.key} ${alice.key}` })],
+      ['a real key under another scheme (Basic)', () => ({ Authorization: `Basic ${suite.alice.key}` })],
+      ['a real key without the Bearer scheme', () => ({ Authorization: suite.alice.key })],
+      [
+        'a Bearer header carrying two tokens',
+        () => ({ Authorization: `Bearer ${suite.alice.key} ${suite.alice.key}` }),
+      ],
     ];
 
     it.each(cases)('refuses %s', async (_, headers) => {
@@ -89,7 +85,7 @@ describe('authentication and authorisation on /api/v1/api_keys', () => {
     });
 
     it('refuses missing credentials on every route, leaving no event', async () => {
-      for (const route of everyRoute(alice.keyId)) {
+      for (const route of everyRoute(suite.alice.keyId)) {
         const reply = await expectRefusedWithoutEvent(iso.topic, 401, () =>
           as({})(route.method, route.path, route.body),
         );
@@ -103,7 +99,7 @@ describe('authentication and authorisation on /api/v1/api_keys', () => {
         string,
         string
       >[]) {
-        for (const route of everyRoute(alice.keyId)) {
+        for (const route of everyRoute(suite.alice.keyId)) {
           await expectRefusedWithoutEvent(iso.topic, 401, () => as(headers)(route.method, route.path, route.body));
         }
       }
@@ -126,7 +122,7 @@ describe('authentication and authorisation on /api/v1/api_keys', () => {
     let publicKey: ApiKeyData;
 
     beforeAll(async () => {
-      publicKey = await createKey(service, alice.key, {
+      publicKey = await createKey(suite.service, suite.alice.key, {
         name: 'Browser widget',
         key_type: 'public',
         allowed_origins: ['https://widget.example.com'],
@@ -142,7 +138,7 @@ describe('authentication and authorisation on /api/v1/api_keys', () => {
       ['X-API-Key', (key: string) => ({ 'X-API-Key': key })],
       ['Authorization: Bearer', (key: string) => ({ Authorization: `Bearer ${key}` })],
     ])('refuses a public key in %s with 403 on every route, leaving no event', async (_, headers) => {
-      for (const id of [publicKey.id, alice.keyId]) {
+      for (const id of [publicKey.id, suite.alice.keyId]) {
         for (const route of everyRoute(id)) {
           const reply = await expectRefusedWithoutEvent(iso.topic, 403, () =>
             as(headers(publicKey.key_value!))(route.method, route.path, route.body),
@@ -153,16 +149,16 @@ describe('authentication and authorisation on /api/v1/api_keys', () => {
     });
 
     it('leaves the public key and the key it targeted untouched after the refused calls', async () => {
-      const own = await getKey(service, alice.key, publicKey.id);
+      const own = await getKey(suite.service, suite.alice.key, publicKey.id);
       expect(own.status).toBe(200);
       expect(own.body.data).toEqual({ ...publicKey, key_value: null });
-      const priv = await getKey(service, alice.key, alice.keyId);
+      const priv = await getKey(suite.service, suite.alice.key, suite.alice.keyId);
       expect(priv.status).toBe(200);
       expect(priv.body.data.name).not.toBe('Renamed');
     });
 
     it('refuses a public key with 403 even when the request is otherwise invalid', async () => {
-      const reply = await call(service.url, 'POST', API_KEYS_PATH, {
+      const reply = await call(suite.service.url, 'POST', API_KEYS_PATH, {
         key: publicKey.key_value!,
         body: { api_key: { key_value: 'x' } },
       });
@@ -171,40 +167,40 @@ describe('authentication and authorisation on /api/v1/api_keys', () => {
   });
 
   describe('revoked keys', () => {
-    const listWith = (headers: Record<string, string>) => call(service.url, 'GET', API_KEYS_PATH, { headers });
+    const listWith = (headers: Record<string, string>) => call(suite.service.url, 'GET', API_KEYS_PATH, { headers });
 
     it('refuses a key with 401 right after its DELETE answered (deleted by another key of the owner)', async () => {
-      const doomed = await createKey(service, alice.key, { name: 'Soon revoked' });
+      const doomed = await createKey(suite.service, suite.alice.key, { name: 'Soon revoked' });
       expect((await listWith({ 'X-API-Key': doomed.key_value! })).status).toBe(200);
-      const deleted = await deleteKey(service, alice.key, doomed.id);
+      const deleted = await deleteKey(suite.service, suite.alice.key, doomed.id);
       expect(deleted.status).toBe(200);
       expectErrorEnvelope(await listWith({ 'X-API-Key': doomed.key_value! }), 401);
       expectErrorEnvelope(await listWith({ Authorization: `Bearer ${doomed.key_value!}` }), 401);
     });
 
     it('refuses a key with 401 right after it deleted itself', async () => {
-      const self = await createKey(service, alice.key, { name: 'Self-revoking' });
-      const deleted = await deleteKey(service, self.key_value!, self.id);
+      const self = await createKey(suite.service, suite.alice.key, { name: 'Self-revoking' });
+      const deleted = await deleteKey(suite.service, self.key_value!, self.id);
       expect(deleted.status).toBe(200);
-      const after = await deleteKey(service, self.key_value!, self.id);
+      const after = await deleteKey(suite.service, self.key_value!, self.id);
       expectErrorEnvelope(after, 401);
     });
 
     it('refuses a revoked key on every route, leaving no event, while the owner’s other keys keep working', async () => {
-      const doomed = await createKey(service, alice.key, { name: 'Revoked then probed' });
-      expect((await deleteKey(service, alice.key, doomed.id)).status).toBe(200);
-      for (const route of everyRoute(alice.keyId)) {
+      const doomed = await createKey(suite.service, suite.alice.key, { name: 'Revoked then probed' });
+      expect((await deleteKey(suite.service, suite.alice.key, doomed.id)).status).toBe(200);
+      for (const route of everyRoute(suite.alice.keyId)) {
         await expectRefusedWithoutEvent(iso.topic, 401, () =>
           as({ 'X-API-Key': doomed.key_value! })(route.method, route.path, route.body),
         );
       }
-      expect((await listWith({ 'X-API-Key': alice.key })).status).toBe(200);
+      expect((await listWith({ 'X-API-Key': suite.alice.key })).status).toBe(200);
     });
 
     it('refuses a revoked key immediately even when requests are already using it concurrently', async () => {
-      const doomed = await createKey(service, alice.key, { name: 'Busy key' });
+      const doomed = await createKey(suite.service, suite.alice.key, { name: 'Busy key' });
       const before: Promise<Reply>[] = Array.from({ length: 10 }, () => listWith({ 'X-API-Key': doomed.key_value! }));
-      const deleted = await deleteKey(service, alice.key, doomed.id);
+      const deleted = await deleteKey(suite.service, suite.alice.key, doomed.id);
       expect(deleted.status).toBe(200);
       // Whatever the in-flight requests got, anything sent after the DELETE answered is refused.
       for (const reply of await Promise.all(before)) expect([200, 401]).toContain(reply.status);

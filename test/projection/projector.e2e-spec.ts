@@ -1,26 +1,19 @@
 import { createKey, deleteKey, getKey, updateKey } from '../support/keys';
 import { replayToFreshDatabase, waitForProjection } from '../support/projection';
-import { RunningService, User, isolation, newUser, startService, testConfig } from '../support/service';
+import { newUser, startService, testConfig, useService } from '../support/service';
 import { readCollection } from '../support/store';
 import { produceRaw, readTopic, rewindGroup } from '../support/topic';
 
 describe('projecting the log into the read model', () => {
-  const iso = isolation('projector');
-  let service: RunningService;
-  let user: User;
-
-  beforeAll(async () => {
-    service = await startService(testConfig(iso));
-    user = await newUser(service);
-  });
-  afterAll(() => service?.close());
+  const suite = useService('projector', ['user']);
+  const { iso } = suite;
 
   it('sets unreadable records aside to the dead-letter topic and keeps projecting the partition', async () => {
-    const key = String(user.keyId); // same key, so same partition as the live key's events
+    const key = String(suite.user.keyId); // same key, so same partition as the live key's events
     const valid = {
       event_id: '6f1c7d8e-0000-4000-8000-000000000001',
-      api_key_id: user.keyId,
-      user_id: user.userId,
+      api_key_id: suite.user.keyId,
+      user_id: suite.user.userId,
       occurred_at: new Date().toISOString(),
       correlation_id: 'poison',
     };
@@ -51,7 +44,7 @@ describe('projecting the log into the read model', () => {
     ];
     for (const p of poison) await produceRaw(iso.topic, { key, value: p.value });
 
-    const after = await updateKey(service, user.key, user.keyId, { name: 'after the poison' });
+    const after = await updateKey(suite.service, suite.user.key, suite.user.keyId, { name: 'after the poison' });
     expect(after.status).toBe(200);
     expect(after.body.data.name).toBe('after the poison');
 
@@ -66,33 +59,35 @@ describe('projecting the log into the read model', () => {
   });
 
   it('changes nothing when a restart delivers every event again, as after a crash before the offset commit', async () => {
-    const other = await newUser(service);
+    const other = await newUser(suite.service);
     for (let i = 0; i < 5; i++) {
-      expect((await updateKey(service, user.key, user.keyId, { name: `before crash ${i}` })).status).toBe(200);
-      expect((await updateKey(service, other.key, other.keyId, { name: `other ${i}` })).status).toBe(200);
+      expect(
+        (await updateKey(suite.service, suite.user.key, suite.user.keyId, { name: `before crash ${i}` })).status,
+      ).toBe(200);
+      expect((await updateKey(suite.service, other.key, other.keyId, { name: `other ${i}` })).status).toBe(200);
     }
     await waitForProjection(iso.database, iso.topic);
     const before = await readCollection(iso.database, 'api_keys');
     const checkpointsBefore = await readCollection(iso.database, 'projection_checkpoints');
-    await service.close();
+    await suite.service.close();
     // The results are in MongoDB but, as after a crash before the commit, Kafka has no offsets:
     // every record is delivered again.
     await rewindGroup(iso.group, iso.topic);
-    service = await startService(testConfig(iso));
+    suite.service = await startService(testConfig(iso));
     await waitForProjection(iso.database, iso.topic);
     expect(await readCollection(iso.database, 'api_keys')).toEqual(before);
     expect(await readCollection(iso.database, 'projection_checkpoints')).toEqual(checkpointsBefore);
-    const next = await updateKey(service, user.key, user.keyId, { name: 'after restart' });
+    const next = await updateKey(suite.service, suite.user.key, suite.user.keyId, { name: 'after restart' });
     expect(next.body.data.name).toBe('after restart');
   });
 
   it('decides an update racing a delete from the log: 200 only if it came first, and a replay agrees', async () => {
     const outcomes: { id: number; update: number; remove: number }[] = [];
     for (let i = 0; i < 8; i++) {
-      const { id } = await createKey(service, user.key, { name: `race ${i}` });
+      const { id } = await createKey(suite.service, suite.user.key, { name: `race ${i}` });
       const [update, remove] = await Promise.all([
-        updateKey(service, user.key, id, { name: `raced ${i}` }),
-        deleteKey(service, user.key, id),
+        updateKey(suite.service, suite.user.key, id, { name: `raced ${i}` }),
+        deleteKey(suite.service, suite.user.key, id),
       ]);
       expect(remove.status).toBe(200);
       expect([200, 404]).toContain(update.status);
@@ -105,7 +100,7 @@ describe('projecting the log into the read model', () => {
       const deletedAt = types.indexOf('ApiKeyDeleted');
       if (update === 200) expect(updatedAt).toBeLessThan(deletedAt);
       else expect(updatedAt === -1 || updatedAt > deletedAt).toBe(true);
-      expect((await getKey(service, user.key, id)).status).toBe(404);
+      expect((await getKey(suite.service, suite.user.key, id)).status).toBe(404);
     }
     await waitForProjection(iso.database, iso.topic);
     const replayed = await replayToFreshDatabase(iso.topic);

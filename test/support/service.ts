@@ -93,6 +93,29 @@ export async function startInstances(iso: Isolation, count: number): Promise<Run
   return instances;
 }
 
+/** A suite's own service, and its users by name. */
+export type ServiceFixture<U extends string> = { readonly iso: Isolation; service: RunningService } & Record<U, User>;
+
+/**
+ * Registers the usual suite set-up: a service with the suite's own topic, group and database
+ * (`overrides` on top of the test config), and a bootstrapped user for each name. Its hooks run
+ * before the suite's own, so the suite's `beforeAll` can already use them.
+ */
+export function useService<U extends string>(
+  name: string,
+  users: readonly U[] = [],
+  overrides: Record<string, string> = {},
+): ServiceFixture<U> {
+  const fixture = { iso: isolation(name) } as ServiceFixture<U>;
+  const named = fixture as Record<U, User>;
+  beforeAll(async () => {
+    fixture.service = await startService(testConfig(fixture.iso, overrides));
+    for (const user of users) named[user] = await newUser(fixture.service);
+  });
+  afterAll(() => fixture.service?.close());
+  return fixture;
+}
+
 /** Stops services one after another, last started first. */
 export async function closeAll(services: readonly (RunningService | undefined)[]): Promise<void> {
   for (const service of [...services].reverse()) await service?.close();

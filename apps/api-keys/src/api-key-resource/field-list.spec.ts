@@ -3,6 +3,7 @@ import {
   API_KEY_UPDATED,
   ApiKeyState,
   FieldRule,
+  FieldValues,
   UPDATABLE_FIELDS,
   decideCreate,
   decideUpdate,
@@ -19,20 +20,10 @@ import { toView } from './api-key.view';
 const meta = { event_id: 'e', occurred_at: '2024-01-15T11:00:00.000Z', correlation_id: 'c' };
 const owner = { userId: 1, email: 'u@example.com' };
 
-function createdKey(): ApiKeyState {
-  const decision = decideCreate(
-    {
-      keyId: 5,
-      owner,
-      keyType: 'private',
-      keyHash: 'a'.repeat(64),
-      transientAssistant: false,
-      fields: { name: 'k' },
-      liveKeys: 0,
-      maxKeys: 10,
-    },
-    meta,
-  );
+/** The key a create with these fields makes. */
+function createdKey(fields: Partial<FieldValues> = { name: 'k' }): ApiKeyState {
+  const command = { keyId: 5, owner, keyType: 'private', keyHash: 'a'.repeat(64), transientAssistant: false } as const;
+  const decision = decideCreate({ ...command, fields, liveKeys: 0, maxKeys: 10 }, meta);
   if (isRejection(decision)) throw new Error('create rejected');
   return evolve(null, decision.event)!;
 }
@@ -47,22 +38,7 @@ describe.each(Object.entries(UPDATABLE_FIELDS) as [string, FieldRule<unknown>][]
     const body = new ValidBody(CreateApiKeyRequest).transform({
       api_key: { name: 'k', key_type: 'private', [field]: rule.example },
     });
-    const decision = decideCreate(
-      {
-        keyId: 5,
-        owner,
-        keyType: 'private',
-        keyHash: 'a'.repeat(64),
-        transientAssistant: false,
-        fields: body.api_key,
-        liveKeys: 0,
-        maxKeys: 10,
-      },
-      meta,
-    );
-    expect(isRejection(decision) ? null : evolve(null, decision.event)?.[field as keyof ApiKeyState]).toEqual(
-      rule.example,
-    );
+    expect(createdKey(body.api_key)[field as keyof ApiKeyState]).toEqual(rule.example);
   });
 
   it('survives the wire, the fold and the view', () => {
