@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 'use strict';
-// npm test [-- <jest args>]: dependencies, a separate test stack (own STACK_DIR and ports, so it
-// never collides with a running `npm start`), the unit project, then the e2e project against
-// the test stack. Whatever this run started is stopped at the end, also on failure or Ctrl-C.
+// npm test [-- <jest args>]: dependencies, then (for a whole run) `npm run lint` and `npm run
+// typecheck`, a separate test stack (own STACK_DIR and ports, so it never collides with a running
+// `npm start`), the unit project, then the e2e project against the test stack. Whatever this run
+// started is stopped at the end, also on failure or Ctrl-C.
 const path = require('node:path');
 const { REPO_ROOT, StackError, createLogger, formatDuration, runForeground, runMain } = require('./lib/run');
 const { ensureDependencies } = require('./lib/prepare');
@@ -35,7 +36,13 @@ function planJestRuns(args) {
       if (selected.length === 0) throw new StackError('--selectProjects needs one of: unit, e2e');
     }
   }
-  return { unit: !selected || selected.includes('unit'), e2e: !selected || selected.includes('e2e'), passthrough };
+  return {
+    // The code checks run with the whole suite (as CI runs it), not when a developer picks tests.
+    checks: !selected && passthrough.length === 0,
+    unit: !selected || selected.includes('unit'),
+    e2e: !selected || selected.includes('e2e'),
+    passthrough,
+  };
 }
 
 /**
@@ -111,14 +118,24 @@ async function main(log, signal) {
         })
       : null;
     stackUp?.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
-    if (plan.unit && !signal.aborted) {
+    if (plan.checks) {
+      if (stackUp) stackLog.hold();
+      for (const check of ['lint', 'typecheck']) {
+        if (signal.aborted) break;
+        const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+        const code = await timed(check, () => runForeground(npm, ['run', '--silent', check], { cwd: REPO_ROOT, log }));
+        if (code !== 0) failures.push(`npm run ${check} (exit ${code})`);
+      }
+    }
+    if (plan.unit && !signal.aborted && failures.length === 0) {
       if (stackUp) stackLog.hold();
       await runJest('unit', [], process.env);
       stackLog.flush();
     }
     if (stackUp) {
       await stackUp;
-      if (!signal.aborted) await runJest('e2e', ['--runInBand'], e2eEnv(process.env, settings));
+      if (!signal.aborted && failures.length === 0)
+        await runJest('e2e', ['--runInBand'], e2eEnv(process.env, settings));
     }
   } finally {
     stackLog.flush();

@@ -2,8 +2,13 @@ import { readStackSettings } from './stack/settings';
 import { e2eEnv, planJestRuns, testStackEnv } from './test';
 
 describe('npm test arguments', () => {
-  it('runs both projects and passes other jest arguments to both unchanged', () => {
+  it('runs lint, typecheck and both projects when given no arguments', () => {
+    expect(planJestRuns([])).toEqual({ checks: true, unit: true, e2e: true, passthrough: [] });
+  });
+
+  it('runs both projects and passes other jest arguments to both unchanged, without the code checks', () => {
     expect(planJestRuns(['-t', 'rejects', '--verbose'])).toEqual({
+      checks: false,
       unit: true,
       e2e: true,
       passthrough: ['-t', 'rejects', '--verbose'],
@@ -12,11 +17,12 @@ describe('npm test arguments', () => {
 
   it('runs only the selected projects', () => {
     expect(planJestRuns(['--selectProjects', 'e2e', 'keys'])).toEqual({
+      checks: false,
       unit: false,
       e2e: true,
       passthrough: ['keys'],
     });
-    expect(planJestRuns(['--selectProjects=unit'])).toEqual({ unit: true, e2e: false, passthrough: [] });
+    expect(planJestRuns(['--selectProjects=unit'])).toEqual({ checks: false, unit: true, e2e: false, passthrough: [] });
     expect(planJestRuns(['--selectProjects', 'unit', 'e2e'])).toMatchObject({ unit: true, e2e: true });
   });
 
