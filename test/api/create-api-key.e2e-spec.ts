@@ -9,7 +9,8 @@ const assistants = (n: number) => Array.from({ length: n }, (_, i) => `assistant
 const occurrences = (text: string, needle: string) => text.split(needle).length - 1;
 
 describe('POST /api/v1/api_keys', () => {
-  const suite = useService('create', ['alice']);
+  // Room for the concurrency tests' bursts on one user (the limit itself is tested in test/limits).
+  const suite = useService('create', ['alice'], { KEY_QUEUE_LIMIT: '64' });
   const { iso } = suite;
 
   const post = (body: unknown, key = suite.alice.key) => call(suite.service.url, 'POST', API_KEYS_PATH, { key, body });

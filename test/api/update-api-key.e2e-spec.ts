@@ -12,7 +12,8 @@ import { newUser, useService, waitUntil } from '../support/service';
 import { readTopic } from '../support/topic';
 
 describe('PUT /api/v1/api_keys/:id', () => {
-  const suite = useService('update', ['alice', 'bob']);
+  // Room for the concurrency tests' bursts on one key (the limit itself is tested in test/limits).
+  const suite = useService('update', ['alice', 'bob'], { KEY_QUEUE_LIMIT: '64' });
   const { iso } = suite;
 
   describe('the reference example', () => {

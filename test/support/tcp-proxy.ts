@@ -7,6 +7,7 @@ import net from 'node:net';
 export class TcpProxy {
   private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
+  private stalled = false;
   port = 0;
 
   constructor(
@@ -23,6 +24,7 @@ export class TcpProxy {
         socket.on('error', () => socket.destroy());
       }
       client.pipe(upstream).pipe(client);
+      if (this.stalled) [client, upstream].forEach((socket) => socket.pause());
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
@@ -44,5 +46,17 @@ export class TcpProxy {
   /** Accepts connections again on the same port. */
   restore(): Promise<void> {
     return this.start(this.port);
+  }
+
+  /** Keeps every connection open but lets no byte through, as a server buried in work would. */
+  stall(): void {
+    this.stalled = true;
+    for (const socket of this.sockets) socket.pause();
+  }
+
+  /** Lets the bytes held back by stall() flow again. */
+  resume(): void {
+    this.stalled = false;
+    for (const socket of this.sockets) socket.resume();
   }
 }

@@ -16,6 +16,9 @@ import { HealthController } from './health/health.controller';
 import { RequestMiddleware } from './http/request.middleware';
 import { ErrorFilter } from './http/error.filter';
 import { EnvelopeStatusInterceptor } from './http/envelope-status.interceptor';
+import { JsonBodyInterceptor } from './http/json-body.interceptor';
+import { RouteTable } from './http/route-table';
+import { RateLimits } from './rate-limits/rate-limits';
 import { KeyCommandFlow } from './key-commands/key-command-flow';
 import { KeyLock } from './key-commands/key-lock';
 import { ListApiKeysController } from './list-api-keys/list-api-keys.controller';
@@ -102,6 +105,7 @@ export class AppModule implements NestModule {
         { provide: PROJECTOR_ENABLED, useValue: options.projector },
         { provide: APP_FILTER, useClass: ErrorFilter },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeStatusInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: JsonBodyInterceptor },
         {
           provide: EventLog,
           useFactory: () => EventLog.open(config.kafka, kafkaLogOf(new Logger('kafka'))),
@@ -136,9 +140,11 @@ export class AppModule implements NestModule {
         },
         ApiKeysReadModel,
         ApiKeyStates,
+        RateLimits,
+        RouteTable,
         ReadModelHealth,
         EventRecorder,
-        KeyLock,
+        { provide: KeyLock, useValue: new KeyLock(config.keyQueueLimit) },
         KeyCommandFlow,
         Projector,
         Users,

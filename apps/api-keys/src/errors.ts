@@ -7,6 +7,11 @@ export type ErrorCode =
   | 'unauthenticated'
   | 'forbidden'
   | 'not_found'
+  | 'method_not_allowed'
+  | 'rate_limited'
+  | 'key_busy'
+  | 'deadline_exceeded'
+  | 'client_gone'
   | 'validation_failed'
   | 'key_limit_reached'
   | 'malformed_json'
@@ -22,6 +27,8 @@ export class ApiError extends Error {
     message: string,
     readonly errors: readonly string[] = [message],
     readonly details: string = message,
+    /** Response headers that belong to this answer (Allow, Retry-After...). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
     this.name = new.target.name;
@@ -83,6 +90,68 @@ export class RouteNotFoundError extends ApiError {
   }
 }
 
+export class MethodNotAllowedError extends ApiError {
+  constructor(method: string, path: string, allowed: readonly string[]) {
+    super(
+      'method_not_allowed',
+      'Method not allowed',
+      [`${method} is not allowed on ${path}`],
+      `This path accepts ${allowed.join(', ')}.`,
+      { Allow: allowed.join(', ') },
+    );
+  }
+}
+
+/** Over a rate limit: `scope` says whose budget ran out. Nothing was done. */
+export class RateLimitedError extends ApiError {
+  constructor(scope: 'key' | 'address', retryAfterSeconds: number) {
+    super(
+      'rate_limited',
+      'Too many requests',
+      [
+        scope === 'key'
+          ? 'this API key has used its request budget for the current window'
+          : 'too many failed authentications from this address',
+      ],
+      `Nothing was done; retry after ${retryAfterSeconds} s (see X-RateLimit-Reset).`,
+      { 'Retry-After': String(retryAfterSeconds) },
+    );
+  }
+}
+
+/** Too many commands already wait for this key (or this user's creates) here. Nothing was recorded. */
+export class KeyBusyError extends ApiError {
+  constructor() {
+    super(
+      'key_busy',
+      'Too many requests: this key is busy',
+      ['too many changes to this key are already waiting'],
+      'Nothing was recorded; retry in a moment.',
+      { 'Retry-After': '1' },
+    );
+  }
+}
+
+/** The request's deadline passed before its event could be recorded. */
+export class DeadlineExceededError extends ApiError {
+  constructor() {
+    super(
+      'deadline_exceeded',
+      'Service unavailable: the request ran out of time',
+      ['the change could not be recorded within the request deadline'],
+      'Nothing was recorded; retry later.',
+      { 'Retry-After': '1' },
+    );
+  }
+}
+
+/** The client went away before its command's turn; nothing is recorded and nobody is answered. */
+export class ClientGoneError extends ApiError {
+  constructor() {
+    super('client_gone', 'Client closed the request', ['the client disconnected before the change was made']);
+  }
+}
+
 export class ValidationFailedError extends ApiError {
   constructor(problems: readonly string[], part: 'request body' | 'query' = 'request body') {
     super(
@@ -97,13 +166,8 @@ export class ValidationFailedError extends ApiError {
 }
 
 export class MalformedJsonError extends ApiError {
-  constructor() {
-    super(
-      'malformed_json',
-      'Malformed JSON in request body',
-      ['the request body is not valid JSON'],
-      'Send a valid JSON document.',
-    );
+  constructor(problem = 'the request body is not valid JSON') {
+    super('malformed_json', 'Malformed JSON in request body', [problem], 'Send a valid JSON document.');
   }
 }
 
@@ -118,14 +182,29 @@ export class PayloadTooLargeError extends ApiError {
   }
 }
 
+/** A header value as the client sent it, bounded and printable, to name it in an answer. */
+const quoted = (value: string) => JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value);
+
 export class UnsupportedMediaTypeError extends ApiError {
-  constructor(contentType: string | undefined) {
+  private constructor(problem: string) {
     super(
       'unsupported_media_type',
       'Unsupported media type: send application/json',
-      [`Content-Type ${contentType ? `"${contentType}"` : '(missing)'} is not application/json`],
-      'Request bodies must be JSON with Content-Type: application/json.',
+      [problem],
+      'Request bodies must be JSON (UTF-8) with Content-Type: application/json, optionally gzip- or deflate-encoded.',
     );
+  }
+
+  static contentType(sent: string | undefined) {
+    return new UnsupportedMediaTypeError(`Content-Type ${sent ? quoted(sent) : '(missing)'} is not application/json`);
+  }
+
+  static charset(sent: string | undefined) {
+    return new UnsupportedMediaTypeError(`the charset of Content-Type ${quoted(sent ?? '')} is not UTF-8`);
+  }
+
+  static encoding(sent: string | undefined) {
+    return new UnsupportedMediaTypeError(`Content-Encoding ${quoted(sent ?? '')} is not supported`);
   }
 }
 

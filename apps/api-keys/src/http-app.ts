@@ -2,17 +2,21 @@ import { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/config';
+import { BoundedExpressAdapter } from './http/bounded-express-adapter';
 
 /** The HTTP service with its projector, as `npm start` runs it (tests boot the very same thing). */
 export async function createHttpApp(config: AppConfig, logger: LoggerService): Promise<INestApplication> {
-  // Express's own body parser is off: RequestMiddleware parses, so its errors use our envelope.
-  const app = await NestFactory.create(AppModule.register(config, { projector: true }), {
-    bodyParser: false,
-    logger,
-    forceCloseConnections: true,
-    // Throw instead of process.exit: the caller (main, a test) decides what a failed start means.
-    abortOnError: false,
-  });
+  // Express's own body parser is off: JsonBodyInterceptor parses, so its errors use our envelope.
+  const app = await NestFactory.create(
+    AppModule.register(config, { projector: true }),
+    new BoundedExpressAdapter(config.http),
+    {
+      bodyParser: false,
+      logger,
+      // Throw instead of process.exit: the caller (main, a test) decides what a failed start means.
+      abortOnError: false,
+    },
+  );
   app.setGlobalPrefix('api/v1', { exclude: ['health'] });
   return app;
 }

@@ -96,8 +96,50 @@ describe('field rules', () => {
     expect(assistants.problem([' 1'])).toMatchObject({ index: 0 });
   });
 
-  it('treats bidi overrides as forbidden characters', () => {
-    expect(hasForbiddenCharacters('a\u202Eb')).toBe(true);
-    expect(hasForbiddenCharacters('plain')).toBe(false);
+  it.each([
+    '\u061C',
+    '\u200E',
+    '\u200F',
+    '\u202A',
+    '\u202B',
+    '\u202C',
+    '\u202D',
+    '\u202E',
+    '\u2066',
+    '\u2067',
+    '\u2068',
+    '\u2069',
+  ])('refuses the bidirectional control U+%s in every text field', (control) => {
+    expect(hasForbiddenCharacters(`a${control}b`)).toBe(true);
+    expect(name.problem(`Key${control}name`)).toEqual({ message: 'must not contain control characters' });
+    expect(assistants.problem([`id${control}1`])).toMatchObject({ index: 0 });
+    expect(origins.problem([`https://a${control}.example`])).toMatchObject({ index: 0 });
+  });
+
+  it.each([
+    ['zero-width spaces', '\u200B\u200B'],
+    ['a zero-width joiner and a word joiner', '\u200D\u2060'],
+    ['variation selectors', '\uFE0F\uFE0E'],
+    ['a byte-order mark and a Hangul filler', '\uFEFF\u3164'],
+    ['spaces around an invisible separator', ' \u2063 '],
+  ])('refuses a name made only of %s', (_, text) => {
+    expect(name.problem(name.normalize(text))).toEqual({ message: 'must contain a visible character' });
+    expect(assistants.problem([text])).toMatchObject({ index: 0 });
+  });
+
+  it('accepts visible text that also holds joiners, such as an emoji sequence', () => {
+    expect(name.problem('Team 👩\u200D💻 key')).toBeNull();
+  });
+
+  it('judges duplicates after NFC normalization', () => {
+    const composed = 'caf\u00E9';
+    const decomposed = 'cafe\u0301';
+    expect(composed).not.toBe(decomposed);
+    expect(assistants.problem([composed, decomposed])).toEqual({ message: 'must not contain duplicates' });
+  });
+
+  it('counts an assistant id in code points', () => {
+    expect(assistants.problem(['😀'.repeat(128)])).toBeNull();
+    expect(assistants.problem(['😀'.repeat(129)])).toMatchObject({ index: 0 });
   });
 });

@@ -36,10 +36,17 @@ export interface FieldRule<T> {
   copy(value: T): T;
 }
 
-// C0/C1 controls (NUL, newline, DEL...) and the bidirectional overrides used to disguise text.
-const FORBIDDEN_CHARACTERS = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+// C0/C1 controls (NUL, newline, DEL...) and every bidirectional control (the marks, embeddings,
+// overrides and isolates that can make text display in another order than it is stored).
+const FORBIDDEN_CHARACTERS = /[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+// What shows nothing: white space, format characters (zero-width space and joiners, word joiner,
+// BOM...), variation selectors, the combining grapheme joiner, the Hangul fillers, braille blank.
+const INVISIBLE = /[\s\p{Cf}\u115F\u1160\u2800\u3164\uFFA0]|\u034F|\p{Variation_Selector}/gu;
 
 export const hasForbiddenCharacters = (value: string) => FORBIDDEN_CHARACTERS.test(value);
+export const isInvisible = (value: string) => value.replace(INVISIBLE, '') === '';
+/** Length as people count it: in code points, not UTF-16 units. */
+export const lengthOf = (value: string) => [...value].length;
 
 /** An origin exactly as browsers send it: scheme, host, optional port; nothing else. */
 export function isOrigin(value: string): boolean {
@@ -55,8 +62,8 @@ export function isOrigin(value: string): boolean {
 
 export const isAssistantId = (value: unknown): value is string =>
   typeof value === 'string' &&
-  value.length > 0 &&
-  value.length <= ASSISTANT_ID_MAX_LENGTH &&
+  !isInvisible(value) &&
+  lengthOf(value) <= ASSISTANT_ID_MAX_LENGTH &&
   value.trim() === value &&
   !hasForbiddenCharacters(value);
 
@@ -65,7 +72,9 @@ const isStringList = (value: unknown): value is readonly string[] => Array.isArr
 const problem = (message: string, index?: number): Problem => (index === undefined ? { message } : { index, message });
 
 const name: FieldRule<string> = {
-  description: `Descriptive name: trimmed, 1 to ${NAME_MAX_LENGTH} characters, no control or bidi-override characters.`,
+  description:
+    `Descriptive name: trimmed, 1 to ${NAME_MAX_LENGTH} characters (code points), at least one of them visible, ` +
+    'no control or bidirectional-control characters.',
   schema: { type: 'string', minLength: 1, maxLength: NAME_MAX_LENGTH },
   example: 'Updated Production Key',
   requiredOnCreate: true,
@@ -74,10 +83,11 @@ const name: FieldRule<string> = {
   normalize: (value) => (isString(value) && !hasForbiddenCharacters(value) ? value.trim() : value),
   problem: (value) => {
     if (!isString(value)) return problem('must be a string');
-    if (value.length < 1 || [...value].length > NAME_MAX_LENGTH) {
+    if (value.length < 1 || lengthOf(value) > NAME_MAX_LENGTH) {
       return problem(`must be 1 to ${NAME_MAX_LENGTH} characters (after trimming)`);
     }
     if (hasForbiddenCharacters(value)) return problem('must not contain control characters');
+    if (isInvisible(value)) return problem('must contain a visible character');
     return null;
   },
   isWireValue: isString,
@@ -107,7 +117,10 @@ function listField(spec: {
       if (value.length > spec.max) return problem(`must have at most ${spec.max} ${spec.noun}`);
       const bad = value.findIndex((entry) => !spec.isItem(entry));
       if (bad >= 0) return problem(`must be ${spec.item}`, bad);
-      if (new Set(value).size !== value.length) return problem('must not contain duplicates');
+      // Two spellings of one text (composed and decomposed accents) are one entry.
+      if (new Set(value.map((entry: string) => entry.normalize('NFC'))).size !== value.length) {
+        return problem('must not contain duplicates');
+      }
       return null;
     },
     isWireValue: isStringList,
@@ -128,7 +141,9 @@ const allowedOrigins = listField({
 });
 
 const allowedAssistants = listField({
-  description: `Assistant ids the key may access: at most ${MAX_ASSISTANTS} distinct ids.`,
+  description:
+    `Assistant ids the key may access: at most ${MAX_ASSISTANTS} distinct ids (compared in Unicode NFC), each ` +
+    `1 to ${ASSISTANT_ID_MAX_LENGTH} characters (code points), visible, without surrounding spaces or control characters.`,
   example: ['123', '456'],
   max: MAX_ASSISTANTS,
   noun: 'assistant ids',

@@ -67,13 +67,13 @@ describe('BatchingProducer', () => {
     expect((await Promise.all(appends)).map((p) => p.offset)).toEqual([40, 41, 42]);
   });
 
-  it('fails every record of a failed request, saying the broker never took them', async () => {
+  it('fails every record of a failed request, saying they may still have landed', async () => {
     const { fake, producer } = setup();
     const append = producer.append('events', record('1'));
     await flush();
     fake.requests[0].fail(new Error('Connection error: connect ECONNREFUSED'));
     await expect(append).rejects.toEqual(
-      expect.objectContaining({ name: 'ProducerUnavailableError', outcomeUnknown: false }),
+      expect.objectContaining({ name: 'ProducerUnavailableError', outcomeUnknown: true }),
     );
   });
 
@@ -90,6 +90,20 @@ describe('BatchingProducer', () => {
     ]);
     await flush();
     expect(fake.requests).toHaveLength(1);
+  });
+
+  it('gives up at the caller’s own deadline when it is shorter than the producer’s', async () => {
+    const { fake, producer } = setup(60_000);
+    const blocker = producer.append('events', record('1'));
+    const started = Date.now();
+    await expect(producer.append('events', record('2'), 20)).rejects.toEqual(
+      expect.objectContaining({ outcomeUnknown: false }),
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+    fake.requests[0].answer([
+      { topicName: 'events', partition: partitionFor('events', '1', 3), errorCode: 0, baseOffset: '0' },
+    ]);
+    await blocker;
   });
 
   it('refuses a topic it does not know', async () => {

@@ -72,7 +72,8 @@ export class BatchingProducer {
     return this.producer.connect();
   }
 
-  append(topic: string, record: OutgoingRecord): Promise<LogPosition> {
+  /** Resolves with the record's place in the log, or fails within `timeoutMs` (the producer's bound by default). */
+  append(topic: string, record: OutgoingRecord, timeoutMs = this.timeoutMs): Promise<LogPosition> {
     const partitionCount = this.partitionCounts.get(topic);
     if (partitionCount === undefined) return Promise.reject(new Error(`topic ${topic} is not known to this producer`));
     return new Promise<LogPosition>((resolve, reject) => {
@@ -84,7 +85,7 @@ export class BatchingProducer {
         reject,
         done: false,
       };
-      pending.timer = setTimeout(() => this.expire(pending), this.timeoutMs);
+      pending.timer = setTimeout(() => this.expire(pending), Math.min(timeoutMs, this.timeoutMs));
       this.queue.push(pending);
       this.flush();
     });
@@ -136,8 +137,9 @@ export class BatchingProducer {
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       });
     } catch (error) {
-      const timedOut = error instanceof Error && /timeout|timed out/i.test(`${error.name} ${error.message}`);
-      const failure = new ProducerUnavailableError(`Kafka is unavailable: ${(error as Error).message}`, timedOut);
+      // The request left this process, perhaps more than once (kafkajs retries it): whatever the
+      // last error says, an earlier attempt may have landed. Only the broker knows.
+      const failure = new ProducerUnavailableError(`Kafka is unavailable: ${(error as Error).message}`, true);
       for (const p of batch) this.fail(p, failure);
       return;
     }

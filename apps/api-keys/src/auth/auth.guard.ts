@@ -1,43 +1,64 @@
 import { CanActivate, ExecutionContext, Injectable, createParamDecorator } from '@nestjs/common';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { PublicKeyForbiddenError, UnauthenticatedError } from '../errors';
-import { ApiKeyStates } from '../read-model/api-key-states';
 import { Principal } from '../http/request-context';
+import { RateLimits } from '../rate-limits/rate-limits';
+import { ApiKeyStates } from '../read-model/api-key-states';
 import { hashSecret, looksLikeSecret } from './api-key-secret';
 
+/** The key the request presents (X-API-Key or a bearer token), '' for an unusable one, null for none. */
 function presentedKey(req: Request): string | null {
   const header = req.headers['x-api-key'];
   // An empty X-API-Key is treated as absent, so a client's blank default header does not hide
   // the key it sends as a bearer token.
-  if (typeof header === 'string' && header.trim() !== '') return header.trim();
+  const apiKey = typeof header === 'string' && header.trim() !== '' ? header.trim() : null;
   const authorization = req.headers.authorization;
-  if (typeof authorization === 'string') {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    return match ? match[1] : '';
+  const bearer = typeof authorization === 'string' ? (/^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] ?? '') : null;
+  if (apiKey !== null && bearer !== null && apiKey !== bearer) {
+    // Which one was meant is a guess we do not make.
+    throw new UnauthenticatedError('X-API-Key and Authorization name different keys: send one');
   }
-  return null;
+  return apiKey ?? bearer;
 }
 
 /**
- * Authenticates every /api/v1 request by the hash of its API key. Every route here manages keys,
- * which public keys may not do. A revoked key fails at once: the lookup reads the projected
- * state (cached only by the instance that projects it), and DELETE answers only after its event
- * is projected.
+ * Authenticates every /api/v1 request by the hash of its API key, within budgets: an address that
+ * has used up its failed authentications is refused before any lookup (429), and each key has a
+ * request budget (429 past it); every answer from here on carries the X-RateLimit-* headers. Every
+ * route manages keys, which public keys may not do. A revoked key fails at once: the lookup reads
+ * the projected state, and DELETE answers only after its event is projected.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  constructor(private readonly states: ApiKeyStates) {}
+  constructor(
+    private readonly states: ApiKeyStates,
+    private readonly limits: RateLimits,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<Request>();
-    const secret = presentedKey(req);
-    if (secret === null) throw new UnauthenticatedError('no API key: send X-API-Key or Authorization: Bearer');
-    if (!looksLikeSecret(secret)) throw new UnauthenticatedError('the API key is malformed');
-    const key = await this.states.findLiveByHash(hashSecret(secret));
-    if (!key) throw new UnauthenticatedError('the API key is unknown or revoked');
-    if (key.key_type !== 'private') throw new PublicKeyForbiddenError();
-    req.principal = { userId: key.user_id, userEmail: key.user_email };
-    return true;
+    const http = context.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    const address = req.socket.remoteAddress ?? 'unknown';
+    try {
+      const secret = presentedKey(req);
+      if (secret === null) throw new UnauthenticatedError('no API key: send X-API-Key or Authorization: Bearer');
+      if (!looksLikeSecret(secret)) throw new UnauthenticatedError('the API key is malformed');
+      const hash = hashSecret(secret);
+      // Past its failed-authentication budget, an address gets no lookups: only keys this
+      // instance already knows to be good still pass.
+      const blocked = this.limits.exhaustedAuthFailures(address, res);
+      const key = blocked ? this.states.knownLiveByHash(hash) : await this.states.findLiveByHash(hash);
+      if (!key && blocked) throw this.limits.refuseAddress(address);
+      if (!key) throw new UnauthenticatedError('the API key is unknown or revoked');
+      this.limits.spendRequest(key.id, res);
+      if (key.key_type !== 'private') throw new PublicKeyForbiddenError();
+      req.principal = { userId: key.user_id, userEmail: key.user_email };
+      return true;
+    } catch (error) {
+      if (error instanceof UnauthenticatedError) this.limits.spendAuthFailure(address, res);
+      throw error;
+    }
   }
 }
 

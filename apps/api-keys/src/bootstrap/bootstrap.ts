@@ -6,6 +6,7 @@ import { CreateApiKeyResult } from '../create-api-key/create-api-key.handler';
 import { CreateApiKeyRequest } from '../create-api-key/create-api-key.request';
 import { createdBody } from '../create-api-key/created-body';
 import { ValidBody } from '../http/body-validation';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { Users } from '../users/users';
 
 /**
@@ -18,10 +19,11 @@ export async function bootstrapKey(app: INestApplicationContext, email: string, 
   const { api_key: fields } = new ValidBody(CreateApiKeyRequest).transform({
     api_key: { name: name ?? `Bootstrap key for ${user.email}`, key_type: 'private' },
   });
-  const result = await app
-    .get(CommandBus)
-    .execute<CreateApiKeyCommand, CreateApiKeyResult>(
-      new CreateApiKeyCommand({ userId: user.id, email: user.email }, fields, randomUUID()),
-    );
+  const result = await app.get(CommandBus).execute<CreateApiKeyCommand, CreateApiKeyResult>(
+    new CreateApiKeyCommand({ userId: user.id, email: user.email }, fields, randomUUID(), {
+      deadline: Date.now() + app.get<AppConfig>(APP_CONFIG).requestTimeoutMs,
+      signal: new AbortController().signal,
+    }),
+  );
   return createdBody(result);
 }

@@ -63,6 +63,59 @@ class Environment {
   @Max(100_000)
   MAX_KEYS_PER_USER = 1000;
 
+  /** Requests one API key may make per window (per instance); 429 beyond. */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  RATE_LIMIT_PER_KEY = 1200;
+
+  /** Failed authentications one client address may make per window (per instance); 429 beyond. */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  AUTH_FAILURES_PER_ADDRESS = 60;
+
+  /** The rate-limit window; every budget resets at its end. */
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  RATE_LIMIT_WINDOW_SECONDS = 60;
+
+  /** One deadline per write: waiting for its turn, appending and waiting for the projection. */
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  REQUEST_TIMEOUT_MS = 8000;
+
+  /** Commands that may wait for one key (or one user's creates) in an instance; 429 beyond. */
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  KEY_QUEUE_LIMIT = 32;
+
+  /** A client must have sent all its headers within this, and its whole request within the next. */
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  HTTP_HEADERS_TIMEOUT_MS = 10_000;
+
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  HTTP_REQUEST_TIMEOUT_MS = 30_000;
+
+  /** How long an idle keep-alive connection stays open. */
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS = 5000;
+
+  /** Open connections the HTTP server accepts; further ones are closed at once. */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  HTTP_MAX_CONNECTIONS = 1000;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
 }
@@ -85,6 +138,19 @@ export interface AppConfig {
   readonly readYourWritesTimeoutMs: number;
   readonly httpBodyLimitBytes: number;
   readonly maxKeysPerUser: number;
+  readonly rateLimits: {
+    readonly requestsPerKey: number;
+    readonly authFailuresPerAddress: number;
+    readonly windowMs: number;
+  };
+  readonly requestTimeoutMs: number;
+  readonly keyQueueLimit: number;
+  readonly http: {
+    readonly headersTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+    readonly maxConnections: number;
+  };
   readonly logLevel: LogLevel;
 }
 
@@ -134,6 +200,19 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     readYourWritesTimeoutMs: parsed.READ_YOUR_WRITES_TIMEOUT_MS,
     httpBodyLimitBytes: parsed.HTTP_BODY_LIMIT_BYTES,
     maxKeysPerUser: parsed.MAX_KEYS_PER_USER,
+    rateLimits: {
+      requestsPerKey: parsed.RATE_LIMIT_PER_KEY,
+      authFailuresPerAddress: parsed.AUTH_FAILURES_PER_ADDRESS,
+      windowMs: parsed.RATE_LIMIT_WINDOW_SECONDS * 1000,
+    },
+    requestTimeoutMs: parsed.REQUEST_TIMEOUT_MS,
+    keyQueueLimit: parsed.KEY_QUEUE_LIMIT,
+    http: {
+      headersTimeoutMs: parsed.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: parsed.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: parsed.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: parsed.HTTP_MAX_CONNECTIONS,
+    },
     logLevel: parsed.LOG_LEVEL,
   };
 }

@@ -1,3 +1,4 @@
+import { RequestBounds } from '../http/request-context';
 import { NewKeyFields } from './create-api-key.request';
 
 export class CreateApiKeyCommand {
@@ -5,5 +6,6 @@ export class CreateApiKeyCommand {
     readonly owner: { readonly userId: number; readonly email: string },
     readonly fields: NewKeyFields,
     readonly correlationId: string,
+    readonly bounds: RequestBounds,
   ) {}
 }

@@ -2,7 +2,7 @@ import { Body, Controller, Post, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { AuthGuard, Caller } from '../auth/auth.guard';
 import { ValidBody } from '../http/body-validation';
-import { Principal, RequestId } from '../http/request-context';
+import { Bounds, Principal, RequestBounds, RequestId } from '../http/request-context';
 import { CreateApiKeyCommand } from './create-api-key.command';
 import { CreateApiKeyResult } from './create-api-key.handler';
 import { CreateApiKeyRequest } from './create-api-key.request';
@@ -18,9 +18,10 @@ export class CreateApiKeyController {
     @Body(new ValidBody(CreateApiKeyRequest)) body: CreateApiKeyRequest,
     @Caller() caller: Principal,
     @RequestId() requestId: string,
+    @Bounds() bounds: RequestBounds,
   ) {
     const result = await this.commands.execute<CreateApiKeyCommand, CreateApiKeyResult>(
-      new CreateApiKeyCommand({ userId: caller.userId, email: caller.userEmail }, body.api_key, requestId),
+      new CreateApiKeyCommand({ userId: caller.userId, email: caller.userEmail }, body.api_key, requestId, bounds),
     );
     return createdBody(result);
   }

@@ -24,6 +24,7 @@ function setup(visible: boolean, liveKeys = 0) {
   const ids: Pick<IdAllocator, 'allocate'> = { allocate: () => Promise.resolve(41) };
   const handler = new CreateApiKeyHandler(ids as IdAllocator, states as ApiKeyStates, recorder as EventRecorder, {
     maxKeysPerUser: 3,
+    keyQueueLimit: 4,
   });
   return { events, handler };
 }
@@ -32,6 +33,7 @@ const command = new CreateApiKeyCommand(
   { userId: 3, email: 'u@example.com' },
   { key_type: 'public', name: 'Widget', allowed_origins: ['https://app.example.com'] },
   'req-9',
+  { deadline: Date.now() + 60_000, signal: new AbortController().signal },
 );
 
 describe('CreateApiKeyHandler', () => {

@@ -6,7 +6,7 @@ import { newSecret } from '../auth/api-key-secret';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { rejectionError } from '../errors';
 import { eventMetadata } from '../event-log/event-metadata';
-import { EventRecorder } from '../event-log/event-recorder';
+import { EventRecorder, assertWithinBounds } from '../event-log/event-recorder';
 import { KeyLock } from '../key-commands/key-lock';
 import { ApiKeyStates } from '../read-model/api-key-states';
 import { IdAllocator } from '../read-model/id-allocator';
@@ -24,20 +24,23 @@ export interface CreateApiKeyResult {
 @CommandHandler(CreateApiKeyCommand)
 export class CreateApiKeyHandler implements ICommandHandler<CreateApiKeyCommand, CreateApiKeyResult> {
   /** One create per user at a time here, so that each sees the keys the one before it made. */
-  private readonly perUser = new KeyLock();
+  private readonly perUser: KeyLock;
 
   constructor(
     @Inject(API_KEY_ID_ALLOCATOR) private readonly ids: IdAllocator,
     private readonly states: ApiKeyStates,
     private readonly recorder: EventRecorder,
-    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'maxKeysPerUser'>,
-  ) {}
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'maxKeysPerUser' | 'keyQueueLimit'>,
+  ) {
+    this.perUser = new KeyLock(config.keyQueueLimit);
+  }
 
   execute(command: CreateApiKeyCommand): Promise<CreateApiKeyResult> {
     return this.perUser.run(command.owner.userId, () => this.create(command));
   }
 
-  private async create({ owner, fields, correlationId }: CreateApiKeyCommand): Promise<CreateApiKeyResult> {
+  private async create({ owner, fields, correlationId, bounds }: CreateApiKeyCommand): Promise<CreateApiKeyResult> {
+    assertWithinBounds(bounds);
     const liveKeys = (await this.states.liveKeyIdsOf(owner.userId)).length;
     // Ids need not be dense: one spent on a refused create is simply never used.
     const keyId = await this.ids.allocate();
@@ -56,7 +59,7 @@ export class CreateApiKeyHandler implements ICommandHandler<CreateApiKeyCommand,
       eventMetadata(correlationId),
     );
     if (isRejection(decision)) throw rejectionError(decision.rejection);
-    const { visible } = await this.recorder.record(decision.event);
+    const { visible } = await this.recorder.record(decision.event, bounds);
     const stored = visible ? await this.states.findOwned(keyId, owner.userId) : null;
     // Not visible yet: the projector will store exactly what folding the event gives, so show that.
     const state = stored ?? evolve(null, decision.event);

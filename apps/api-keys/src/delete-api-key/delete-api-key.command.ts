@@ -1,9 +1,10 @@
-import { Principal } from '../http/request-context';
+import { Principal, RequestBounds } from '../http/request-context';
 
 export class DeleteApiKeyCommand {
   constructor(
     readonly keyId: number,
     readonly caller: Principal,
     readonly correlationId: string,
+    readonly bounds: RequestBounds,
   ) {}
 }

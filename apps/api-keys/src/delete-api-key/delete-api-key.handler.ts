@@ -7,10 +7,11 @@ import { DeleteApiKeyCommand } from './delete-api-key.command';
 export class DeleteApiKeyHandler implements ICommandHandler<DeleteApiKeyCommand, KeyCommandResult> {
   constructor(private readonly flow: KeyCommandFlow) {}
 
-  execute({ keyId, caller, correlationId }: DeleteApiKeyCommand): Promise<KeyCommandResult> {
+  execute({ keyId, caller, correlationId, bounds }: DeleteApiKeyCommand): Promise<KeyCommandResult> {
     return this.flow.run({
       keyId,
       correlationId,
+      bounds,
       decide: (state, meta) => decideDelete(state, { keyId, userId: caller.userId }, meta),
       // Two deletes can race past the decision on two instances; the one the log applied is the
       // one whose event revoked the key, and only it answers 200.

@@ -54,9 +54,9 @@ export class EventLog implements OnApplicationShutdown {
     return partitionFor(this.config.eventsTopic, String(keyId), this.eventsPartitions);
   }
 
-  /** Resolves with the event's place in the log once all in-sync replicas have it. */
-  append(event: ApiKeyEvent): Promise<LogPosition> {
-    return this.producer.append(this.config.eventsTopic, encodeEvent(event));
+  /** Resolves with the event's place in the log once all in-sync replicas have it, or fails within `timeoutMs`. */
+  append(event: ApiKeyEvent, timeoutMs?: number): Promise<LogPosition> {
+    return this.producer.append(this.config.eventsTopic, encodeEvent(event), timeoutMs);
   }
 
   /** Copies a record the projector cannot read to the dead-letter topic, with why and where from. */

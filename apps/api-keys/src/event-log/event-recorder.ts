@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ApiKeyEvent } from '@app/contracts';
+import { ApiKeyEvent } from '@app/domain';
 import { LogPosition } from '@app/kafka';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { ReadModelUnavailableError } from '../errors';
+import { ClientGoneError, DeadlineExceededError, ReadModelUnavailableError } from '../errors';
+import { RequestBounds } from '../http/request-context';
 import { ReadModelHealth } from '../read-model/read-model-health';
 import { ProjectionProgress } from '../projector/projection-progress';
 import { EventLog } from './event-log';
@@ -15,7 +16,8 @@ export interface Recorded {
 
 /**
  * The write path every use case shares: append the event (durable once this resolves), then wait,
- * bounded, until the read model includes it, so the answer can show the caller's own write.
+ * bounded, until the read model includes it, so the answer can show the caller's own write. The
+ * request's deadline bounds both; a client that has gone away gets nothing appended.
  */
 @Injectable()
 export class EventRecorder {
@@ -26,12 +28,20 @@ export class EventRecorder {
     private readonly readModelHealth: ReadModelHealth,
   ) {}
 
-  async record(event: ApiKeyEvent): Promise<Recorded> {
+  async record(event: ApiKeyEvent, bounds: RequestBounds): Promise<Recorded> {
+    assertWithinBounds(bounds);
     // Checks may have been answered from memory; if the read model is known to be down, say so
     // now (503, nothing recorded) rather than record an event nobody can see for a while.
     if (!this.readModelHealth.up) throw new ReadModelUnavailableError();
-    const position = await this.log.append(event);
-    const visible = await this.progress.waitFor(position, this.config.readYourWritesTimeoutMs);
+    const position = await this.log.append(event, bounds.deadline - Date.now());
+    const wait = Math.min(this.config.readYourWritesTimeoutMs, bounds.deadline - Date.now());
+    const visible = await this.progress.waitFor(position, Math.max(0, wait));
     return { position, visible };
   }
+}
+
+/** Throws when nothing more should be started for this request: its client left, or its time is up. */
+export function assertWithinBounds(bounds: RequestBounds): void {
+  if (bounds.signal.aborted) throw new ClientGoneError();
+  if (Date.now() >= bounds.deadline) throw new DeadlineExceededError();
 }

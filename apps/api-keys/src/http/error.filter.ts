@@ -13,15 +13,23 @@ import {
   ApiError,
   ErrorCode,
   EventLogUnavailableError,
+  MethodNotAllowedError,
   ReadModelUnavailableError,
   RouteNotFoundError,
 } from '../errors';
 import { failure } from './envelope';
+import { RouteTable } from './route-table';
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   unauthenticated: HttpStatus.UNAUTHORIZED,
   forbidden: HttpStatus.FORBIDDEN,
   not_found: HttpStatus.NOT_FOUND,
+  method_not_allowed: HttpStatus.METHOD_NOT_ALLOWED,
+  rate_limited: HttpStatus.TOO_MANY_REQUESTS,
+  key_busy: HttpStatus.TOO_MANY_REQUESTS,
+  deadline_exceeded: HttpStatus.SERVICE_UNAVAILABLE,
+  // Never seen by the client, who is gone; the request log shows it (nginx's "client closed request").
+  client_gone: 499,
   validation_failed: HttpStatus.UNPROCESSABLE_ENTITY,
   key_limit_reached: HttpStatus.UNPROCESSABLE_ENTITY,
   malformed_json: HttpStatus.BAD_REQUEST,
@@ -52,6 +60,8 @@ const isDatabaseOutage = (error: unknown) => {
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
 
+  constructor(private readonly routes: RouteTable) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<Request>();
@@ -69,6 +79,7 @@ export class ErrorFilter implements ExceptionFilter {
     } else if (status >= 500) {
       this.logger.warn({ msg: error.message, requestId: request.requestId, cause: String(exception) });
     }
+    for (const [name, value] of Object.entries(error?.headers ?? {})) response.setHeader(name, value);
     const body = error
       ? failure(status, error.message, error.errors, error.details)
       : failure(
@@ -84,9 +95,14 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof ApiError) return exception;
     if (exception instanceof ProducerUnavailableError) return new EventLogUnavailableError(exception.outcomeUnknown);
     if (isDatabaseOutage(exception)) return new ReadModelUnavailableError();
-    if (exception instanceof NotFoundException) return new RouteNotFoundError(request.method, request.path);
-    if (exception instanceof HttpException && exception.getStatus() === 405) {
-      return new RouteNotFoundError(request.method, request.path);
+    if (
+      exception instanceof NotFoundException ||
+      (exception instanceof HttpException && exception.getStatus() === 405)
+    ) {
+      const allowed = this.routes.methodsOf(request.path);
+      return allowed.length > 0
+        ? new MethodNotAllowedError(request.method, request.path, allowed)
+        : new RouteNotFoundError(request.method, request.path);
     }
     return null;
   }

@@ -8,9 +8,18 @@ export interface Principal {
   readonly userEmail: string;
 }
 
+/** What bounds a request's work: a deadline, and the client still being there. */
+export interface RequestBounds {
+  /** Epoch milliseconds after which nothing more is started for this request. */
+  readonly deadline: number;
+  /** Aborted when the client goes away before its answer. */
+  readonly signal: AbortSignal;
+}
+
 declare global {
   namespace Express {
     interface Request {
+      bounds: RequestBounds;
       /** The caller's X-Request-Id, or one we generated; it becomes the events' correlation_id. */
       requestId: string;
       principal?: Principal;
@@ -29,4 +38,9 @@ export function requestIdFrom(header: string | string[] | undefined): string {
 /** The request's id (X-Request-Id, or generated): the correlation_id of the events it causes. */
 export const RequestId = createParamDecorator(
   (_: unknown, context: ExecutionContext): string => context.switchToHttp().getRequest<Request>().requestId,
+);
+
+/** The request's bounds (set by RequestMiddleware), for commands to carry. */
+export const Bounds = createParamDecorator(
+  (_: unknown, context: ExecutionContext): RequestBounds => context.switchToHttp().getRequest<Request>().bounds,
 );

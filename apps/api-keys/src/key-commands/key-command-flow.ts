@@ -4,7 +4,8 @@ import { LogPosition } from '@app/kafka';
 import { ApiKeyView, toView } from '../api-key-resource/api-key.view';
 import { ApiKeyNotFoundError, rejectionError } from '../errors';
 import { eventMetadata } from '../event-log/event-metadata';
-import { EventRecorder } from '../event-log/event-recorder';
+import { EventRecorder, assertWithinBounds } from '../event-log/event-recorder';
+import { RequestBounds } from '../http/request-context';
 import { ProjectedKey } from '../read-model/api-key.document';
 import { ApiKeyStates } from '../read-model/api-key-states';
 import { KeyLock } from './key-lock';
@@ -17,6 +18,7 @@ export type KeyCommandResult =
 export interface KeyCommand<E extends ApiKeyEvent> {
   readonly keyId: number;
   readonly correlationId: string;
+  readonly bounds: RequestBounds;
   /** The domain's decision on the key's current state. */
   decide(state: ApiKeyState | null, meta: EventMetadata): Decision<E>;
   /**
@@ -27,7 +29,8 @@ export interface KeyCommand<E extends ApiKeyEvent> {
 }
 
 /**
- * The one way a command on an existing key runs: one at a time per key in this process (lock),
+ * The one way a command on an existing key runs: one at a time per key in this process (a bounded
+ * queue),
  * decide on the current state, record the event (append, then wait for the projection), and
  * answer with the key as the log left it; 404 when the log decided against the command, 202
  * when the projection did not catch up in time.
@@ -45,11 +48,13 @@ export class KeyCommandFlow {
   }
 
   private async runLocked<E extends ApiKeyEvent>(command: KeyCommand<E>): Promise<KeyCommandResult> {
+    // Its turn may come after its client left or its deadline passed: then it records nothing.
+    assertWithinBounds(command.bounds);
     // Decided before anything reaches the log: a rejected command leaves no event.
     const decision = command.decide(await this.states.find(command.keyId), eventMetadata(command.correlationId));
     if (isRejection(decision)) throw rejectionError(decision.rejection);
     const { event } = decision;
-    const { position, visible } = await this.recorder.record(event);
+    const { position, visible } = await this.recorder.record(event, command.bounds);
     if (!visible) return { visible: false, keyId: command.keyId, eventId: event.event_id };
     const after = await this.states.find(command.keyId);
     if (!after || !command.applied(after, position)) throw new ApiKeyNotFoundError();

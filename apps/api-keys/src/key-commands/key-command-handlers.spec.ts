@@ -2,7 +2,7 @@ import { ApiKeyEvent, decideCreate, isRejection } from '@app/domain';
 import { LogPosition } from '@app/kafka';
 import { DeleteApiKeyCommand } from '../delete-api-key/delete-api-key.command';
 import { DeleteApiKeyHandler } from '../delete-api-key/delete-api-key.handler';
-import { ApiKeyNotFoundError } from '../errors';
+import { ApiKeyNotFoundError, ClientGoneError, DeadlineExceededError } from '../errors';
 import { EventRecorder, Recorded } from '../event-log/event-recorder';
 import { project } from '../projector/batch-fold';
 import { ProjectedKey } from '../read-model/api-key.document';
@@ -46,6 +46,8 @@ class FakeLog implements Pick<ApiKeyStates, 'find'>, Pick<EventRecorder, 'record
   }
 }
 
+/** Bounds of a request with time to spare and its client still there. */
+const open = () => ({ deadline: Date.now() + 60_000, signal: new AbortController().signal });
 const meta = (id: string) => ({ event_id: id, occurred_at: '2024-01-15T11:00:00.000Z', correlation_id: 'c' });
 const ALICE = { userId: 1, userEmail: 'alice@example.com' };
 const BOB = { userId: 2, userEmail: 'bob@example.com' };
@@ -74,7 +76,7 @@ function setup() {
 describe('UpdateApiKeyHandler', () => {
   it('records exactly the changes and answers with the key as the projection left it', async () => {
     const { log, update } = setup();
-    const result = await update.execute(new UpdateApiKeyCommand(7, ALICE, { name: 'Renamed' }, 'req-1'));
+    const result = await update.execute(new UpdateApiKeyCommand(7, ALICE, { name: 'Renamed' }, 'req-1', open()));
     expect(result).toEqual({
       visible: true,
       key: expect.objectContaining({ id: 7, name: 'Renamed', key_value: null }),
@@ -88,10 +90,10 @@ describe('UpdateApiKeyHandler', () => {
 
   it('refuses another user’s key as not found and records nothing', async () => {
     const { log, update } = setup();
-    await expect(update.execute(new UpdateApiKeyCommand(7, BOB, { name: 'Hijack' }, 'r'))).rejects.toBeInstanceOf(
-      ApiKeyNotFoundError,
-    );
-    await expect(update.execute(new UpdateApiKeyCommand(99, ALICE, { name: 'x' }, 'r'))).rejects.toBeInstanceOf(
+    await expect(
+      update.execute(new UpdateApiKeyCommand(7, BOB, { name: 'Hijack' }, 'r', open())),
+    ).rejects.toBeInstanceOf(ApiKeyNotFoundError);
+    await expect(update.execute(new UpdateApiKeyCommand(99, ALICE, { name: 'x' }, 'r', open()))).rejects.toBeInstanceOf(
       ApiKeyNotFoundError,
     );
     expect(log.events).toHaveLength(1);
@@ -100,7 +102,7 @@ describe('UpdateApiKeyHandler', () => {
   it('says 202 with the event id, not stale data, when the projection does not catch up', async () => {
     const { log, update } = setup();
     log.projectionLags = true;
-    const result = await update.execute(new UpdateApiKeyCommand(7, ALICE, { name: 'Later' }, 'r'));
+    const result = await update.execute(new UpdateApiKeyCommand(7, ALICE, { name: 'Later' }, 'r', open()));
     expect(result).toEqual({ visible: false, keyId: 7, eventId: log.events.at(-1)?.event_id });
   });
 });
@@ -108,15 +110,17 @@ describe('UpdateApiKeyHandler', () => {
 describe('DeleteApiKeyHandler', () => {
   it('revokes the key and answers with its last state', async () => {
     const { log, remove } = setup();
-    const result = await remove.execute(new DeleteApiKeyCommand(7, ALICE, 'r'));
+    const result = await remove.execute(new DeleteApiKeyCommand(7, ALICE, 'r', open()));
     expect(result).toMatchObject({ visible: true, key: { id: 7, name: 'Original' } });
     expect(log.keys.get(7)?.deleted_at).not.toBeNull();
   });
 
   it('answers not found to a second delete and records nothing more', async () => {
     const { log, remove } = setup();
-    await remove.execute(new DeleteApiKeyCommand(7, ALICE, 'r'));
-    await expect(remove.execute(new DeleteApiKeyCommand(7, ALICE, 'r'))).rejects.toBeInstanceOf(ApiKeyNotFoundError);
+    await remove.execute(new DeleteApiKeyCommand(7, ALICE, 'r', open()));
+    await expect(remove.execute(new DeleteApiKeyCommand(7, ALICE, 'r', open()))).rejects.toBeInstanceOf(
+      ApiKeyNotFoundError,
+    );
     expect(log.events.map((e) => e.event_type)).toEqual(['ApiKeyCreated', 'ApiKeyDeleted']);
   });
 
@@ -128,7 +132,9 @@ describe('DeleteApiKeyHandler', () => {
       log.append({ ...event, event_id: 'theirs' });
       return record(event);
     };
-    await expect(remove.execute(new DeleteApiKeyCommand(7, ALICE, 'r'))).rejects.toBeInstanceOf(ApiKeyNotFoundError);
+    await expect(remove.execute(new DeleteApiKeyCommand(7, ALICE, 'r', open()))).rejects.toBeInstanceOf(
+      ApiKeyNotFoundError,
+    );
     expect(log.keys.get(7)?.deleted_at).not.toBeNull();
   });
 });
@@ -137,10 +143,30 @@ describe('KeyCommandFlow', () => {
   it('runs the commands of one key one at a time, so a racing loser records nothing', async () => {
     const { log, update, remove } = setup();
     const outcomes = await Promise.allSettled([
-      remove.execute(new DeleteApiKeyCommand(7, ALICE, 'r')),
-      update.execute(new UpdateApiKeyCommand(7, ALICE, { name: 'Too late' }, 'r')),
+      remove.execute(new DeleteApiKeyCommand(7, ALICE, 'r', open())),
+      update.execute(new UpdateApiKeyCommand(7, ALICE, { name: 'Too late' }, 'r', open())),
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected']);
     expect(log.events.map((e) => e.event_type)).toEqual(['ApiKeyCreated', 'ApiKeyDeleted']);
+  });
+
+  it('records nothing for a command whose client left while it waited its turn', async () => {
+    const { log, update } = setup();
+    const client = new AbortController();
+    const bounds = { deadline: Date.now() + 60_000, signal: client.signal };
+    client.abort();
+    await expect(update.execute(new UpdateApiKeyCommand(7, ALICE, { name: 'x' }, 'r', bounds))).rejects.toBeInstanceOf(
+      ClientGoneError,
+    );
+    expect(log.events).toHaveLength(1);
+  });
+
+  it('records nothing and says so (503) for a command whose deadline passed before its turn', async () => {
+    const { log, update } = setup();
+    const bounds = { deadline: Date.now() - 1, signal: new AbortController().signal };
+    await expect(update.execute(new UpdateApiKeyCommand(7, ALICE, { name: 'x' }, 'r', bounds))).rejects.toBeInstanceOf(
+      DeadlineExceededError,
+    );
+    expect(log.events).toHaveLength(1);
   });
 });

@@ -1,3 +1,4 @@
+import { KeyBusyError } from '../errors';
 import { KeyLock } from './key-lock';
 
 const deferred = () => {
@@ -43,5 +44,22 @@ describe('KeyLock', () => {
     const next = lock.run(1, async () => 'next');
     await expect(failing).rejects.toThrow('boom');
     await expect(next).resolves.toBe('next');
+  });
+
+  it('refuses a command beyond the queue limit at once, without running it, and frees places as commands end', async () => {
+    const lock = new KeyLock(2);
+    const gate = deferred();
+    const ran: string[] = [];
+    const first = lock.run(1, async () => {
+      ran.push('first');
+      await gate.promise;
+    });
+    const second = lock.run(1, async () => void ran.push('second'));
+    await expect(lock.run(1, async () => void ran.push('third'))).rejects.toBeInstanceOf(KeyBusyError);
+    await expect(lock.run(2, async () => 'another key')).resolves.toBe('another key');
+    gate.resolve();
+    await Promise.all([first, second]);
+    await expect(lock.run(1, async () => 'room again')).resolves.toBe('room again');
+    expect(ran).toEqual(['first', 'second']);
   });
 });

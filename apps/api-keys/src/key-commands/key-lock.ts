@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { KeyBusyError } from '../errors';
 
 /**
  * Runs the commands of one key one after another within this process. A command checks the
@@ -6,19 +6,27 @@ import { Injectable } from '@nestjs/common';
  * on one key would both pass the check, and the loser (a second DELETE, a PUT behind a DELETE)
  * would answer 404 yet leave an event in the log. Commands on different keys never wait on
  * each other. Across instances the log order still decides, deterministically.
+ *
+ * Bounded: at most `maxQueued` commands (running or waiting) per key; beyond that a command is
+ * refused at once (429), rather than letting latency grow with the queue.
  */
-@Injectable()
 export class KeyLock {
-  private readonly tails = new Map<number, Promise<unknown>>();
+  private readonly queues = new Map<number, { tail: Promise<unknown>; length: number }>();
+
+  constructor(private readonly maxQueued = Number.POSITIVE_INFINITY) {}
 
   run<T>(keyId: number, command: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(keyId) ?? Promise.resolve();
-    const result = previous.then(command);
-    const tail = result.catch(() => undefined);
-    this.tails.set(keyId, tail);
-    void tail.then(() => {
-      if (this.tails.get(keyId) === tail) this.tails.delete(keyId);
-    });
+    const queue = this.queues.get(keyId) ?? { tail: Promise.resolve(), length: 0 };
+    if (queue.length >= this.maxQueued) return Promise.reject(new KeyBusyError());
+    queue.length += 1;
+    this.queues.set(keyId, queue);
+    const result = queue.tail.then(command);
+    queue.tail = result
+      .catch(() => undefined)
+      .finally(() => {
+        queue.length -= 1;
+        if (queue.length === 0 && this.queues.get(keyId) === queue) this.queues.delete(keyId);
+      });
     return result;
   }
 }

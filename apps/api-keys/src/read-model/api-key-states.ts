@@ -59,6 +59,12 @@ export class ApiKeyStates {
     return found;
   }
 
+  /** The live key with this hash if this process holds it in memory; no database read. */
+  knownLiveByHash(keyHash: string): ProjectedKey | null {
+    const cached = this.cache.getByHash(keyHash);
+    return cached && !cached.deleted_at ? cached : null;
+  }
+
   /** The live key with this hash, or null when unknown or revoked. */
   async findLiveByHash(keyHash: string): Promise<ProjectedKey | null> {
     const cached = this.cache.getByHash(keyHash);

@@ -1,5 +1,5 @@
 import { ApiKeyChanges } from '@app/domain';
-import { Principal } from '../http/request-context';
+import { Principal, RequestBounds } from '../http/request-context';
 
 export class UpdateApiKeyCommand {
   constructor(
@@ -8,5 +8,6 @@ export class UpdateApiKeyCommand {
     /** Exactly the fields the request set. */
     readonly changes: ApiKeyChanges,
     readonly correlationId: string,
+    readonly bounds: RequestBounds,
   ) {}
 }

@@ -3,7 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiKeyIdPipe } from '../api-key-resource/api-key-id.pipe';
 import { AuthGuard, Caller } from '../auth/auth.guard';
 import { ValidBody } from '../http/body-validation';
-import { Principal, RequestId } from '../http/request-context';
+import { Bounds, Principal, RequestBounds, RequestId } from '../http/request-context';
 import { KeyCommandResult } from '../key-commands/key-command-flow';
 import { keyCommandReply } from '../key-commands/key-command-reply';
 import { UpdateApiKeyCommand } from './update-api-key.command';
@@ -20,9 +20,10 @@ export class UpdateApiKeyController {
     @Body(new ValidBody(UpdateApiKeyRequest)) body: UpdateApiKeyRequest,
     @Caller() caller: Principal,
     @RequestId() requestId: string,
+    @Bounds() bounds: RequestBounds,
   ) {
     const result = await this.commands.execute<UpdateApiKeyCommand, KeyCommandResult>(
-      new UpdateApiKeyCommand(id, caller, changesOf(body), requestId),
+      new UpdateApiKeyCommand(id, caller, changesOf(body), requestId, bounds),
     );
     return keyCommandReply(result, 'API key updated successfully', 'API key update accepted');
   }

@@ -7,10 +7,11 @@ import { UpdateApiKeyCommand } from './update-api-key.command';
 export class UpdateApiKeyHandler implements ICommandHandler<UpdateApiKeyCommand, KeyCommandResult> {
   constructor(private readonly flow: KeyCommandFlow) {}
 
-  execute({ keyId, caller, changes, correlationId }: UpdateApiKeyCommand): Promise<KeyCommandResult> {
+  execute({ keyId, caller, changes, correlationId, bounds }: UpdateApiKeyCommand): Promise<KeyCommandResult> {
     return this.flow.run({
       keyId,
       correlationId,
+      bounds,
       decide: (state, meta) => decideUpdate(state, { keyId, userId: caller.userId, changes }, meta),
       // The log ignores an update only of a key that is revoked or not the caller's, for good.
       applied: (after) => isLiveKeyOf(after, caller.userId),
