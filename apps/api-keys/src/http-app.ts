@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/config';
 import { BoundedExpressAdapter } from './http/bounded-express-adapter';
+import { serveOpenApi } from './http/openapi';
 
 /** The HTTP service with its projector, as `npm start` runs it (tests boot the very same thing). */
 export async function createHttpApp(config: AppConfig, logger: LoggerService): Promise<INestApplication> {
@@ -18,5 +19,6 @@ export async function createHttpApp(config: AppConfig, logger: LoggerService): P
     },
   );
   app.setGlobalPrefix('api/v1', { exclude: ['health'] });
+  serveOpenApi(app);
   return app;
 }

@@ -1,4 +1,6 @@
 import { Body, Controller, Post, UseGuards } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiRoute, KEY } from '../http/openapi';
 import { CommandBus } from '@nestjs/cqrs';
 import { AuthGuard, Caller } from '../auth/auth.guard';
 import { ValidBody } from '../http/body-validation';
@@ -8,12 +10,21 @@ import { CreateApiKeyResult } from './create-api-key.handler';
 import { CreateApiKeyRequest } from './create-api-key.request';
 import { createdBody } from './created-body';
 
+@ApiTags('API keys')
 @Controller('api_keys')
 @UseGuards(AuthGuard)
 export class CreateApiKeyController {
   constructor(private readonly commands: CommandBus) {}
 
   @Post()
+  @ApiRoute({
+    summary: 'Create an API key',
+    description: 'The answer shows the secret `key_value` this once; only its SHA-256 is kept.',
+    body: 'CreateApiKeyRequest',
+    ok: { status: 201, description: 'Created; `data.key_value` is the secret.', data: KEY },
+    accepted: 'Recorded, not yet usable: `data` is the new key, with its `key_value`; retry using it in a moment.',
+    errors: [400, 401, 403, 413, 415, 422, 429, 503],
+  })
   async create(
     @Body(new ValidBody(CreateApiKeyRequest)) body: CreateApiKeyRequest,
     @Caller() caller: Principal,

@@ -1,4 +1,6 @@
 import { Controller, Delete, Param, UseGuards } from '@nestjs/common';
+import { ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiRoute, KEY } from '../http/openapi';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiKeyIdPipe } from '../api-key-resource/api-key-id.pipe';
 import { AuthGuard, Caller } from '../auth/auth.guard';
@@ -7,12 +9,21 @@ import { KeyCommandResult } from '../key-commands/key-command-flow';
 import { keyCommandReply } from '../key-commands/key-command-reply';
 import { DeleteApiKeyCommand } from './delete-api-key.command';
 
+@ApiTags('API keys')
 @Controller('api_keys')
 @UseGuards(AuthGuard)
 export class DeleteApiKeyController {
   constructor(private readonly commands: CommandBus) {}
 
   @Delete(':id')
+  @ApiRoute({
+    summary: 'Revoke an API key',
+    description: 'The key stops authenticating before this answers.',
+    ok: { status: 200, description: 'The revoked key as it was.', data: KEY },
+    accepted: 'Recorded, not yet visible in reads: `data` names the key and the event.',
+    errors: [401, 403, 404, 429, 503],
+  })
+  @ApiParam({ name: 'id', description: 'The key id.', schema: { type: 'integer', minimum: 1 } })
   async delete(
     @Param('id', ApiKeyIdPipe) id: number,
     @Caller() caller: Principal,

@@ -1,4 +1,6 @@
 import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiRoute, KEY_LIST } from '../http/openapi';
 import type { Response } from 'express';
 import { isLiveKeyOf } from '@app/domain';
 import { toView } from '../api-key-resource/api-key.view';
@@ -7,8 +9,9 @@ import { ValidBody } from '../http/body-validation';
 import { success } from '../http/envelope';
 import { Principal } from '../http/request-context';
 import { ApiKeyStates } from '../read-model/api-key-states';
-import { ListApiKeysQuery } from './list-api-keys.query';
+import { ListApiKeysQuery, MAX_PAGE_SIZE } from './list-api-keys.query';
 
+@ApiTags('API keys')
 @Controller('api_keys')
 @UseGuards(AuthGuard)
 export class ListApiKeysController {
@@ -19,6 +22,26 @@ export class ListApiKeysController {
    * `limit` after `starting_after`, with a `Link: <…>; rel="next"` header when more follow.
    */
   @Get()
+  @ApiRoute({
+    summary: 'List your API keys',
+    description:
+      'Live keys by ascending id: all of them (at most MAX_KEYS_PER_USER), or a page of `limit` after ' +
+      '`starting_after`, with `Link: <…>; rel="next"` while more follow.',
+    ok: { status: 200, description: 'The keys; `key_value` is null in each.', data: KEY_LIST },
+    errors: [401, 403, 422, 429, 503],
+  })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    description: 'Page size.',
+    schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE },
+  })
+  @ApiQuery({
+    name: 'starting_after',
+    required: false,
+    description: 'List keys with a larger id than this one.',
+    schema: { type: 'integer', minimum: 1 },
+  })
   async list(
     @Query(new ValidBody(ListApiKeysQuery, 'query')) query: ListApiKeysQuery,
     @Caller() caller: Principal,

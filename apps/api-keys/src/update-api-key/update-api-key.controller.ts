@@ -1,4 +1,6 @@
 import { Body, Controller, Param, Put, UseGuards } from '@nestjs/common';
+import { ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiRoute, KEY } from '../http/openapi';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiKeyIdPipe } from '../api-key-resource/api-key-id.pipe';
 import { AuthGuard, Caller } from '../auth/auth.guard';
@@ -9,12 +11,22 @@ import { keyCommandReply } from '../key-commands/key-command-reply';
 import { UpdateApiKeyCommand } from './update-api-key.command';
 import { UpdateApiKeyRequest, changesOf } from './update-api-key.request';
 
+@ApiTags('API keys')
 @Controller('api_keys')
 @UseGuards(AuthGuard)
 export class UpdateApiKeyController {
   constructor(private readonly commands: CommandBus) {}
 
   @Put(':id')
+  @ApiRoute({
+    summary: 'Update an API key',
+    description: 'Changes the name, allowed origins and allowed assistants; the answer shows this very change.',
+    body: 'UpdateApiKeyRequest',
+    ok: { status: 200, description: 'The key with this change applied (or a later one).', data: KEY },
+    accepted: 'Recorded, not yet visible in reads: `data` names the key and the event.',
+    errors: [400, 401, 403, 404, 413, 415, 422, 429, 503],
+  })
+  @ApiParam({ name: 'id', description: 'The key id.', schema: { type: 'integer', minimum: 1 } })
   async update(
     @Param('id', ApiKeyIdPipe) id: number,
     @Body(new ValidBody(UpdateApiKeyRequest)) body: UpdateApiKeyRequest,

@@ -1,0 +1,195 @@
+import { INestApplication, applyDecorators } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiResponse, DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { FieldRule, KEY_TYPES, UPDATABLE_FIELDS } from '@app/domain';
+import { MAX_JSON_DEPTH } from './json-body.interceptor';
+
+// The OpenAPI document is generated from the code: the routes from the controllers, the bodies
+// and the key resource from the domain's field list, the answers from the statuses each route is
+// decorated with below. It is served at /api/v1/openapi.json and rendered at /docs.
+
+type Schema = Record<string, unknown>;
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const fields = Object.entries(UPDATABLE_FIELDS) as [string, FieldRule<unknown>][];
+const fieldSchemas = (requiredOnly?: boolean) =>
+  Object.fromEntries(
+    fields
+      .filter(([, rule]) => requiredOnly === undefined || rule.requiredOnCreate === requiredOnly)
+      .map(([name, rule]) => [name, { ...rule.schema, description: rule.description, examples: [rule.example] }]),
+  );
+const FIELD_NAMES = fields.map(([name]) => name);
+
+const time = { type: 'string', format: 'date-time', examples: ['2024-01-15T11:00:00Z'] };
+
+const SCHEMAS: Record<string, Schema> = {
+  ApiKey: {
+    type: 'object',
+    description: 'An API key. `key_value` is the secret: shown only in the answer that creates the key.',
+    additionalProperties: false,
+    required: ['id', 'key_type', ...FIELD_NAMES, 'key_value', 'transient_assistant', 'user_id', 'user_email'].concat([
+      'created_at',
+      'updated_at',
+    ]),
+    properties: {
+      id: { type: 'integer', minimum: 1 },
+      key_type: { enum: [...KEY_TYPES], description: 'Fixed at creation. Public keys cannot manage API keys.' },
+      ...fieldSchemas(),
+      key_value: { type: ['string', 'null'], description: 'The secret; null everywhere but the create answer.' },
+      transient_assistant: { type: 'boolean', description: 'Fixed at creation.' },
+      user_id: { type: 'integer', minimum: 1 },
+      user_email: { type: 'string', format: 'email' },
+      created_at: time,
+      updated_at: time,
+    },
+  },
+  Status: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['code', 'message'],
+    properties: {
+      code: { type: 'integer', description: 'Always equals the HTTP status.' },
+      message: { type: 'string' },
+    },
+  },
+  Error: {
+    type: 'object',
+    description: 'Every error answer: what went wrong, one entry per problem, and what to do.',
+    additionalProperties: false,
+    required: ['status', 'error', 'errors', 'details'],
+    properties: {
+      status: ref('Status'),
+      error: { type: 'string' },
+      errors: { type: 'array', items: { type: 'string' }, minItems: 1 },
+      details: { type: 'string' },
+    },
+  },
+  Accepted: {
+    type: 'object',
+    description: 'A write that is durable in the event log but not yet applied to reads.',
+    additionalProperties: false,
+    required: ['id', 'event_id'],
+    properties: { id: { type: 'integer', minimum: 1 }, event_id: { type: 'string', format: 'uuid' } },
+  },
+  CreateApiKeyRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['api_key'],
+    properties: {
+      api_key: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['key_type', ...fields.filter(([, rule]) => rule.requiredOnCreate).map(([name]) => name)],
+        properties: {
+          ...fieldSchemas(),
+          key_type: { enum: [...KEY_TYPES] },
+          transient_assistant: { type: 'boolean', default: false },
+        },
+      },
+    },
+  },
+  UpdateApiKeyRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['api_key'],
+    properties: {
+      api_key: {
+        type: 'object',
+        description: `Sets at least one of ${FIELD_NAMES.join(', ')}; fields left out keep their value, and arrays are replaced whole. Any other field (key_type, key_value...) is refused with 422.`,
+        additionalProperties: false,
+        minProperties: 1,
+        properties: fieldSchemas(),
+      },
+    },
+  },
+};
+
+const envelope = (data: Schema): Schema => ({
+  type: 'object',
+  additionalProperties: false,
+  required: ['status', 'data'],
+  properties: { status: ref('Status'), data },
+});
+
+const RATE_LIMIT_HEADERS = {
+  'X-RateLimit-Limit': {
+    description: 'Requests this key (or, for failed authentications, this address) may make per window.',
+    schema: { type: 'integer' },
+  },
+  'X-RateLimit-Remaining': { description: 'What is left of that budget.', schema: { type: 'integer' } },
+  'X-RateLimit-Reset': { description: 'When the window resets, in Unix epoch seconds.', schema: { type: 'integer' } },
+  'X-Request-Id': {
+    description: 'The request id (yours, or generated): the correlation_id of the events it causes.',
+    schema: { type: 'string' },
+  },
+};
+const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } };
+
+/** Why each error status is answered, in the words a client needs. */
+const ERRORS: Record<number, string> = {
+  400: `Malformed JSON, a body that does not decode (Content-Encoding), or JSON nested deeper than ${MAX_JSON_DEPTH} levels.`,
+  401: 'No API key, a malformed, unknown or revoked one, or different keys in X-API-Key and Authorization.',
+  403: 'A public key: only private keys manage API keys.',
+  404: 'No such key, or it is revoked, or it belongs to another user (indistinguishable by design).',
+  413: 'The body is over HTTP_BODY_LIMIT_BYTES.',
+  415: 'Not Content-Type: application/json (UTF-8), or a Content-Encoding other than gzip, deflate or br.',
+  422: 'The body or query breaks a rule; `errors` names each field and its problem. Nothing was recorded.',
+  429: 'Over the key’s request budget, over the address’s failed-authentication budget, or too many changes to one key already waiting. Nothing was done.',
+  503: 'Kafka or MongoDB is unreachable, or the request ran out of time; `details` says whether anything was recorded.',
+};
+
+const response = (status: number, description: string, schema: Schema) =>
+  ApiResponse({
+    status,
+    description,
+    schema,
+    headers: { ...RATE_LIMIT_HEADERS, ...(status === 429 || status === 503 ? RETRY_AFTER : {}) },
+  });
+
+/** One route's documentation: what it does, its body, its successes and its errors. */
+export function ApiRoute(spec: {
+  summary: string;
+  description?: string;
+  body?: 'CreateApiKeyRequest' | 'UpdateApiKeyRequest';
+  ok: { status: 200 | 201; description: string; data: Schema };
+  accepted?: string;
+  errors: number[];
+}): MethodDecorator {
+  return applyDecorators(
+    ApiOperation({ summary: spec.summary, description: spec.description }),
+    ...(spec.body ? [ApiBody({ schema: ref(spec.body) })] : []),
+    response(spec.ok.status, spec.ok.description, envelope(spec.ok.data)),
+    ...(spec.accepted ? [response(202, spec.accepted, envelope(ref('Accepted')))] : []),
+    ...spec.errors.map((status) => response(status, ERRORS[status], ref('Error'))),
+  );
+}
+
+export const KEY = ref('ApiKey');
+export const KEY_LIST = { type: 'array', items: ref('ApiKey') };
+
+/** Builds the document and serves it: JSON at /api/v1/openapi.json, a rendered page at /docs. */
+export function serveOpenApi(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setOpenAPIVersion('3.1.0')
+    .setTitle('API keys')
+    .setVersion('1')
+    .setDescription(
+      'Manage the API keys of a voice-agent platform. Every change is an event in a Kafka log; a ' +
+        'write answers 200 once its own event is applied, or 202 when it is recorded but not yet ' +
+        'visible. Errors use one envelope (`Error`) whose `status.code` equals the HTTP status. A ' +
+        'path asked with a method it does not answer gets 405 with an `Allow` header; a path that ' +
+        'does not exist, 404.',
+    )
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'apiKey')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The same API key, as a bearer token.' }, 'bearer')
+    .addSecurityRequirements('apiKey')
+    .addSecurityRequirements('bearer')
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  // Operations outside /api/v1 (health, metrics) take no key.
+  for (const [path, operations] of Object.entries(document.paths)) {
+    if (path.startsWith('/api/v1/')) continue;
+    for (const operation of Object.values(operations as Record<string, { security?: unknown[] }>)) operation.security = [];
+  }
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ...SCHEMAS } };
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'api/v1/openapi.json', useGlobalPrefix: false });
+  return document;
+}

@@ -1,0 +1,136 @@
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { Reply, call, readReply } from '../support/http';
+import { API_KEYS_PATH, createKey, keyPath } from '../support/keys';
+import { newUser, startService, testConfig, useService } from '../support/service';
+
+type Document = {
+  openapi: string;
+  paths: Record<string, Record<string, { responses: Record<string, unknown>; parameters?: unknown[] }>>;
+  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+};
+
+/** The operation a request hits, by the document's own path templates. */
+function templateOf(document: Document, path: string): string {
+  const bare = path.split('?')[0];
+  const template = Object.keys(document.paths).find((t) =>
+    new RegExp(`^${t.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(bare),
+  );
+  if (!template) throw new Error(`no path of the document matches ${bare}`);
+  return template;
+}
+
+const pointer = (...parts: string[]) => parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
+
+describe('the OpenAPI document', () => {
+  const suite = useService('openapi', ['alice'], {
+    RATE_LIMIT_PER_KEY: '40',
+    AUTH_FAILURES_PER_ADDRESS: '5',
+    RATE_LIMIT_WINDOW_SECONDS: '3600',
+  });
+  let document: Document;
+  let ajv: Ajv2020;
+  const checked = new Set<string>();
+
+  beforeAll(async () => {
+    const served = await fetch(`${suite.service.url}/api/v1/openapi.json`);
+    expect(served.status).toBe(200);
+    document = (await served.json()) as Document;
+    ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats(ajv);
+    ajv.addSchema(document, 'openapi');
+  });
+
+  /** Validates a real answer against the schema the document gives for its method, path and status. */
+  function expectDocumented(method: string, path: string, reply: Reply): void {
+    const template = templateOf(document, path);
+    const operation = document.paths[template][method.toLowerCase()];
+    const status = String(reply.status);
+    // 405 answers a method the path does not have, so it is described once for the whole API.
+    const documented = status === '405' ? undefined : operation?.responses[status];
+    if (status !== '405')
+      expect([method, template, status, documented !== undefined]).toEqual([method, template, status, true]);
+    const schema =
+      status === '405'
+        ? { $ref: 'openapi#/components/schemas/Error' }
+        : {
+            $ref: `openapi#/${pointer('paths', template, method.toLowerCase(), 'responses', status, 'content', 'application/json', 'schema')}`,
+          };
+    const valid = ajv.validate(schema, reply.body);
+    expect([method, path, status, valid ? 'valid' : ajv.errorsText()]).toEqual([method, path, status, 'valid']);
+    checked.add(`${method} ${template} ${status}`);
+  }
+
+  const send = async (method: string, path: string, options: Parameters<typeof call>[3] = {}) => {
+    const reply = await call(suite.service.url, method, path, options);
+    expectDocumented(method, path, reply);
+    return reply;
+  };
+
+  it('is OpenAPI 3.1 with both ways to authenticate', () => {
+    expect(document.openapi).toBe('3.1.0');
+    expect(Object.keys(document.components.securitySchemes).sort()).toEqual(['apiKey', 'bearer']);
+    expect(Object.keys(document.paths).sort()).toEqual(['/api/v1/api_keys', '/api/v1/api_keys/{id}', '/health']);
+  });
+
+  it('describes every answer of every route, success and error, as the service really gives it', async () => {
+    const key = suite.alice.key;
+    const created = await send('POST', API_KEYS_PATH, {
+      key,
+      body: { api_key: { name: 'Documented', key_type: 'private', allowed_origins: ['https://a.example'] } },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.data.id as number;
+    const publicKey = await createKey(suite.service, key, { name: 'Public', key_type: 'public' });
+    await send('GET', API_KEYS_PATH, { key });
+    await send('GET', `${API_KEYS_PATH}?limit=1`, { key });
+    await send('GET', `${API_KEYS_PATH}?limit=0`, { key });
+    await send('GET', keyPath(id), { key });
+    await send('GET', keyPath(987654321), { key });
+    await send('PUT', keyPath(id), { key, body: { api_key: { name: 'Renamed' } } });
+    await send('PUT', keyPath(id), { key, body: { api_key: { key_type: 'public' } } });
+    await send('PUT', keyPath(id), { key, rawBody: '{"api_key":', headers: { 'Content-Type': 'application/json' } });
+    await send('PUT', keyPath(id), { key, rawBody: 'x', headers: { 'Content-Type': 'text/plain' } });
+    await send('PUT', keyPath(id), {
+      key,
+      rawBody: JSON.stringify({ api_key: { name: 'x'.repeat(70_000) } }),
+      headers: { 'Content-Type': 'application/json' },
+    });
+    await send('GET', API_KEYS_PATH, { key: publicKey.key_value! });
+    await send('GET', API_KEYS_PATH, {});
+    await send('PATCH', keyPath(id), { key, body: {} });
+    await send('DELETE', keyPath(id), { key });
+    await send('DELETE', keyPath(id), { key });
+    // The address's failed-authentication budget (5 here), then its 429.
+    for (let i = 0; i < 6; i++) await send('GET', API_KEYS_PATH, { key: `vk_priv_${'A'.repeat(43)}` });
+    const statuses = [...checked].map((c) => c.split(' ')[2]);
+    for (const status of ['200', '201', '400', '401', '403', '404', '405', '413', '415', '422', '429']) {
+      expect([status, statuses.includes(status)]).toEqual([status, true]);
+    }
+  });
+
+  it('describes the 202 of a write recorded but not yet visible', async () => {
+    const slow = await newUser(suite.service);
+    // A second instance of the suite's deployment that never waits for its projector.
+    const impatient = await startService(testConfig(suite.iso, { READ_YOUR_WRITES_TIMEOUT_MS: '0' }));
+    try {
+      const reply = await readReply(
+        await fetch(`${impatient.url}${keyPath(slow.keyId)}`, {
+          method: 'PUT',
+          headers: { 'X-API-Key': slow.key, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ api_key: { name: 'Later' } }),
+        }),
+      );
+      expect(reply.status).toBe(202);
+      expectDocumented('PUT', keyPath(slow.keyId), reply);
+    } finally {
+      await impatient.close();
+    }
+  });
+
+  it('serves a rendered page at /docs', async () => {
+    const page = await fetch(`${suite.service.url}/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+  });
+});
