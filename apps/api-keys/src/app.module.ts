@@ -18,6 +18,8 @@ import { ErrorFilter } from './http/error.filter';
 import { EnvelopeStatusInterceptor } from './http/envelope-status.interceptor';
 import { JsonBodyInterceptor } from './http/json-body.interceptor';
 import { RouteTable } from './http/route-table';
+import { Metrics } from './metrics/metrics';
+import { MetricsController } from './metrics/metrics.controller';
 import { RateLimits } from './rate-limits/rate-limits';
 import { KeyCommandFlow } from './key-commands/key-command-flow';
 import { KeyLock } from './key-commands/key-lock';
@@ -94,6 +96,7 @@ export class AppModule implements NestModule {
       ],
       controllers: [
         HealthController,
+        MetricsController,
         CreateApiKeyController,
         ListApiKeysController,
         GetApiKeyController,
@@ -142,6 +145,7 @@ export class AppModule implements NestModule {
         ApiKeyStates,
         RateLimits,
         RouteTable,
+        Metrics,
         ReadModelHealth,
         EventRecorder,
         { provide: KeyLock, useValue: new KeyLock(config.keyQueueLimit) },

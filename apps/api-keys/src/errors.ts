@@ -104,7 +104,10 @@ export class MethodNotAllowedError extends ApiError {
 
 /** Over a rate limit: `scope` says whose budget ran out. Nothing was done. */
 export class RateLimitedError extends ApiError {
-  constructor(scope: 'key' | 'address', retryAfterSeconds: number) {
+  constructor(
+    readonly scope: 'key' | 'address',
+    retryAfterSeconds: number,
+  ) {
     super(
       'rate_limited',
       'Too many requests',

@@ -18,7 +18,7 @@ export async function createHttpApp(config: AppConfig, logger: LoggerService): P
       abortOnError: false,
     },
   );
-  app.setGlobalPrefix('api/v1', { exclude: ['health'] });
+  app.setGlobalPrefix('api/v1', { exclude: ['health', 'metrics'] });
   serveOpenApi(app);
   return app;
 }

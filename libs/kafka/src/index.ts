@@ -4,7 +4,7 @@
 export { createKafka } from './client';
 export type { Kafka } from 'kafkajs';
 export type { KafkaSettings, KafkaLog } from './client';
-export { ensureTopics, pingCluster } from './topics';
+export { endOffsets, ensureTopics, pingCluster } from './topics';
 export type { TopicSpec } from './topics';
 export { partitionFor } from './partitioner';
 export { BatchingProducer, ProducerUnavailableError } from './batching-producer';

@@ -9,6 +9,7 @@ import {
   LogPosition,
   PartitionConsumer,
   createKafka,
+  endOffsets,
   ensureTopics,
   partitionFor,
   pingCluster,
@@ -80,6 +81,11 @@ export class EventLog implements OnApplicationShutdown {
       groupId: this.config.consumerGroup,
       topic: this.config.eventsTopic,
     });
+  }
+
+  /** Each partition of the events topic's end offset (the offset its next record will get). */
+  endOffsets(): Promise<Map<number, number>> {
+    return endOffsets(this.kafka, this.config.eventsTopic);
   }
 
   ping(): Promise<void> {

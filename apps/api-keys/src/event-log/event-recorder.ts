@@ -4,6 +4,7 @@ import { LogPosition } from '@app/kafka';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ClientGoneError, DeadlineExceededError, ReadModelUnavailableError } from '../errors';
 import { RequestBounds } from '../http/request-context';
+import { Metrics } from '../metrics/metrics';
 import { ReadModelHealth } from '../read-model/read-model-health';
 import { ProjectionProgress } from '../projector/projection-progress';
 import { EventLog } from './event-log';
@@ -26,6 +27,7 @@ export class EventRecorder {
     private readonly progress: ProjectionProgress,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly readModelHealth: ReadModelHealth,
+    private readonly metrics: Metrics,
   ) {}
 
   async record(event: ApiKeyEvent, bounds: RequestBounds): Promise<Recorded> {
@@ -34,8 +36,12 @@ export class EventRecorder {
     // now (503, nothing recorded) rather than record an event nobody can see for a while.
     if (!this.readModelHealth.up) throw new ReadModelUnavailableError();
     const position = await this.log.append(event, bounds.deadline - Date.now());
+    this.metrics.eventsAppended.inc({ type: event.event_type });
     const wait = Math.min(this.config.readYourWritesTimeoutMs, bounds.deadline - Date.now());
+    const waited = this.metrics.projectionWait.startTimer();
     const visible = await this.progress.waitFor(position, Math.max(0, wait));
+    waited({ outcome: visible ? 'visible' : 'timeout' });
+    if (!visible) this.metrics.accepted.inc();
     return { position, visible };
   }
 }

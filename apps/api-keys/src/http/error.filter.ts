@@ -13,10 +13,13 @@ import {
   ApiError,
   ErrorCode,
   EventLogUnavailableError,
+  KeyBusyError,
   MethodNotAllowedError,
+  RateLimitedError,
   ReadModelUnavailableError,
   RouteNotFoundError,
 } from '../errors';
+import { Metrics } from '../metrics/metrics';
 import { failure } from './envelope';
 import { RouteTable } from './route-table';
 
@@ -60,7 +63,10 @@ const isDatabaseOutage = (error: unknown) => {
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
 
-  constructor(private readonly routes: RouteTable) {}
+  constructor(
+    private readonly routes: RouteTable,
+    private readonly metrics: Metrics,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -80,6 +86,8 @@ export class ErrorFilter implements ExceptionFilter {
       this.logger.warn({ msg: error.message, requestId: request.requestId, cause: String(exception) });
     }
     for (const [name, value] of Object.entries(error?.headers ?? {})) response.setHeader(name, value);
+    if (error instanceof RateLimitedError) this.metrics.refused.inc({ scope: error.scope });
+    if (error instanceof KeyBusyError) this.metrics.refused.inc({ scope: 'queue' });
     const body = error
       ? failure(status, error.message, error.errors, error.details)
       : failure(

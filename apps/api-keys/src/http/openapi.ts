@@ -187,7 +187,8 @@ export function serveOpenApi(app: INestApplication): OpenAPIObject {
   // Operations outside /api/v1 (health, metrics) take no key.
   for (const [path, operations] of Object.entries(document.paths)) {
     if (path.startsWith('/api/v1/')) continue;
-    for (const operation of Object.values(operations as Record<string, { security?: unknown[] }>)) operation.security = [];
+    for (const operation of Object.values(operations as Record<string, { security?: unknown[] }>))
+      operation.security = [];
   }
   document.components = { ...document.components, schemas: { ...document.components?.schemas, ...SCHEMAS } };
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'api/v1/openapi.json', useGlobalPrefix: false });

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { Metrics } from '../metrics/metrics';
 import { requestIdFrom } from './request-context';
 
 /**
@@ -13,7 +14,10 @@ import { requestIdFrom } from './request-context';
 export class RequestMiddleware implements NestMiddleware {
   private readonly logger = new Logger('http');
 
-  constructor(@Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'requestTimeoutMs'>) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'requestTimeoutMs'>,
+    private readonly metrics: Metrics,
+  ) {}
 
   use(req: Request, res: Response, next: NextFunction): void {
     req.requestId = requestIdFrom(req.headers['x-request-id']);
@@ -27,7 +31,13 @@ export class RequestMiddleware implements NestMiddleware {
     res.on('close', () => {
       const ms = Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10;
       const line = { requestId: req.requestId, method: req.method, path: req.path, ms };
-      if (res.writableFinished) return this.logger.log({ msg: 'request', ...line, status: res.statusCode });
+      if (res.writableFinished) {
+        // The route's template, never the path itself: ids would make a series per key.
+        const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+        const labels = { method: req.method, route, status: String(res.statusCode) };
+        this.metrics.requestDuration.observe(labels, ms / 1000);
+        return this.logger.log({ msg: 'request', ...line, status: res.statusCode });
+      }
       abort.abort();
       // A client that hangs up is ordinary (timeouts, navigation): information, not an error.
       this.logger.log({ msg: 'client closed the connection before the answer', ...line });

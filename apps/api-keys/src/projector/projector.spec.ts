@@ -6,6 +6,7 @@ import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
 import { KeyStateCache } from '../read-model/key-state-cache';
 import { CheckpointDocument, KeyHashDocument, UserEmailDocument, UserKeysDocument } from '../read-model/schemas';
 import { UnknownHashes } from '../read-model/unknown-hashes';
+import { Metrics } from '../metrics/metrics';
 import { ProjectionProgress } from './projection-progress';
 import { Projector } from './projector';
 
@@ -115,8 +116,10 @@ const setup = (readModel = new FakeReadModel()) => {
   const progress = new ProjectionProgress(async () => readModel.stored?.offset ?? -1);
   progress.setOwned(TOPIC, [0]);
   const unknownHashes = new UnknownHashes(10, 60_000);
-  const projector = new Projector(log, readModel as unknown as ApiKeysReadModel, progress, cache, unknownHashes, false);
-  return { readModel, deadLetters, cache, progress, projector, unknownHashes };
+  const metrics = new Metrics();
+  const store = readModel as unknown as ApiKeysReadModel;
+  const projector = new Projector(log, store, progress, cache, unknownHashes, metrics, false);
+  return { readModel, deadLetters, cache, progress, projector, unknownHashes, metrics };
 };
 
 describe('Projector.apply', () => {
@@ -179,9 +182,10 @@ describe('Projector.apply', () => {
   });
 
   it('sets an unreadable record aside and still applies the rest of the batch', async () => {
-    const { readModel, deadLetters, projector } = setup();
+    const { readModel, deadLetters, projector, metrics } = setup();
     await projector.apply(batch([created(1), { key: '1', value: '{broken' }, renamed(1, 'after')]));
     expect(deadLetters).toEqual(['value is not JSON']);
+    expect((await metrics.deadLetters.get()).values[0].value).toBe(1);
     expect(readModel.keys.get(1)?.name).toBe('after');
     expect(readModel.stored?.offset).toBe(2);
   });

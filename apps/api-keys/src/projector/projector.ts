@@ -4,6 +4,7 @@ import { API_KEY_CREATED } from '@app/domain';
 import { ConsumedBatch, PartitionConsumer } from '@app/kafka';
 import { EventLog } from '../event-log/event-log';
 import { kafkaLogOf } from '../logging';
+import { Metrics } from '../metrics/metrics';
 import { ProjectedKey } from '../read-model/api-key.document';
 import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
 import { KeyStateCache } from '../read-model/key-state-cache';
@@ -43,6 +44,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly progress: ProjectionProgress,
     private readonly cache: KeyStateCache,
     private readonly unknownHashes: UnknownHashes,
+    private readonly metrics: Metrics,
     @Inject(PROJECTOR_ENABLED) private readonly enabled: boolean,
   ) {}
 
@@ -72,6 +74,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   async apply(batch: ConsumedBatch): Promise<void> {
+    this.metrics.batchSize.observe(batch.records.length);
     const checkpoint = await this.checkpointOf(batch.topic, batch.partition);
     const events = await this.decode(batch, checkpoint.offset);
     const lastOffset = batch.records[batch.records.length - 1].offset;
@@ -116,6 +119,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
           reason: error.message,
         });
         await this.log.deadLetter(batch, record, error.message);
+        this.metrics.deadLetters.inc();
       }
     }
     return events;
