@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'client_gone'
   | 'validation_failed'
   | 'key_limit_reached'
+  | 'precondition_failed'
   | 'malformed_json'
   | 'payload_too_large'
   | 'unsupported_media_type'
@@ -64,6 +65,19 @@ export class ApiKeyNotFoundError extends ApiError {
       'API key not found',
       ['no API key with this id belongs to you'],
       'The key does not exist, was deleted, or belongs to another user.',
+    );
+  }
+}
+
+/** If-Match named another version than the key has (or, decided by the log, another write got in first). */
+export class PreconditionFailedError extends ApiError {
+  constructor(readonly currentVersion: number) {
+    super(
+      'precondition_failed',
+      'Precondition failed: the key has changed',
+      [`the key is at version ${currentVersion}, not the one If-Match names`],
+      'Read the key again, then retry with its current ETag.',
+      { ETag: `"${currentVersion}"` },
     );
   }
 }
@@ -248,5 +262,7 @@ export function rejectionError(rejection: Rejection): ApiError {
       return new ApiKeyNotFoundError();
     case 'key_limit_reached':
       return new KeyLimitReachedError(rejection.limit);
+    case 'version_mismatch':
+      return new PreconditionFailedError(rejection.current);
   }
 }

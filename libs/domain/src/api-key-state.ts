@@ -23,11 +23,16 @@ export function isLiveKeyOf(state: ApiKeyState | null, userId: number): state is
   return state !== null && state.deleted_at === null && state.user_id === userId;
 }
 
+/** Whether a conditional event still holds: the key is at the version it expected, if any. */
+const expectedVersionHolds = (state: ApiKeyState, event: ApiKeyEvent) =>
+  event.expected_version === undefined || event.expected_version === state.version;
+
 /**
  * The next state of one key given its current state and its next event in the log. Pure and
  * decided from the log alone, so every replay decides the same:
  * - a second creation of an existing id is ignored (the first one in the log wins);
  * - an update or delete of a key that is missing, revoked or someone else's is a no-op;
+ * - so is one that expected another version than the key has (If-Match lost a race);
  * - times come from the event, never from the clock of whoever replays it.
  */
 export function evolve(state: ApiKeyState | null, event: ApiKeyEvent): ApiKeyState | null {
@@ -50,7 +55,7 @@ export function evolve(state: ApiKeyState | null, event: ApiKeyEvent): ApiKeySta
       };
     }
     case API_KEY_UPDATED:
-      if (!isLiveKeyOf(state, event.user_id)) return state;
+      if (!isLiveKeyOf(state, event.user_id) || !expectedVersionHolds(state, event)) return state;
       return {
         ...state,
         ...pickChanges(event.data.changes),
@@ -58,7 +63,7 @@ export function evolve(state: ApiKeyState | null, event: ApiKeyEvent): ApiKeySta
         version: state.version + 1,
       };
     case API_KEY_DELETED:
-      if (!isLiveKeyOf(state, event.user_id)) return state;
+      if (!isLiveKeyOf(state, event.user_id) || !expectedVersionHolds(state, event)) return state;
       return { ...state, deleted_at: event.occurred_at, updated_at: event.occurred_at, version: state.version + 1 };
   }
 }

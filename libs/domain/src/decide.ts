@@ -10,20 +10,27 @@ import {
   ApiKeyUpdated,
   EventMetadata,
   KeyType,
+  CONDITIONAL_SCHEMA_VERSION,
   SCHEMA_VERSION,
 } from './events';
 
 /** Why a command may not happen. The API turns each reason into its answer. */
 export type Rejection =
-  { readonly reason: 'key_not_found' } | { readonly reason: 'key_limit_reached'; readonly limit: number };
+  | { readonly reason: 'key_not_found' }
+  | { readonly reason: 'key_limit_reached'; readonly limit: number }
+  | { readonly reason: 'version_mismatch'; readonly current: number };
+
+/** The conditions a request put on its command (If-Match, Idempotency-Key). */
+export interface CommandConditions {
+  readonly expectedVersion?: number;
+  readonly idempotency?: { readonly key: string; readonly fingerprint: string; readonly expiresAt: string };
+}
 
 /** What deciding a command gives: the one event to append, or why there is none. */
 export type Decision<E extends ApiKeyEvent> = { readonly event: E } | { readonly rejection: Rejection };
 
 export const isRejection = <E extends ApiKeyEvent>(d: Decision<E>): d is { readonly rejection: Rejection } =>
   'rejection' in d;
-
-const KEY_NOT_FOUND: { readonly rejection: Rejection } = { rejection: { reason: 'key_not_found' } };
 
 /** The event a decision appends: the envelope every event shares around its data. */
 function eventOf<E extends ApiKeyEvent>(
@@ -32,9 +39,33 @@ function eventOf<E extends ApiKeyEvent>(
   userId: number,
   meta: EventMetadata,
   data: E['data'],
+  { expectedVersion, idempotency }: CommandConditions = {},
 ): { readonly event: E } {
-  const event = { ...meta, event_type: type, schema_version: SCHEMA_VERSION, api_key_id: keyId, user_id: userId, data };
+  const conditional = expectedVersion !== undefined || idempotency !== undefined;
+  const event = {
+    ...meta,
+    event_type: type,
+    schema_version: conditional ? CONDITIONAL_SCHEMA_VERSION : SCHEMA_VERSION,
+    api_key_id: keyId,
+    user_id: userId,
+    ...(expectedVersion !== undefined && { expected_version: expectedVersion }),
+    ...(idempotency && {
+      idempotency_key: idempotency.key,
+      request_fingerprint: idempotency.fingerprint,
+      idempotency_expires_at: idempotency.expiresAt,
+    }),
+    data,
+  };
   return { event: event as E };
+}
+
+/** A live key of the caller, at the version the command expects (if it expects one). */
+function check(state: ApiKeyState | null, userId: number, expectedVersion?: number): Rejection | null {
+  if (!isLiveKeyOf(state, userId)) return { reason: 'key_not_found' };
+  if (expectedVersion !== undefined && state.version !== expectedVersion) {
+    return { reason: 'version_mismatch', current: state.version };
+  }
+  return null;
 }
 
 export interface CreateKey {
@@ -48,19 +79,27 @@ export interface CreateKey {
   /** How many live keys the owner holds, and how many they may. */
   readonly liveKeys: number;
   readonly maxKeys: number;
+  readonly conditions?: CommandConditions;
 }
 
 export function decideCreate(command: CreateKey, meta: EventMetadata): Decision<ApiKeyCreated> {
   if (command.liveKeys >= command.maxKeys) {
     return { rejection: { reason: 'key_limit_reached', limit: command.maxKeys } };
   }
-  return eventOf<ApiKeyCreated>(API_KEY_CREATED, command.keyId, command.owner.userId, meta, {
-    key_type: command.keyType,
-    ...completeFields(command.fields),
-    key_hash: command.keyHash,
-    transient_assistant: command.transientAssistant,
-    user_email: command.owner.email,
-  });
+  return eventOf<ApiKeyCreated>(
+    API_KEY_CREATED,
+    command.keyId,
+    command.owner.userId,
+    meta,
+    {
+      key_type: command.keyType,
+      ...completeFields(command.fields),
+      key_hash: command.keyHash,
+      transient_assistant: command.transientAssistant,
+      user_email: command.owner.email,
+    },
+    command.conditions,
+  );
 }
 
 export interface UpdateKey {
@@ -68,22 +107,37 @@ export interface UpdateKey {
   readonly userId: number;
   /** Exactly the fields the request set. */
   readonly changes: ApiKeyChanges;
+  readonly conditions?: CommandConditions;
 }
 
-/** Only the owner of a live key may change it; anyone else learns nothing (not found). */
-export function decideUpdate(state: ApiKeyState | null, command: UpdateKey, meta: EventMetadata) {
-  if (!isLiveKeyOf(state, command.userId)) return KEY_NOT_FOUND;
-  return eventOf<ApiKeyUpdated>(API_KEY_UPDATED, command.keyId, command.userId, meta, {
-    changes: pickChanges(command.changes),
-  });
+/**
+ * Only the owner of a live key may change it; anyone else learns nothing (not found). With an
+ * expected version, the key must be at it now; the event carries it, so that the log decides
+ * again if another change gets in first.
+ */
+export function decideUpdate(
+  state: ApiKeyState | null,
+  command: UpdateKey,
+  meta: EventMetadata,
+): Decision<ApiKeyUpdated> {
+  const rejection = check(state, command.userId, command.conditions?.expectedVersion);
+  if (rejection) return { rejection };
+  const data = { changes: pickChanges(command.changes) };
+  return eventOf<ApiKeyUpdated>(API_KEY_UPDATED, command.keyId, command.userId, meta, data, command.conditions);
 }
 
 export interface DeleteKey {
   readonly keyId: number;
   readonly userId: number;
+  readonly conditions?: CommandConditions;
 }
 
-export function decideDelete(state: ApiKeyState | null, command: DeleteKey, meta: EventMetadata) {
-  if (!isLiveKeyOf(state, command.userId)) return KEY_NOT_FOUND;
-  return eventOf<ApiKeyDeleted>(API_KEY_DELETED, command.keyId, command.userId, meta, {});
+export function decideDelete(
+  state: ApiKeyState | null,
+  command: DeleteKey,
+  meta: EventMetadata,
+): Decision<ApiKeyDeleted> {
+  const rejection = check(state, command.userId, command.conditions?.expectedVersion);
+  if (rejection) return { rejection };
+  return eventOf<ApiKeyDeleted>(API_KEY_DELETED, command.keyId, command.userId, meta, {}, command.conditions);
 }

@@ -7,7 +7,14 @@ import { ApiKeyChanges, FieldValues } from './api-key-fields';
 export const API_KEY_CREATED = 'ApiKeyCreated';
 export const API_KEY_UPDATED = 'ApiKeyUpdated';
 export const API_KEY_DELETED = 'ApiKeyDeleted';
+/** The schema of plain events. */
 export const SCHEMA_VERSION = 1;
+/**
+ * The schema of events that carry conditions (an expected version, an idempotency key). Their
+ * meaning differs (the fold may ignore them), so a reader of version 1 must not take them for
+ * plain events: they are version 2, and every other event stays version 1.
+ */
+export const CONDITIONAL_SCHEMA_VERSION = 2;
 
 export const KEY_TYPES = ['private', 'public'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
@@ -38,7 +45,18 @@ export interface EventMetadata {
   readonly correlation_id: string;
 }
 
-interface EnvelopeBase<T extends string, D> extends EventMetadata {
+/** What a request made its event conditional on (schema version 2). */
+export interface EventConditions {
+  /** Apply only if the key is at this version (If-Match). */
+  readonly expected_version?: number;
+  /** The caller's Idempotency-Key: a later event of the same user and key before `idempotency_expires_at` is a retry. */
+  readonly idempotency_key?: string;
+  /** SHA-256 of the request the key was first used for; a retry must match it. */
+  readonly request_fingerprint?: string;
+  readonly idempotency_expires_at?: string;
+}
+
+interface EnvelopeBase<T extends string, D> extends EventMetadata, EventConditions {
   readonly event_type: T;
   readonly schema_version: number;
   readonly api_key_id: number;
