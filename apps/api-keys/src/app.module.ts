@@ -15,7 +15,7 @@ import { GetApiKeyController } from './get-api-key/get-api-key.controller';
 import { HealthController } from './health/health.controller';
 import { RequestMiddleware } from './http/request.middleware';
 import { ErrorFilter } from './http/error.filter';
-import { EnvelopeStatusInterceptor } from './http/envelope-status.interceptor';
+import { ReplyInterceptor } from './http/reply.interceptor';
 import { JsonBodyInterceptor } from './http/json-body.interceptor';
 import { RouteTable } from './http/route-table';
 import { Metrics } from './metrics/metrics';
@@ -107,7 +107,7 @@ export class AppModule implements NestModule {
         { provide: APP_CONFIG, useValue: config },
         { provide: PROJECTOR_ENABLED, useValue: options.projector },
         { provide: APP_FILTER, useClass: ErrorFilter },
-        { provide: APP_INTERCEPTOR, useClass: EnvelopeStatusInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: ReplyInterceptor },
         { provide: APP_INTERCEPTOR, useClass: JsonBodyInterceptor },
         {
           provide: EventLog,

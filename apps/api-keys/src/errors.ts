@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'key_limit_reached'
   | 'precondition_failed'
   | 'malformed_json'
+  | 'bad_header'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'event_log_unavailable'

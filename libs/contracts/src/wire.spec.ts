@@ -36,7 +36,17 @@ describe('event wire format', () => {
     ['bad JSON', '{nope', /not JSON/],
     ['a JSON array', '[]', /not a JSON object/],
     ['an unknown event_type', JSON.stringify({ ...event, event_type: 'ApiKeyRenamed' }), /unknown event_type/],
-    ['an unknown schema_version', JSON.stringify({ ...event, schema_version: 2 }), /unknown schema_version/],
+    ['an unknown schema_version', JSON.stringify({ ...event, schema_version: 3 }), /unknown schema_version/],
+    [
+      'a version-2 event with a malformed condition',
+      JSON.stringify({ ...event, schema_version: 2, expected_version: 'one' }),
+      /expected_version/,
+    ],
+    [
+      'a version-2 event with half an idempotency claim',
+      JSON.stringify({ ...event, schema_version: 2, idempotency_key: 'k' }),
+      /go together/,
+    ],
     ['a missing api_key_id', JSON.stringify({ ...event, api_key_id: undefined }), /api_key_id/],
     ['a bad time', JSON.stringify({ ...event, occurred_at: 'yesterday' }), /occurred_at/],
     [
@@ -53,6 +63,18 @@ describe('event wire format', () => {
   ])('rejects %s as unreadable', (_, value, reason) => {
     expect(() => decodeEvent(value, '42')).toThrow(UnreadableEventError);
     expect(() => decodeEvent(value, '42')).toThrow(reason);
+  });
+
+  it('decodes the conditions of a version-2 event', () => {
+    const conditional = {
+      ...event,
+      schema_version: 2,
+      expected_version: 4,
+      idempotency_key: 'retry-1',
+      request_fingerprint: 'f'.repeat(64),
+      idempotency_expires_at: '2024-01-16T11:00:00.000Z',
+    };
+    expect(decodeEvent(JSON.stringify(conditional), '42')).toEqual(conditional);
   });
 
   it('rejects a record whose message key is not its key id', () => {

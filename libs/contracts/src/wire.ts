@@ -7,6 +7,8 @@ import {
   FieldValues,
   KEY_TYPES,
   KeyType,
+  CONDITIONAL_SCHEMA_VERSION,
+  EventConditions,
   SCHEMA_VERSION,
   UPDATABLE_FIELDS,
   completeFields,
@@ -74,6 +76,37 @@ function decodeCreatedFields(data: Json): FieldValues {
   return completeFields(data);
 }
 
+/** The conditions a version-2 event carries (each optional, but never of the wrong type). */
+function decodeConditions(body: Json): EventConditions {
+  const { expected_version, idempotency_key, request_fingerprint, idempotency_expires_at } = body;
+  check(expected_version === undefined || isVersion(expected_version), 'expected_version must be a version number');
+  check(idempotency_key === undefined || typeof idempotency_key === 'string', 'idempotency_key must be a string');
+  check(
+    request_fingerprint === undefined || typeof request_fingerprint === 'string',
+    'request_fingerprint must be a string',
+  );
+  check(
+    idempotency_expires_at === undefined ||
+      (typeof idempotency_expires_at === 'string' && !Number.isNaN(Date.parse(idempotency_expires_at))),
+    'idempotency_expires_at must be an ISO 8601 time',
+  );
+  check(
+    (idempotency_key === undefined) === (request_fingerprint === undefined) &&
+      (idempotency_key === undefined) === (idempotency_expires_at === undefined),
+    'idempotency_key, request_fingerprint and idempotency_expires_at go together',
+  );
+  return {
+    ...(expected_version !== undefined && { expected_version: expected_version }),
+    ...(idempotency_key !== undefined && {
+      idempotency_key: idempotency_key,
+      request_fingerprint: request_fingerprint,
+      idempotency_expires_at: idempotency_expires_at,
+    }),
+  };
+}
+
+const isVersion = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
 /**
  * Parses and checks a record's value. Anything the projector would have to guess about
  * (bad JSON, unknown event_type or schema_version, missing fields) is rejected here, so the
@@ -88,7 +121,11 @@ export function decodeEvent(value: Buffer | string | null, key?: string | null):
     throw new UnreadableEventError('value is not JSON');
   }
   check(isObject(body), 'value is not a JSON object');
-  check(body.schema_version === SCHEMA_VERSION, `unknown schema_version ${JSON.stringify(body.schema_version)}`);
+  const version = body.schema_version;
+  check(
+    version === SCHEMA_VERSION || version === CONDITIONAL_SCHEMA_VERSION,
+    `unknown schema_version ${JSON.stringify(version)}`,
+  );
   check(typeof body.event_id === 'string' && body.event_id.length > 0, 'event_id missing');
   check(isId(body.api_key_id), 'api_key_id must be a positive integer');
   check(isId(body.user_id), 'user_id must be a positive integer');
@@ -103,7 +140,8 @@ export function decodeEvent(value: Buffer | string | null, key?: string | null):
   }
   const base = {
     event_id: body.event_id,
-    schema_version: SCHEMA_VERSION,
+    schema_version: version,
+    ...(version === CONDITIONAL_SCHEMA_VERSION && decodeConditions(body)),
     api_key_id: body.api_key_id,
     user_id: body.user_id,
     occurred_at: body.occurred_at,

@@ -4,6 +4,8 @@ import { ApiRoute, KEY } from '../http/openapi';
 import { CommandBus } from '@nestjs/cqrs';
 import { AuthGuard, Caller } from '../auth/auth.guard';
 import { ValidBody } from '../http/body-validation';
+import { Reply } from '../http/envelope';
+import { etagOf } from '../http/etags';
 import { Bounds, Principal, RequestBounds, RequestId } from '../http/request-context';
 import { CreateApiKeyCommand } from './create-api-key.command';
 import { CreateApiKeyResult } from './create-api-key.handler';
@@ -34,6 +36,7 @@ export class CreateApiKeyController {
     const result = await this.commands.execute<CreateApiKeyCommand, CreateApiKeyResult>(
       new CreateApiKeyCommand({ userId: caller.userId, email: caller.userEmail }, body.api_key, requestId, bounds),
     );
-    return createdBody(result);
+    const reply = createdBody(result);
+    return reply.status.code === 201 ? new Reply(reply, { ETag: etagOf(1) }) : reply;
   }
 }

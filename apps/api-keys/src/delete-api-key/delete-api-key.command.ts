@@ -1,3 +1,4 @@
+import { EntityTags } from '../http/etags';
 import { Principal, RequestBounds } from '../http/request-context';
 
 export class DeleteApiKeyCommand {
@@ -6,5 +7,7 @@ export class DeleteApiKeyCommand {
     readonly caller: Principal,
     readonly correlationId: string,
     readonly bounds: RequestBounds,
+    /** If-Match: the versions the client expects the key to be at. */
+    readonly ifMatch?: EntityTags,
   ) {}
 }

@@ -1,9 +1,10 @@
-import { Controller, Delete, Param, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Headers, Param, UseGuards } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiRoute, KEY } from '../http/openapi';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiKeyIdPipe } from '../api-key-resource/api-key-id.pipe';
 import { AuthGuard, Caller } from '../auth/auth.guard';
+import { parseEntityTags } from '../http/etags';
 import { Bounds, Principal, RequestBounds, RequestId } from '../http/request-context';
 import { KeyCommandResult } from '../key-commands/key-command-flow';
 import { keyCommandReply } from '../key-commands/key-command-reply';
@@ -29,9 +30,11 @@ export class DeleteApiKeyController {
     @Caller() caller: Principal,
     @RequestId() requestId: string,
     @Bounds() bounds: RequestBounds,
+    @Headers('if-match') ifMatch: string | undefined,
   ) {
+    const expected = parseEntityTags('If-Match', ifMatch, false);
     const result = await this.commands.execute<DeleteApiKeyCommand, KeyCommandResult>(
-      new DeleteApiKeyCommand(id, caller, requestId, bounds),
+      new DeleteApiKeyCommand(id, caller, requestId, bounds, expected),
     );
     return keyCommandReply(result, 'API key deleted successfully', 'API key deletion accepted');
   }

@@ -1,5 +1,6 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { decideDelete } from '@app/domain';
+import { expectedVersion } from '../http/etags';
 import { KeyCommandFlow, KeyCommandResult } from '../key-commands/key-command-flow';
 import { DeleteApiKeyCommand } from './delete-api-key.command';
 
@@ -7,12 +8,15 @@ import { DeleteApiKeyCommand } from './delete-api-key.command';
 export class DeleteApiKeyHandler implements ICommandHandler<DeleteApiKeyCommand, KeyCommandResult> {
   constructor(private readonly flow: KeyCommandFlow) {}
 
-  execute({ keyId, caller, correlationId, bounds }: DeleteApiKeyCommand): Promise<KeyCommandResult> {
+  execute({ keyId, caller, correlationId, bounds, ifMatch }: DeleteApiKeyCommand): Promise<KeyCommandResult> {
     return this.flow.run({
       keyId,
       correlationId,
       bounds,
-      decide: (state, meta) => decideDelete(state, { keyId, userId: caller.userId }, meta),
+      decide: (state, meta) => {
+        const conditions = { expectedVersion: expectedVersion(ifMatch, state?.version) };
+        return decideDelete(state, { keyId, userId: caller.userId, conditions }, meta);
+      },
       // Two deletes can race past the decision on two instances; the one the log applied is the
       // one whose event revoked the key, and only it answers 200.
       applied: (after, position) =>

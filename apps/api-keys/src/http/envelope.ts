@@ -25,3 +25,15 @@ export const failure = (code: number, error: string, errors: readonly string[], 
   errors,
   details,
 });
+
+/**
+ * An answer with headers of its own (ETag, Link...). The HTTP status is `status` when given (304
+ * has no body), else the body's `status.code`.
+ */
+export class Reply<T = unknown> {
+  constructor(
+    readonly body: SuccessBody<T> | null,
+    readonly headers: Readonly<Record<string, string>> = {},
+    readonly status?: number,
+  ) {}
+}

@@ -37,6 +37,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   key_limit_reached: HttpStatus.UNPROCESSABLE_ENTITY,
   precondition_failed: HttpStatus.PRECONDITION_FAILED,
   malformed_json: HttpStatus.BAD_REQUEST,
+  bad_header: HttpStatus.BAD_REQUEST,
   payload_too_large: HttpStatus.PAYLOAD_TOO_LARGE,
   unsupported_media_type: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   event_log_unavailable: HttpStatus.SERVICE_UNAVAILABLE,

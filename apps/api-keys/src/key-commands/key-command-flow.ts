@@ -11,7 +11,7 @@ import { ApiKeyStates } from '../read-model/api-key-states';
 import { KeyLock } from './key-lock';
 
 export type KeyCommandResult =
-  | { readonly visible: true; readonly key: ApiKeyView }
+  | { readonly visible: true; readonly key: ApiKeyView; readonly version: number }
   /** The event is durable in the log but not yet in the read model: say so, never show stale data. */
   | { readonly visible: false; readonly keyId: number; readonly eventId: string };
 
@@ -58,6 +58,6 @@ export class KeyCommandFlow {
     if (!visible) return { visible: false, keyId: command.keyId, eventId: event.event_id };
     const after = await this.states.find(command.keyId);
     if (!after || !command.applied(after, position)) throw new ApiKeyNotFoundError();
-    return { visible: true, key: toView(after) };
+    return { visible: true, key: toView(after), version: after.version };
   }
 }

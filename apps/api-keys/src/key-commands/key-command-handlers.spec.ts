@@ -80,6 +80,7 @@ describe('UpdateApiKeyHandler', () => {
     expect(result).toEqual({
       visible: true,
       key: expect.objectContaining({ id: 7, name: 'Renamed', key_value: null }),
+      version: 2,
     });
     expect(log.events.at(-1)).toMatchObject({
       event_type: 'ApiKeyUpdated',
@@ -168,5 +169,20 @@ describe('KeyCommandFlow', () => {
       DeadlineExceededError,
     );
     expect(log.events).toHaveLength(1);
+  });
+
+  it('refuses at once, recording nothing, a command whose If-Match names another version', async () => {
+    const { log, update } = setup();
+    const stale = { any: false as const, versions: [3] };
+    await expect(
+      update.execute(new UpdateApiKeyCommand(7, ALICE, { name: 'x' }, 'r', open(), stale)),
+    ).rejects.toMatchObject({ code: 'precondition_failed', headers: { ETag: '"1"' } });
+    expect(log.events).toHaveLength(1);
+  });
+
+  it('carries the version If-Match named into its event', async () => {
+    const { log, update } = setup();
+    await update.execute(new UpdateApiKeyCommand(7, ALICE, { name: 'x' }, 'r', open(), { any: false, versions: [1] }));
+    expect(log.events.at(-1)).toMatchObject({ schema_version: 2, expected_version: 1 });
   });
 });

@@ -1,15 +1,14 @@
-import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiRoute, KEY_LIST } from '../http/openapi';
-import type { Response } from 'express';
 import { isLiveKeyOf } from '@app/domain';
 import { toView } from '../api-key-resource/api-key.view';
 import { AuthGuard, Caller } from '../auth/auth.guard';
 import { ValidBody } from '../http/body-validation';
-import { success } from '../http/envelope';
+import { Reply, success } from '../http/envelope';
+import { MAX_PAGE_SIZE, PageQuery, pageOf } from '../http/page-query';
 import { Principal } from '../http/request-context';
 import { ApiKeyStates } from '../read-model/api-key-states';
-import { ListApiKeysQuery, MAX_PAGE_SIZE } from './list-api-keys.query';
 
 @ApiTags('API keys')
 @Controller('api_keys')
@@ -42,27 +41,17 @@ export class ListApiKeysController {
     description: 'List keys with a larger id than this one.',
     schema: { type: 'integer', minimum: 1 },
   })
-  async list(
-    @Query(new ValidBody(ListApiKeysQuery, 'query')) query: ListApiKeysQuery,
-    @Caller() caller: Principal,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    const after = Number(query.starting_after ?? 0);
-    const following = (await this.states.liveKeyIdsOf(caller.userId)).filter((id) => id > after);
-    const page = query.limit === undefined ? following : following.slice(0, Number(query.limit));
-    if (page.length < following.length) {
-      res.setHeader(
-        'Link',
-        `</api/v1/api_keys?limit=${query.limit}&starting_after=${page[page.length - 1]}>; rel="next"`,
-      );
-    }
+  async list(@Query(new ValidBody(PageQuery, 'query')) query: PageQuery, @Caller() caller: Principal) {
+    const all = await this.states.liveKeyIdsOf(caller.userId);
+    const { page, headers } = pageOf(all, query, '/api/v1/api_keys');
     const keys = await this.states.findMany(page);
     // A key revoked since its owner's list was read is left out, as it will be from the next list.
     const views = page.map((id) => keys.get(id) ?? null).filter((key) => isLiveKeyOf(key, caller.userId));
-    return success(
+    const body = success(
       200,
       'API keys retrieved successfully',
       views.map((key) => toView(key)),
     );
+    return new Reply(body, headers);
   }
 }

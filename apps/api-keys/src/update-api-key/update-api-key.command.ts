@@ -1,4 +1,5 @@
 import { ApiKeyChanges } from '@app/domain';
+import { EntityTags } from '../http/etags';
 import { Principal, RequestBounds } from '../http/request-context';
 
 export class UpdateApiKeyCommand {
@@ -9,5 +10,7 @@ export class UpdateApiKeyCommand {
     readonly changes: ApiKeyChanges,
     readonly correlationId: string,
     readonly bounds: RequestBounds,
+    /** If-Match: the versions the client expects the key to be at. */
+    readonly ifMatch?: EntityTags,
   ) {}
 }

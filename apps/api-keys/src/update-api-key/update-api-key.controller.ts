@@ -1,10 +1,11 @@
-import { Body, Controller, Param, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Headers, Param, Put, UseGuards } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiRoute, KEY } from '../http/openapi';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiKeyIdPipe } from '../api-key-resource/api-key-id.pipe';
 import { AuthGuard, Caller } from '../auth/auth.guard';
 import { ValidBody } from '../http/body-validation';
+import { parseEntityTags } from '../http/etags';
 import { Bounds, Principal, RequestBounds, RequestId } from '../http/request-context';
 import { KeyCommandResult } from '../key-commands/key-command-flow';
 import { keyCommandReply } from '../key-commands/key-command-reply';
@@ -33,9 +34,11 @@ export class UpdateApiKeyController {
     @Caller() caller: Principal,
     @RequestId() requestId: string,
     @Bounds() bounds: RequestBounds,
+    @Headers('if-match') ifMatch: string | undefined,
   ) {
+    const expected = parseEntityTags('If-Match', ifMatch, false);
     const result = await this.commands.execute<UpdateApiKeyCommand, KeyCommandResult>(
-      new UpdateApiKeyCommand(id, caller, changesOf(body), requestId, bounds),
+      new UpdateApiKeyCommand(id, caller, changesOf(body), requestId, bounds, expected),
     );
     return keyCommandReply(result, 'API key updated successfully', 'API key update accepted');
   }

@@ -1,5 +1,6 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { decideUpdate, isLiveKeyOf } from '@app/domain';
+import { expectedVersion } from '../http/etags';
 import { KeyCommandFlow, KeyCommandResult } from '../key-commands/key-command-flow';
 import { UpdateApiKeyCommand } from './update-api-key.command';
 
@@ -7,12 +8,15 @@ import { UpdateApiKeyCommand } from './update-api-key.command';
 export class UpdateApiKeyHandler implements ICommandHandler<UpdateApiKeyCommand, KeyCommandResult> {
   constructor(private readonly flow: KeyCommandFlow) {}
 
-  execute({ keyId, caller, changes, correlationId, bounds }: UpdateApiKeyCommand): Promise<KeyCommandResult> {
+  execute({ keyId, caller, changes, correlationId, bounds, ifMatch }: UpdateApiKeyCommand): Promise<KeyCommandResult> {
     return this.flow.run({
       keyId,
       correlationId,
       bounds,
-      decide: (state, meta) => decideUpdate(state, { keyId, userId: caller.userId, changes }, meta),
+      decide: (state, meta) => {
+        const conditions = { expectedVersion: expectedVersion(ifMatch, state?.version) };
+        return decideUpdate(state, { keyId, userId: caller.userId, changes, conditions }, meta);
+      },
       // The log ignores an update only of a key that is revoked or not the caller's, for good.
       applied: (after) => isLiveKeyOf(after, caller.userId),
     });
