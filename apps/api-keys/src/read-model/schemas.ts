@@ -94,3 +94,63 @@ export const userEmailClaimSchema = new Schema<UserEmailDocument>(
   { _id: String, user_id: Number },
   { collection: 'user_email_claims', versionKey: false, _id: false },
 );
+
+/**
+ * One applied event of a key (`key_events`, `_id` = `<key id>:<version>`): its history, read a
+ * page of versions at a time. Written once, by the projector of the key's partition.
+ */
+export const KEY_EVENTS = 'KeyEvent';
+export interface KeyEventDocument {
+  readonly _id: string;
+  readonly key_id: number;
+  readonly version: number;
+  readonly event_id: string;
+  readonly event_type: string;
+  readonly occurred_at: string;
+  readonly correlation_id: string;
+  /** For updates: exactly the fields the request set. */
+  readonly changes?: Readonly<Record<string, unknown>>;
+}
+export const keyEventSchema = new Schema<KeyEventDocument>(
+  { _id: String },
+  { collection: 'key_events', versionKey: false, _id: false, strict: false },
+);
+export const keyEventId = (keyId: number, version: number) => `${keyId}:${version}`;
+
+/**
+ * What became of the first event a user sent with an Idempotency-Key (`idempotency_records`,
+ * `_id` = `<user id>:<idempotency key>`), so a retry is answered as that first attempt was.
+ * Written by the projector of the event's key, whose partition every retry also goes to.
+ */
+export const IDEMPOTENCY_RECORDS = 'IdempotencyRecord';
+export interface IdempotencyRecordDocument {
+  readonly _id: string;
+  readonly user_id: number;
+  readonly request_fingerprint: string;
+  readonly event_id: string;
+  readonly event_type: string;
+  readonly api_key_id: number;
+  /** Whether the fold applied the event, or why not. */
+  readonly outcome: 'applied' | 'key_not_found' | 'version_mismatch';
+  /** The key as that event left it (null when there was none). */
+  readonly key: Readonly<Record<string, unknown>> | null;
+  readonly expires_at: string;
+}
+export const idempotencyRecordSchema = new Schema<IdempotencyRecordDocument>(
+  { _id: String },
+  { collection: 'idempotency_records', versionKey: false, _id: false, strict: false },
+);
+export const idempotencyId = (userId: number, key: string) => `${userId}:${key}`;
+
+/** Which key id a create's Idempotency-Key was given, so every retry names the same key. */
+export const IDEMPOTENCY_CLAIMS = 'IdempotencyClaim';
+export interface IdempotencyClaimDocument {
+  readonly _id: string;
+  readonly key_id: number;
+  readonly request_fingerprint: string;
+  readonly expires_at: string;
+}
+export const idempotencyClaimSchema = new Schema<IdempotencyClaimDocument>(
+  { _id: String, key_id: Number, request_fingerprint: String, expires_at: String },
+  { collection: 'idempotency_claims', versionKey: false, _id: false },
+);
