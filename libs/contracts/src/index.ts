@@ -1,6 +1,7 @@
 // The public contract of the events topic, for the service and for downstream consumers written
-// in TypeScript: the event types and the record codec, plus the domain's fold (`evolve`), so a
-// consumer can hold the current state of every key from the log without reimplementing it.
+// in TypeScript: the event types, the record codec, the schema identifiers (ce_dataschema), plus
+// the domain's fold (`evolve`), so a consumer can hold the current state of every key from the log
+// without reimplementing it.
 export { API_KEY_CREATED, API_KEY_DELETED, API_KEY_UPDATED, SCHEMA_VERSION, KEY_TYPES, evolve } from '@app/domain';
 export type {
   ApiKeyChanges,
@@ -15,3 +16,14 @@ export type {
   KeyType,
 } from '@app/domain';
 export * from './wire';
+export {
+  API_KEY_STATE,
+  DEAD_LETTER_SCHEMA_ID,
+  EVENT_TYPES,
+  SCHEMA_ID_BASE,
+  STATE_SCHEMA_ID,
+  STATE_SCHEMA_VERSION,
+  contractSchemas,
+  eventSchemaId,
+} from './schemas';
+export type { ContractSchema, EventType, JsonSchema } from './schemas';
