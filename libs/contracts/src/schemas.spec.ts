@@ -17,6 +17,7 @@ import {
 } from '@app/domain';
 import { ContractValidator, REPO_ROOT, SCHEMA_DIR, committedSchemas } from '../../../test/events/contract-schemas';
 import { DEAD_LETTER_SCHEMA_ID, EVENT_TYPES, STATE_SCHEMA_ID, contractSchemas, eventSchemaId } from './schemas';
+import { decodeState, encodeState } from './state';
 import { decodeEvent, encodeEvent } from './wire';
 
 // `UPDATE_CONTRACT_SCHEMAS=1 npx jest libs/contracts --selectProjects unit` rewrites the committed
@@ -105,7 +106,7 @@ function sampleLife(): { events: ApiKeyEvent[]; states: ApiKeyState[] } {
 
 describe('the committed JSON Schemas', () => {
   const validator = new ContractValidator();
-  const { events } = sampleLife();
+  const { events, states } = sampleLife();
 
   it('are exactly what the generator makes of the domain, one file per schema and nothing else', () => {
     const committed = committedSchemas();
@@ -146,6 +147,15 @@ describe('the committed JSON Schemas', () => {
         [],
       ]);
     }
+  });
+
+  it('accept every state the fold makes, as the state topic carries it', () => {
+    expect(states.some((s) => s.deleted_at !== null)).toBe(true);
+    states.forEach((state, offset) => {
+      const record = encodeState(state, { partition: 1, offset });
+      expect(record.headers.ce_dataschema).toBe(STATE_SCHEMA_ID);
+      expect(validator.problems(STATE_SCHEMA_ID, JSON.parse(record.value!), { closed: true })).toEqual([]);
+    });
   });
 
   it('accept any dead letter: it is the unreadable record, whatever that was', () => {
@@ -190,6 +200,18 @@ describe('the committed JSON Schemas', () => {
         for (const variant of [edited(json, path), edited(json, path, wrongType(json, path))]) {
           const schemaAccepts = validator.problems(headers.ce_dataschema, variant).length === 0;
           const decoderAccepts = decodes(() => decodeEvent(JSON.stringify(variant), key));
+          expect([path.join('.'), schemaAccepts]).toEqual([path.join('.'), decoderAccepts]);
+        }
+      }
+    });
+
+    it('the state: a missing field or one of the wrong type fails both', () => {
+      const { key, value } = encodeState(states[states.length - 1], { partition: 0, offset: 9 });
+      const json = JSON.parse(value!);
+      for (const path of pathsOf(json)) {
+        for (const variant of [edited(json, path), edited(json, path, wrongType(json, path))]) {
+          const schemaAccepts = validator.problems(STATE_SCHEMA_ID, variant).length === 0;
+          const decoderAccepts = decodes(() => decodeState(JSON.stringify(variant), key));
           expect([path.join('.'), schemaAccepts]).toEqual([path.join('.'), decoderAccepts]);
         }
       }
