@@ -1,4 +1,5 @@
 import { call } from '../support/http';
+import { committedSchemas } from './contract-schemas';
 import {
   API_KEYS_PATH,
   ApiKeyData,
@@ -26,7 +27,19 @@ const ENVELOPE_FIELDS = [
   'schema_version',
   'user_id',
 ];
-const CE_HEADERS = ['ce_id', 'ce_source', 'ce_specversion', 'ce_subject', 'ce_time', 'ce_type', 'content-type'];
+const CE_HEADERS = [
+  'ce_dataschema',
+  'ce_id',
+  'ce_source',
+  'ce_specversion',
+  'ce_subject',
+  'ce_time',
+  'ce_type',
+  'content-type',
+];
+/** The `$id` of the committed schema of an event type (libs/contracts/schemas/). */
+const schemaIdOf = (type: string) =>
+  [...committedSchemas().values()].find((schema: any) => schema.properties?.event_type?.const === type)?.$id;
 
 describe('the events on the topic, and where secrets may (not) go', () => {
   const iso = isolation('events');
@@ -68,8 +81,10 @@ describe('the events on the topic, and where secrets may (not) go', () => {
       ce_source: expect.stringMatching(/\S/),
       ce_time: event.occurred_at,
       ce_subject: String(key.id),
+      ce_dataschema: schemaIdOf(type),
       'content-type': 'application/json',
     });
+    expect(record.headers.ce_dataschema).toMatch(/^https:\/\//);
   };
 
   describe('the event contract', () => {

@@ -1,64 +1,50 @@
-import 'reflect-metadata';
-import { parseArgs } from 'node:util';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app.module';
+import { USAGE, UsageError, parseCommandLine } from './cli/arguments';
 import { loadConfigOrExit } from './config/config';
-import { bootstrapKey } from './bootstrap/bootstrap';
-import { ValidationFailedError } from './errors';
-import { stderrJsonLogger } from './logging';
-import { InvalidEmailError } from './users/users';
 
-const USAGE = 'usage: npm run cli -- bootstrap --email <email> [--name <key name>]';
 const EXIT_USAGE = 64;
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /**
- * Operator command: `bootstrap --email` creates the user if new and a fresh private key for them,
- * through the same command and event as POST /api/v1/api_keys, and prints that endpoint's body as
- * one JSON line on stdout. Logs go to stderr. It does not join the projector's consumer group;
- * it waits for a running service's projector to apply the key (via the shared checkpoints).
+ * Operator commands (`npm run cli -- ...`, see cli/arguments.ts). Results go to stdout, logs to
+ * stderr. Each command's module is loaded only when it runs: `events tail` needs neither Nest nor
+ * a database, and starts without loading them.
  */
 async function main(argv: string[]): Promise<number> {
-  let email: string | undefined;
-  let name: string | undefined;
-  try {
-    const { positionals, values } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { email: { type: 'string' }, name: { type: 'string' } },
-    });
-    if (positionals.length !== 1 || positionals[0] !== 'bootstrap' || !values.email)
-      throw new Error('missing command or --email');
-    email = values.email;
-    name = values.name;
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return EXIT_USAGE;
-  }
+  const command = parseCommandLine(argv);
   const config = loadConfigOrExit(process.env);
-  const app = await NestFactory.createApplicationContext(AppModule.register(config, { projector: false }), {
-    logger: stderrJsonLogger(config.logLevel),
-    abortOnError: false,
-  });
-  try {
-    const body = await bootstrapKey(app, email, name);
-    process.stdout.write(`${JSON.stringify(body)}\n`);
-    return 0;
-  } catch (error) {
-    if (error instanceof ValidationFailedError) process.stderr.write(`${error.errors.join('\n')}\n${USAGE}\n`);
-    else if (error instanceof InvalidEmailError) process.stderr.write(`${error.message}\n${USAGE}\n`);
-    else throw error;
-    return EXIT_USAGE;
-  } finally {
-    await app.close();
+  switch (command.command) {
+    case 'bootstrap': {
+      const { runBootstrap } = await import('./cli/bootstrap-command');
+      return runBootstrap(config, command.email, command.name);
+    }
+    case 'events tail': {
+      const { tailEvents } = await import('./cli/events-tail');
+      const stop = new Promise<void>((resolve) => {
+        // The first Ctrl-C ends the tail cleanly; a second one does not wait for that.
+        let received = 0;
+        for (const signal of SIGNALS) process.on(signal, () => (++received === 1 ? resolve() : process.exit(130)));
+        // `... | head`: the reader is gone, which is an ordinary way to stop.
+        process.stdout.on('error', () => resolve());
+      });
+      return tailEvents(config.kafka, command, {
+        out: process.stdout,
+        note: (level, msg, context = {}) =>
+          process.stderr.write(`${JSON.stringify({ level, time: new Date().toISOString(), msg, ...context })}\n`),
+        stop,
+      });
+    }
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(
-      `bootstrap failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exit(1);
-  },
-);
+/** Exits once stdout has been handed all it was given (process.exit alone may cut a pipe short). */
+const exit = (code: number) => process.stdout.write('', () => process.exit(code));
+
+main(process.argv.slice(2)).then(exit, (error: unknown) => {
+  if (error instanceof UsageError) {
+    process.stderr.write(`${error.message}\n${USAGE}\n`);
+    exit(EXIT_USAGE);
+    return;
+  }
+  process.stderr.write(`cli failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  exit(1);
+});

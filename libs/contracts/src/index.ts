@@ -1,6 +1,7 @@
-// The public contract of the events topic, for the service and for downstream consumers written
-// in TypeScript: the event types and the record codec, plus the domain's fold (`evolve`), so a
-// consumer can hold the current state of every key from the log without reimplementing it.
+// The public contract of the topics, for the service and for downstream consumers written in
+// TypeScript: the event types, the events' record codec, the state topic's record codec, the
+// schema identifiers (ce_dataschema) and the domain's fold (`evolve`), so a consumer can hold the
+// current state of every key from the log without reimplementing it, or read it from the state topic.
 export { API_KEY_CREATED, API_KEY_DELETED, API_KEY_UPDATED, SCHEMA_VERSION, KEY_TYPES, evolve } from '@app/domain';
 export type {
   ApiKeyChanges,
@@ -15,3 +16,15 @@ export type {
   KeyType,
 } from '@app/domain';
 export * from './wire';
+export * from './state';
+export {
+  API_KEY_STATE,
+  DEAD_LETTER_SCHEMA_ID,
+  EVENT_TYPES,
+  SCHEMA_ID_BASE,
+  STATE_SCHEMA_ID,
+  STATE_SCHEMA_VERSION,
+  contractSchemas,
+  eventSchemaId,
+} from './schemas';
+export type { ContractSchema, EventType, JsonSchema } from './schemas';

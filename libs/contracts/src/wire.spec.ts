@@ -1,4 +1,5 @@
-import { API_KEY_UPDATED, ApiKeyUpdated } from '@app/domain';
+import { API_KEY_DELETED, API_KEY_UPDATED, ApiKeyUpdated } from '@app/domain';
+import { eventSchemaId } from './schemas';
 import { UnreadableEventError, decodeEvent, encodeEvent } from './wire';
 
 const event: ApiKeyUpdated = {
@@ -23,8 +24,21 @@ describe('event wire format', () => {
       ce_source: '/api-keys-service',
       ce_time: event.occurred_at,
       ce_subject: '42',
+      ce_dataschema: 'https://schemas.api-keys.example/events/api-key-updated/v1.json',
       'content-type': 'application/json',
     });
+  });
+
+  it('names in ce_dataschema the schema of the event’s own type and schema_version', () => {
+    const deleted = { ...event, event_type: API_KEY_DELETED, data: {} } as const;
+    expect(encodeEvent(deleted).headers.ce_dataschema).toBe(eventSchemaId(API_KEY_DELETED, 1));
+    expect(encodeEvent(deleted).headers.ce_dataschema).not.toBe(encodeEvent(event).headers.ce_dataschema);
+  });
+
+  it('decodes a record written before ce_dataschema existed: decoding needs only the key and the value', () => {
+    const { ce_dataschema: _, ...olderHeaders } = encodeEvent(event).headers;
+    const older = { key: '42', value: JSON.stringify(event), headers: olderHeaders };
+    expect(decodeEvent(older.value, older.key)).toEqual(event);
   });
 
   it('decodes what it encodes', () => {

@@ -4,17 +4,16 @@ import {
   API_KEY_UPDATED,
   ApiKeyChanges,
   ApiKeyEvent,
-  FieldValues,
   KEY_TYPES,
   KeyType,
   CONDITIONAL_SCHEMA_VERSION,
   EventConditions,
   SCHEMA_VERSION,
-  UPDATABLE_FIELDS,
-  completeFields,
   pickChanges,
   wireChangesProblem,
 } from '@app/domain';
+import { Check, isId, isIsoTime, isObject, decodeFieldValues, parseObject } from './decoding';
+import { KEY_HASH_PATTERN, eventSchemaId } from './schemas';
 
 /** A Kafka record as the producer sends it and the consumer receives it, client-agnostic. */
 export interface WireRecord {
@@ -25,7 +24,11 @@ export interface WireRecord {
 
 export const CE_SOURCE = '/api-keys-service';
 
-/** CloudEvents binary-mode headers plus the JSON body; the message key is the key id. */
+/**
+ * CloudEvents binary-mode headers plus the JSON body; the message key is the key id. ce_dataschema
+ * names the `$id` of the event's JSON Schema (libs/contracts/schemas/); records written before it
+ * existed lack it, so readers must not require it.
+ */
 export function encodeEvent(event: ApiKeyEvent): WireRecord {
   return {
     key: String(event.api_key_id),
@@ -37,6 +40,7 @@ export function encodeEvent(event: ApiKeyEvent): WireRecord {
       ce_source: CE_SOURCE,
       ce_time: event.occurred_at,
       ce_subject: String(event.api_key_id),
+      ce_dataschema: eventSchemaId(event.event_type, event.schema_version),
       'content-type': 'application/json',
     },
   };
@@ -50,14 +54,11 @@ export class UnreadableEventError extends Error {
   }
 }
 
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
-
-function check(condition: boolean, reason: string): asserts condition {
+const check: Check = (condition, reason) => {
   if (!condition) throw new UnreadableEventError(reason);
-}
+};
+
+const KEY_HASH = new RegExp(KEY_HASH_PATTERN);
 
 function decodeChanges(raw: unknown): ApiKeyChanges {
   check(isObject(raw), 'data.changes must be an object');
@@ -66,18 +67,8 @@ function decodeChanges(raw: unknown): ApiKeyChanges {
   return pickChanges(raw);
 }
 
-/** A creation's updatable fields; an optional one that an older event lacks gets its initial value. */
-function decodeCreatedFields(data: Json): FieldValues {
-  for (const [field, rule] of Object.entries(UPDATABLE_FIELDS)) {
-    const value = data[field];
-    check(value !== undefined || !rule.requiredOnCreate, `data.${field} is missing`);
-    check(value === undefined || rule.isWireValue(value), `data.${field} has the wrong type`);
-  }
-  return completeFields(data);
-}
-
 /** The conditions a version-2 event carries (each optional, but never of the wrong type). */
-function decodeConditions(body: Json): EventConditions {
+function decodeConditions(body: Record<string, unknown>): EventConditions {
   const { expected_version, idempotency_key, request_fingerprint, idempotency_expires_at } = body;
   check(expected_version === undefined || isVersion(expected_version), 'expected_version must be a version number');
   check(idempotency_key === undefined || typeof idempotency_key === 'string', 'idempotency_key must be a string');
@@ -86,8 +77,7 @@ function decodeConditions(body: Json): EventConditions {
     'request_fingerprint must be a string',
   );
   check(
-    idempotency_expires_at === undefined ||
-      (typeof idempotency_expires_at === 'string' && !Number.isNaN(Date.parse(idempotency_expires_at))),
+    idempotency_expires_at === undefined || isIsoTime(idempotency_expires_at),
     'idempotency_expires_at must be an ISO 8601 time',
   );
   check(
@@ -113,14 +103,7 @@ const isVersion = (v: unknown): v is number => Number.isSafeInteger(v) && (v as 
  * projector only ever folds well-formed events.
  */
 export function decodeEvent(value: Buffer | string | null, key?: string | null): ApiKeyEvent {
-  check(value !== null && value.length > 0, 'empty record value');
-  let body: unknown;
-  try {
-    body = JSON.parse(value.toString());
-  } catch {
-    throw new UnreadableEventError('value is not JSON');
-  }
-  check(isObject(body), 'value is not a JSON object');
+  const body = parseObject(value, check);
   const version = body.schema_version;
   check(
     version === SCHEMA_VERSION || version === CONDITIONAL_SCHEMA_VERSION,
@@ -129,10 +112,7 @@ export function decodeEvent(value: Buffer | string | null, key?: string | null):
   check(typeof body.event_id === 'string' && body.event_id.length > 0, 'event_id missing');
   check(isId(body.api_key_id), 'api_key_id must be a positive integer');
   check(isId(body.user_id), 'user_id must be a positive integer');
-  check(
-    typeof body.occurred_at === 'string' && !Number.isNaN(Date.parse(body.occurred_at)),
-    'occurred_at must be an ISO 8601 time',
-  );
+  check(isIsoTime(body.occurred_at), 'occurred_at must be an ISO 8601 time');
   check(typeof body.correlation_id === 'string', 'correlation_id missing');
   check(isObject(body.data), 'data must be an object');
   if (key !== undefined && key !== null) {
@@ -152,7 +132,7 @@ export function decodeEvent(value: Buffer | string | null, key?: string | null):
     case API_KEY_CREATED:
       check(KEY_TYPES.includes(data.key_type as KeyType), 'data.key_type must be private or public');
       check(
-        typeof data.key_hash === 'string' && /^[0-9a-f]{64}$/.test(data.key_hash),
+        typeof data.key_hash === 'string' && KEY_HASH.test(data.key_hash),
         'data.key_hash must be a SHA-256 hex digest',
       );
       check(typeof data.transient_assistant === 'boolean', 'data.transient_assistant must be a boolean');
@@ -162,7 +142,7 @@ export function decodeEvent(value: Buffer | string | null, key?: string | null):
         event_type: API_KEY_CREATED,
         data: {
           key_type: data.key_type as KeyType,
-          ...decodeCreatedFields(data),
+          ...decodeFieldValues(data, check, 'data.'),
           key_hash: data.key_hash,
           transient_assistant: data.transient_assistant,
           user_email: data.user_email,

@@ -1,0 +1,267 @@
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  API_KEY_CREATED,
+  API_KEY_UPDATED,
+  ApiKeyEvent,
+  ApiKeyState,
+  EventMetadata,
+  UPDATABLE_FIELDS,
+  decideCreate,
+  decideDelete,
+  decideUpdate,
+  evolve,
+  isRejection,
+} from '@app/domain';
+import { ContractValidator, REPO_ROOT, SCHEMA_DIR, committedSchemas } from '../../../test/events/contract-schemas';
+import { DEAD_LETTER_SCHEMA_ID, EVENT_TYPES, STATE_SCHEMA_ID, contractSchemas, eventSchemaId } from './schemas';
+import { decodeState, encodeState } from './state';
+import { decodeEvent, encodeEvent } from './wire';
+
+// `UPDATE_CONTRACT_SCHEMAS=1 npx jest libs/contracts --selectProjects unit` rewrites the committed
+// files from the generator (Prettier lays them out, as `npm run lint` expects). Without it, this
+// spec fails whenever they differ: the files are what consumers use, the generator is the truth.
+if (process.env.UPDATE_CONTRACT_SCHEMAS) {
+  for (const file of readdirSync(SCHEMA_DIR)) rmSync(join(SCHEMA_DIR, file));
+  for (const { file, schema } of contractSchemas())
+    writeFileSync(join(SCHEMA_DIR, file), `${JSON.stringify(schema, null, 2)}\n`);
+  const prettier = join(REPO_ROOT, 'node_modules', 'prettier', 'bin', 'prettier.cjs');
+  const run = spawnSync(process.execPath, [prettier, '--write', SCHEMA_DIR], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`prettier failed: ${run.stderr}`);
+}
+
+let clock = Date.parse('2024-01-10T08:00:00.000Z');
+const meta = (): EventMetadata => ({
+  event_id: randomUUID(),
+  occurred_at: new Date((clock += 60_000)).toISOString(),
+  correlation_id: `req-${clock}`,
+});
+
+const decided = <E extends ApiKeyEvent>(decision: { event: E } | { rejection: unknown }): E => {
+  if (isRejection(decision as never)) throw new Error('the domain refused a sample command');
+  return (decision as { event: E }).event;
+};
+
+/** A key's life as the domain decides it: creations of every kind, every sort of update, a delete. */
+function sampleLife(): { events: ApiKeyEvent[]; states: ApiKeyState[] } {
+  const owner = { userId: 3, email: 'owner@example.com' };
+  const create = (keyId: number, fields: object, keyType: 'private' | 'public', transientAssistant: boolean) =>
+    decided(
+      decideCreate(
+        {
+          keyId,
+          owner,
+          keyType,
+          keyHash: 'ab'.repeat(32),
+          transientAssistant,
+          fields,
+          liveKeys: 0,
+          maxKeys: 10,
+        },
+        meta(),
+      ),
+    );
+  const events: ApiKeyEvent[] = [
+    create(7, { name: 'Production' }, 'private', false),
+    create(
+      8,
+      { name: 'Widget', allowed_origins: ['https://app.example.com'], allowed_assistants: ['1'] },
+      'public',
+      true,
+    ),
+  ];
+  let state = evolve(null, events[0]);
+  const states: ApiKeyState[] = [state!];
+  const apply = (event: ApiKeyEvent) => {
+    events.push(event);
+    state = evolve(state, event);
+    states.push(state!);
+  };
+  // Each field alone, with its own example, then all of them at once, then emptied lists.
+  for (const [field, rule] of Object.entries(UPDATABLE_FIELDS))
+    apply(decided(decideUpdate(state, { keyId: 7, userId: 3, changes: { [field]: rule.example } }, meta())));
+  apply(
+    decided(
+      decideUpdate(
+        state,
+        {
+          keyId: 7,
+          userId: 3,
+          changes: { name: 'Renamed', allowed_origins: ['http://localhost:3000'], allowed_assistants: ['a', 'b'] },
+        },
+        meta(),
+      ),
+    ),
+  );
+  apply(
+    decided(
+      decideUpdate(state, { keyId: 7, userId: 3, changes: { allowed_origins: [], allowed_assistants: [] } }, meta()),
+    ),
+  );
+  // A conditional update (schema_version 2): If-Match and an Idempotency-Key.
+  const idempotency = { key: 'retry-1', fingerprint: 'f'.repeat(64), expiresAt: '2024-01-16T11:00:00.000Z' };
+  const conditions = { expectedVersion: state!.version, idempotency };
+  apply(decided(decideUpdate(state, { keyId: 7, userId: 3, changes: { name: 'Guarded' }, conditions }, meta())));
+  apply(decided(decideDelete(state, { keyId: 7, userId: 3 }, meta())));
+  return { events, states };
+}
+
+describe('the committed JSON Schemas', () => {
+  const validator = new ContractValidator();
+  const { events, states } = sampleLife();
+
+  it('are exactly what the generator makes of the domain, one file per schema and nothing else', () => {
+    const committed = committedSchemas();
+    const generated = contractSchemas();
+    expect([...committed.keys()].sort()).toEqual(generated.map((s) => s.file).sort());
+    for (const { file, schema } of generated) {
+      // Layout is Prettier's business (npm run lint); content and key order are the generator's.
+      expect([file, JSON.stringify(committed.get(file))]).toEqual([file, JSON.stringify(schema)]);
+    }
+  });
+
+  it('give every event type and the state and dead-letter values a distinct, stable $id under our base', () => {
+    expect(validator.ids.sort()).toEqual(
+      [
+        'https://schemas.api-keys.example/dead-letters/api-key-events/v1.json',
+        'https://schemas.api-keys.example/events/api-key-created/v1.json',
+        'https://schemas.api-keys.example/events/api-key-deleted/v1.json',
+        'https://schemas.api-keys.example/events/api-key-updated/v1.json',
+        'https://schemas.api-keys.example/events/api-key-created/v2.json',
+        'https://schemas.api-keys.example/events/api-key-deleted/v2.json',
+        'https://schemas.api-keys.example/events/api-key-updated/v2.json',
+        'https://schemas.api-keys.example/state/api-key-state/v1.json',
+      ].sort(),
+    );
+    expect(EVENT_TYPES.map((type) => eventSchemaId(type, 1))).toEqual([
+      'https://schemas.api-keys.example/events/api-key-created/v1.json',
+      'https://schemas.api-keys.example/events/api-key-updated/v1.json',
+      'https://schemas.api-keys.example/events/api-key-deleted/v1.json',
+    ]);
+    expect([STATE_SCHEMA_ID, DEAD_LETTER_SCHEMA_ID].every((id) => validator.ids.includes(id))).toBe(true);
+  });
+
+  it('accept every event the domain decides, by the schema its ce_dataschema header names, naming every field', () => {
+    expect(new Set(events.map((e) => e.event_type))).toEqual(new Set(EVENT_TYPES));
+    for (const event of events) {
+      const record = encodeEvent(event);
+      expect(record.headers.ce_dataschema).toBe(eventSchemaId(event.event_type, event.schema_version));
+      const value = JSON.parse(record.value);
+      expect([event.event_type, validator.problems(record.headers.ce_dataschema, value, { closed: true })]).toEqual([
+        event.event_type,
+        [],
+      ]);
+    }
+  });
+
+  it('accept every state the fold makes, as the state topic carries it', () => {
+    expect(states.some((s) => s.deleted_at !== null)).toBe(true);
+    states.forEach((state, offset) => {
+      const record = encodeState(state, { partition: 1, offset });
+      expect(record.headers.ce_dataschema).toBe(STATE_SCHEMA_ID);
+      expect(validator.problems(STATE_SCHEMA_ID, JSON.parse(record.value!), { closed: true })).toEqual([]);
+    });
+  });
+
+  it('accept any dead letter: it is the unreadable record, whatever that was', () => {
+    for (const value of [{ event_type: 'ApiKeyRotated' }, 'not json', ''])
+      expect(validator.problems(DEAD_LETTER_SCHEMA_ID, value)).toEqual([]);
+  });
+
+  /** The same JSON with one property removed or replaced, at a path of property names. */
+  const edited = (value: unknown, path: string[], replacement?: unknown): unknown => {
+    const copy = structuredClone(value) as Record<string, unknown>;
+    const parent = path.slice(0, -1).reduce((node, name) => node[name] as Record<string, unknown>, copy);
+    if (replacement === undefined) delete parent[path[path.length - 1]];
+    else parent[path[path.length - 1]] = replacement;
+    return copy;
+  };
+  /** A value of another JSON type than the one at `path`. */
+  const wrongType = (value: unknown, path: string[]): unknown => {
+    const current = path.reduce((node, name) => (node as Record<string, unknown>)[name], value);
+    return typeof current === 'object' ? 42 : { wrong: true };
+  };
+  /** Every property path of a JSON object, nested objects included. */
+  const pathsOf = (value: unknown, prefix: string[] = []): string[][] =>
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? Object.entries(value).flatMap(([name, sub]) => [[...prefix, name], ...pathsOf(sub, [...prefix, name])])
+      : [];
+
+  describe('agree with the decoders on what a reader needs', () => {
+    const decodes = (decode: () => unknown) => {
+      try {
+        decode();
+        return true;
+      } catch {
+        return false;
+      }
+    };
+
+    it.each(EVENT_TYPES.map((type) => [type]))('%s: a missing field or one of the wrong type fails both', (type) => {
+      const event = events.find((e) => e.event_type === type)!;
+      const { key, value, headers } = encodeEvent(event);
+      const json = JSON.parse(value);
+      for (const path of pathsOf(json)) {
+        for (const variant of [edited(json, path), edited(json, path, wrongType(json, path))]) {
+          const schemaAccepts = validator.problems(headers.ce_dataschema, variant).length === 0;
+          const decoderAccepts = decodes(() => decodeEvent(JSON.stringify(variant), key));
+          expect([path.join('.'), schemaAccepts]).toEqual([path.join('.'), decoderAccepts]);
+        }
+      }
+    });
+
+    it('the state: a missing field or one of the wrong type fails both', () => {
+      const { key, value } = encodeState(states[states.length - 1], { partition: 0, offset: 9 });
+      const json = JSON.parse(value!);
+      for (const path of pathsOf(json)) {
+        for (const variant of [edited(json, path), edited(json, path, wrongType(json, path))]) {
+          const schemaAccepts = validator.problems(STATE_SCHEMA_ID, variant).length === 0;
+          const decoderAccepts = decodes(() => decodeState(JSON.stringify(variant), key));
+          expect([path.join('.'), schemaAccepts]).toEqual([path.join('.'), decoderAccepts]);
+        }
+      }
+    });
+
+    it('both still read a creation written before an optional field existed, and ignore unknown fields', () => {
+      const created = JSON.parse(encodeEvent(events[0]).value);
+      const older = edited(created, ['data', 'allowed_assistants']);
+      const newer = edited(edited(created, ['data', 'colour'], 'blue'), ['region'], 'eu');
+      for (const variant of [older, newer]) {
+        expect(validator.problems(eventSchemaId(API_KEY_CREATED, 1), variant)).toEqual([]);
+        expect(decodeEvent(JSON.stringify(variant), '7')).toMatchObject({ data: { name: 'Production' } });
+      }
+      expect(decodeEvent(JSON.stringify(older), '7').data).toMatchObject({ allowed_assistants: [] });
+    });
+
+    it('differ on purpose on an update naming a field they do not know: consumers skip it, the service refuses it', () => {
+      const update = JSON.parse(encodeEvent(events.find((e) => e.event_type === API_KEY_UPDATED)!).value);
+      const unknownChange = edited(update, ['data', 'changes'], { colour: 'blue' });
+      // A consumer does not hold the field, so ignoring its change is right for it; the service's
+      // projector must hold every field, so it sets such a record aside (docs/events.md).
+      expect(validator.problems(eventSchemaId(API_KEY_UPDATED, 1), unknownChange)).toEqual([]);
+      expect(() => decodeEvent(JSON.stringify(unknownChange), '7')).toThrow(/colour is not an updatable field/);
+    });
+  });
+
+  it('refuse what the service never writes: bad content, a foreign type or version, an empty update', () => {
+    const created = JSON.parse(encodeEvent(events[1]).value);
+    const updated = JSON.parse(encodeEvent(events.find((e) => e.event_type === API_KEY_UPDATED)!).value);
+    const createdId = eventSchemaId(API_KEY_CREATED, 1);
+    const cases: [string, string, unknown][] = [
+      ['an upper-case hash', createdId, edited(created, ['data', 'key_hash'], 'AB'.repeat(32))],
+      ['an unknown key type', createdId, edited(created, ['data', 'key_type'], 'service')],
+      ['a name too long', createdId, edited(created, ['data', 'name'], 'x'.repeat(256))],
+      ['duplicate origins', createdId, edited(created, ['data', 'allowed_origins'], ['https://a.b', 'https://a.b'])],
+      ['another event type', createdId, edited(created, ['event_type'], API_KEY_UPDATED)],
+      ['another schema_version', createdId, edited(created, ['schema_version'], 2)],
+      ['a key id of 0', createdId, edited(created, ['api_key_id'], 0)],
+      ['an event id that is no uuid', createdId, edited(created, ['event_id'], 'e1')],
+      ['a time without zone', createdId, edited(created, ['occurred_at'], '2024-01-10 08:00')],
+      ['an update without changes', eventSchemaId(API_KEY_UPDATED, 1), edited(updated, ['data', 'changes'], {})],
+    ];
+    for (const [what, id, value] of cases)
+      expect([what, validator.problems(id, value).length > 0]).toEqual([what, true]);
+  });
+});

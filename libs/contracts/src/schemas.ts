@@ -1,0 +1,312 @@
+// The JSON Schemas (draft 2020-12) of everything the service publishes, generated from the domain:
+// the updatable fields' own `schema` fragments, the event types and the envelope every event
+// shares. The generated files are committed under libs/contracts/schemas/ for consumers, and
+// schemas.spec.ts fails when they differ from what this module produces, so they cannot drift.
+//
+// The property maps below are typed by the domain's TypeScript types: a field added to an event's
+// data, to the envelope or to ApiKeyState fails the type check until its schema is written here.
+import {
+  API_KEY_CREATED,
+  API_KEY_DELETED,
+  API_KEY_UPDATED,
+  ApiKeyCreatedData,
+  ApiKeyEvent,
+  ApiKeyState,
+  ApiKeyUpdatedData,
+  CONDITIONAL_SCHEMA_VERSION,
+  EventConditions,
+  FieldRule,
+  JsonSchema,
+  KEY_TYPES,
+  SCHEMA_VERSION,
+  UPDATABLE_FIELDS,
+  UpdatableField,
+} from '@app/domain';
+
+export type { JsonSchema };
+
+/**
+ * Where our schema identifiers live. An identifier, not a location: nothing needs to resolve it.
+ * It never changes; a schema's `$id` names one message type and one `schema_version` for good.
+ */
+export const SCHEMA_ID_BASE = 'https://schemas.api-keys.example/';
+
+const JSON_SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
+
+/** The `schema_version` of the state topic's values (independent of the events'). */
+export const STATE_SCHEMA_VERSION = 1;
+
+/** The CloudEvents type of the state topic's records. */
+export const API_KEY_STATE = 'ApiKeyState';
+
+/** A key's SHA-256 digest as events and state carry it: lower-case hex. */
+export const KEY_HASH_PATTERN = '^[0-9a-f]{64}$';
+
+export type EventType = ApiKeyEvent['event_type'];
+
+/** `ApiKeyCreated` -> `api-key-created`: how a type is spelled in file names and identifiers. */
+const kebab = (type: string) => type.replace(/(?<=[a-z0-9])([A-Z])/g, '-$1').toLowerCase();
+
+/** The `$id` of an event type's schema at a `schema_version`; also the records' ce_dataschema. */
+export const eventSchemaId = (type: EventType, version: number) =>
+  `${SCHEMA_ID_BASE}events/${kebab(type)}/v${version}.json`;
+
+export const STATE_SCHEMA_ID = `${SCHEMA_ID_BASE}state/${kebab(API_KEY_STATE)}/v${STATE_SCHEMA_VERSION}.json`;
+
+export const DEAD_LETTER_SCHEMA_ID = `${SCHEMA_ID_BASE}dead-letters/api-key-events/v1.json`;
+
+/** One generated schema and the file (under libs/contracts/schemas/) it is committed as. */
+export interface ContractSchema {
+  readonly file: string;
+  readonly schema: JsonSchema;
+}
+
+const GENERATED =
+  'Generated from libs/domain by libs/contracts/src/schemas.ts; do not edit. Regenerate with ' +
+  '`UPDATE_CONTRACT_SCHEMAS=1 npx jest libs/contracts --selectProjects unit` (see docs/events.md).';
+
+const header = (id: string, title: string, description: string) => ({
+  $schema: JSON_SCHEMA_DIALECT,
+  $id: id,
+  $comment: GENERATED,
+  title,
+  description,
+});
+
+const positiveId = (description: string): JsonSchema => ({
+  type: 'integer',
+  minimum: 1,
+  maximum: Number.MAX_SAFE_INTEGER,
+  description,
+});
+
+const isoTime = (description: string): JsonSchema => ({ type: 'string', format: 'date-time', description });
+
+/** Each updatable field's schema, as the field list defines it, with its description and example. */
+function fieldProperties(): { readonly [K in UpdatableField]: JsonSchema } {
+  const properties: Record<string, JsonSchema> = {};
+  for (const [field, rule] of Object.entries(UPDATABLE_FIELDS) as [UpdatableField, FieldRule<unknown>][]) {
+    properties[field] = { ...rule.schema, description: rule.description, examples: [rule.example] };
+  }
+  return properties as { readonly [K in UpdatableField]: JsonSchema };
+}
+
+/** The updatable fields a reader may not default: those a creation must set. */
+const requiredFields = () =>
+  (Object.entries(UPDATABLE_FIELDS) as [UpdatableField, FieldRule<unknown>][])
+    .filter(([, rule]) => rule.requiredOnCreate)
+    .map(([field]) => field);
+
+const keyType: JsonSchema = {
+  type: 'string',
+  enum: [...KEY_TYPES],
+  description: 'private: server-side use, may manage keys; public: client-side use, refused on key management.',
+};
+const keyHash: JsonSchema = {
+  type: 'string',
+  pattern: KEY_HASH_PATTERN,
+  description: 'SHA-256 of the key, lower-case hex. The key itself is never published.',
+};
+const transientAssistant: JsonSchema = {
+  type: 'boolean',
+  description: 'The transient_assistant flag the key was created with (default false); it never changes.',
+};
+const userEmail: JsonSchema = {
+  type: 'string',
+  description: "The owner's email address, as the user was registered (lower-case).",
+};
+
+function createdData(): JsonSchema {
+  const properties: { readonly [K in keyof ApiKeyCreatedData]-?: JsonSchema } = {
+    key_type: keyType,
+    ...fieldProperties(),
+    key_hash: keyHash,
+    transient_assistant: transientAssistant,
+    user_email: userEmail,
+  };
+  return {
+    type: 'object',
+    description:
+      'The whole new key. An updatable field an older event lacks has its initial value ' +
+      '(an empty list for allowed_origins and allowed_assistants).',
+    required: ['key_type', ...requiredFields(), 'key_hash', 'transient_assistant', 'user_email'],
+    properties,
+  };
+}
+
+function updatedData(): JsonSchema {
+  const properties: { readonly [K in keyof ApiKeyUpdatedData]-?: JsonSchema } = {
+    changes: {
+      type: 'object',
+      description:
+        'Exactly the fields the request set, with their new values; lists replace the old list whole. ' +
+        'A field not named here keeps its value.',
+      minProperties: 1,
+      properties: fieldProperties(),
+    },
+  };
+  return { type: 'object', required: ['changes'], properties };
+}
+
+const deletedData: JsonSchema = {
+  type: 'object',
+  description: 'Empty: the envelope says everything. The key is revoked at occurred_at.',
+};
+
+const DATA: { readonly [T in EventType]: { readonly data: () => JsonSchema; readonly description: string } } = {
+  [API_KEY_CREATED]: {
+    data: createdData,
+    description: 'A key was created. The first ApiKeyCreated of an id in the log wins; a later one is ignored.',
+  },
+  [API_KEY_UPDATED]: {
+    data: updatedData,
+    description:
+      "Some of a live key's updatable fields were changed by its owner. An update of a key that is missing, " +
+      'revoked or owned by another user_id changes nothing.',
+  },
+  [API_KEY_DELETED]: {
+    data: () => deletedData,
+    description:
+      'A key was revoked by its owner. It stops authenticating; later updates and deletes of it change nothing.',
+  },
+};
+
+/** Every event type, in the order of a key's life. */
+export const EVENT_TYPES = Object.keys(DATA) as readonly EventType[];
+
+/** What a version-2 event may carry besides a version-1 event's fields: its conditions. */
+const CONDITIONS: { readonly [K in keyof EventConditions]-?: JsonSchema } = {
+  expected_version: {
+    type: 'integer',
+    minimum: 0,
+    description:
+      "The key's version the request expected (If-Match). The event changes the key only if the key is at " +
+      'this version when the event is folded; otherwise it is ignored.',
+  },
+  idempotency_key: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 255,
+    description:
+      "The request's Idempotency-Key. A later event of the same user_id with the same key, occurring before " +
+      "this one's idempotency_expires_at, is a retry and is ignored.",
+  },
+  request_fingerprint: {
+    type: 'string',
+    pattern: KEY_HASH_PATTERN,
+    description: 'SHA-256 (hex) of the request the Idempotency-Key was first used for.',
+  },
+  idempotency_expires_at: isoTime('Until when the Idempotency-Key is remembered.'),
+};
+
+function eventSchema(type: EventType, version: number): JsonSchema {
+  const properties: { readonly [K in keyof Omit<ApiKeyEvent, keyof EventConditions>]-?: JsonSchema } = {
+    event_id: {
+      type: 'string',
+      format: 'uuid',
+      description: "The event's unique id; also the ce_id header. The same id twice is the same event twice.",
+    },
+    event_type: { const: type },
+    schema_version: { const: version },
+    api_key_id: positiveId('The key the event is about; also the message key and ce_subject, as a decimal string.'),
+    user_id: positiveId("The key's owner, who made the change."),
+    occurred_at: isoTime('When the service decided the event (ISO 8601, UTC); also ce_time.'),
+    correlation_id: {
+      type: 'string',
+      description: 'The X-Request-Id of the request that caused the event, or the id generated for it.',
+    },
+    data: DATA[type].data(),
+  };
+  const conditional = version === CONDITIONAL_SCHEMA_VERSION;
+  const description = conditional
+    ? `${DATA[type].description} Version 2 is version 1 with conditions (If-Match, Idempotency-Key) that ` +
+      'decide whether the event applies: a reader of version 1 must not take it for a plain event.'
+    : DATA[type].description;
+  return {
+    ...header(eventSchemaId(type, version), `${type}, schema_version ${version}`, description),
+    type: 'object',
+    required: Object.keys(properties),
+    properties: conditional ? { ...properties, ...CONDITIONS } : properties,
+    ...(conditional && {
+      dependentRequired: {
+        idempotency_key: ['request_fingerprint', 'idempotency_expires_at'],
+        request_fingerprint: ['idempotency_key'],
+        idempotency_expires_at: ['idempotency_key'],
+      },
+    }),
+  };
+}
+
+/** The state topic's value: one key's current state, as the projector's fold made it. */
+function stateSchema(): JsonSchema {
+  const state: { readonly [K in keyof ApiKeyState]-?: JsonSchema } = {
+    id: positiveId('The key id; also the message key and ce_subject, as a decimal string.'),
+    key_type: keyType,
+    ...fieldProperties(),
+    transient_assistant: transientAssistant,
+    user_id: positiveId("The key's owner."),
+    user_email: userEmail,
+    key_hash: keyHash,
+    created_at: isoTime('occurred_at of the ApiKeyCreated event.'),
+    updated_at: isoTime('occurred_at of the last event that changed the key; also ce_time.'),
+    deleted_at: {
+      anyOf: [{ type: 'null' }, isoTime('occurred_at of the ApiKeyDeleted event.')],
+      description: 'Null while the key is live. A revoked key is published once with it set, then tombstoned.',
+    },
+    version: {
+      type: 'integer',
+      minimum: 1,
+      description: 'How many events changed the key (1 after its creation); ce_id is "<id>:<version>".',
+    },
+  };
+  const properties = {
+    schema_version: { const: STATE_SCHEMA_VERSION },
+    ...state,
+    applied: {
+      type: 'object',
+      description: 'Where in the events topic the last event applied to the key is.',
+      required: ['partition', 'offset'],
+      properties: {
+        partition: { type: 'integer', minimum: 0 },
+        offset: { type: 'integer', minimum: 0 },
+      },
+    },
+  };
+  const optional = new Set<string>(
+    Object.keys(UPDATABLE_FIELDS).filter((field) => !requiredFields().includes(field as UpdatableField)),
+  );
+  return {
+    ...header(
+      STATE_SCHEMA_ID,
+      `${API_KEY_STATE}, schema_version ${STATE_SCHEMA_VERSION}`,
+      'The current state of one key, the value of its record on the compacted state topic. A record with ' +
+        'no value (a tombstone) means the key was deleted and is forgotten. An updatable field an older ' +
+        'record lacks has its initial value.',
+    ),
+    type: 'object',
+    required: Object.keys(properties).filter((field) => !optional.has(field)),
+    properties,
+  };
+}
+
+/** A dead letter's value is the unreadable record's value, byte for byte: nothing can be promised. */
+function deadLetterSchema(): JsonSchema {
+  return header(
+    DEAD_LETTER_SCHEMA_ID,
+    'Dead letter of the events topic',
+    'The value of an events-topic record the service could not read, unchanged: usually a JSON event of a ' +
+      'type or schema_version this service does not know, or a malformed one; possibly not JSON at all, or ' +
+      'empty when the record had no value. The dlq_* headers say why and where it came from.',
+  );
+}
+
+/** Every schema the contract publishes, with its file name. */
+export function contractSchemas(): readonly ContractSchema[] {
+  return [
+    ...[SCHEMA_VERSION, CONDITIONAL_SCHEMA_VERSION].flatMap((version) =>
+      EVENT_TYPES.map((type) => ({ file: `${kebab(type)}.v${version}.json`, schema: eventSchema(type, version) })),
+    ),
+    { file: `${kebab(API_KEY_STATE)}.v${STATE_SCHEMA_VERSION}.json`, schema: stateSchema() },
+    { file: 'dead-letter.v1.json', schema: deadLetterSchema() },
+  ];
+}
