@@ -15,9 +15,12 @@ import { ContractValidator, REPO_ROOT } from './contract-schemas';
 describe('every event the service writes follows its committed JSON Schema', () => {
   const fixture = useService('schemas', ['alice', 'bob']);
   const validator = new ContractValidator();
-  /** The schema `$id` of each event type, as the committed files declare it. */
-  const idOfType = new Map(
-    [...validator.schemas.values()].map((schema: any) => [schema.properties?.event_type?.const, schema.$id]),
+  /** The schema `$id` of each event type and schema_version, as the committed files declare it. */
+  const idOf = new Map(
+    [...validator.schemas.values()].map((schema: any) => [
+      `${schema.properties?.event_type?.const} v${schema.properties?.schema_version?.const}`,
+      schema.$id,
+    ]),
   );
   let writes = 0;
 
@@ -72,7 +75,8 @@ describe('every event the service writes follows its committed JSON Schema', () 
     for (const record of records) {
       const type = record.json.event_type;
       const where = `${type} at ${record.partition}:${record.offset}`;
-      expect([where, record.headers.ce_type, record.headers.ce_dataschema]).toEqual([where, type, idOfType.get(type)]);
+      const schemaId = idOf.get(`${type} v${record.json.schema_version}`);
+      expect([where, record.headers.ce_type, record.headers.ce_dataschema]).toEqual([where, type, schemaId]);
       expect([where, validator.problems(record.headers.ce_dataschema, record.json, { closed: true })]).toEqual([
         where,
         [],

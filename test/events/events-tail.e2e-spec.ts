@@ -1,6 +1,6 @@
 import { createKey, deleteKey, eventsOfKey, updateKey } from '../support/keys';
 import { stackEnv, uniqueName, useService } from '../support/service';
-import { CliProcess, ensureCliBuilt } from './cli-process';
+import { CliProcess, ensureCliBuilt } from '../support/cli-process';
 
 describe('the reference consumer (npm run cli -- events tail)', () => {
   const fixture = useService('tail', ['alice']);

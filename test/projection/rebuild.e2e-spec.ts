@@ -2,6 +2,7 @@ import { rebuild } from '../../apps/api-keys/src/rebuild/rebuild';
 import { createKey, deleteKey, updateKey } from '../support/keys';
 import { waitForProjection } from '../support/projection';
 import { uniqueName, useService } from '../support/service';
+import { CliProcess, ensureCliBuilt } from '../support/cli-process';
 import { readCollection } from '../support/store';
 
 describe('rebuilding the read model with the operators’ command', () => {
@@ -40,5 +41,24 @@ describe('rebuilding the read model with the operators’ command', () => {
     await expect(
       rebuild(suite.service.config, { database: suite.iso.database, verify: false, report: () => undefined }),
     ).rejects.toThrow(/already holds/);
+  });
+
+  it('is what `npm run cli -- rebuild --verify` runs, printing the result and how to switch over', async () => {
+    ensureCliBuilt();
+    const target = database();
+    const cli = new CliProcess(['rebuild', '--database', target, '--verify'], {
+      ...process.env,
+      MONGODB_URI: suite.service.config.mongodbUri,
+      KAFKA_BROKERS: suite.service.config.kafka.brokers.join(','),
+      KAFKA_EVENTS_TOPIC: suite.iso.topic,
+      KAFKA_CONSUMER_GROUP: suite.iso.group,
+      LOG_LEVEL: 'warn',
+    });
+    expect(await cli.ended()).toEqual({ code: 0, signal: null });
+    const result = JSON.parse(cli.lines.at(-1)!) as { database: string; switchOver: Record<string, string> };
+    expect(result.database).toBe(target);
+    expect(result.switchOver.MONGODB_URI).toMatch(new RegExp(`/${target}$`));
+    expect(result.switchOver.KAFKA_CONSUMER_GROUP).toBe(`${suite.iso.group}.rebuild.${target}`);
+    expect(cli.stderr).toMatch(/rebuild: 9\/9 events/);
   });
 });

@@ -17,6 +17,10 @@ async function main(argv: string[]): Promise<number> {
       const { runBootstrap } = await import('./cli/bootstrap-command');
       return runBootstrap(config, command.email, command.name);
     }
+    case 'rebuild': {
+      const { runRebuild } = await import('./cli/rebuild-command');
+      return runRebuild(config, command.database, command.verify);
+    }
     case 'events tail': {
       const { tailEvents } = await import('./cli/events-tail');
       const stop = new Promise<void>((resolve) => {

@@ -18,6 +18,11 @@ describe('the CLI command line', () => {
       ['events', 'tail', '--from-beginning', '--key=9007199254740991'],
       { command: 'events tail', key: '9007199254740991', fromBeginning: true },
     ],
+    [['rebuild'], { command: 'rebuild', verify: false }],
+    [
+      ['rebuild', '--database', 'api_keys_v2', '--verify'],
+      { command: 'rebuild', database: 'api_keys_v2', verify: true },
+    ],
   ])('reads %j', (argv, command) => {
     expect(parseCommandLine(argv)).toEqual(command);
   });
@@ -40,6 +45,8 @@ describe('the CLI command line', () => {
     ['a padded key', ['events', 'tail', '--key', '042'], /--key must be a key id/],
     ['a key beyond the safe integers', ['events', 'tail', '--key', '9007199254740993'], /--key must be a key id/],
     ['a value for --from-beginning', ['events', 'tail', '--from-beginning=yes'], /from-beginning/],
+    ['a database name with a slash', ['rebuild', '--database', 'a/b'], /--database must be a database name/],
+    ['a stray rebuild argument', ['rebuild', 'now'], /now/],
   ])('refuses %s', (_, argv, reason) => {
     expect(() => parseCommandLine(argv)).toThrow(UsageError);
     expect(() => parseCommandLine(argv)).toThrow(reason);

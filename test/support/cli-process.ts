@@ -1,8 +1,9 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { waitUntil } from '../support/service';
-import { REPO_ROOT } from './contract-schemas';
+import { waitUntil } from './service';
+
+const REPO_ROOT = join(__dirname, '..', '..');
 
 // The operator CLI run as operators run it: `npm run cli --` is `node scripts/cli.js`, which builds
 // dist when stale and forwards Ctrl-C to the command. Without that launcher, the built CLI itself.
