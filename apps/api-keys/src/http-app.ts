@@ -13,6 +13,6 @@ export async function createHttpApp(config: AppConfig, logger: LoggerService): P
     // Throw instead of process.exit: the caller (main, a test) decides what a failed start means.
     abortOnError: false,
   });
-  app.setGlobalPrefix('api/v1', { exclude: ['health'] });
+  app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/ready', 'health/live'] });
   return app;
 }

@@ -63,6 +63,12 @@ class Environment {
   @Max(100_000)
   MAX_KEYS_PER_USER = 1000;
 
+  /** /health is 503 once a partition's projection has stood still this long with records waiting. */
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  HEALTH_PROJECTION_STALL_MS = 5000;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
 }
@@ -85,6 +91,7 @@ export interface AppConfig {
   readonly readYourWritesTimeoutMs: number;
   readonly httpBodyLimitBytes: number;
   readonly maxKeysPerUser: number;
+  readonly healthProjectionStallMs: number;
   readonly logLevel: LogLevel;
 }
 
@@ -134,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     readYourWritesTimeoutMs: parsed.READ_YOUR_WRITES_TIMEOUT_MS,
     httpBodyLimitBytes: parsed.HTTP_BODY_LIMIT_BYTES,
     maxKeysPerUser: parsed.MAX_KEYS_PER_USER,
+    healthProjectionStallMs: parsed.HEALTH_PROJECTION_STALL_MS,
     logLevel: parsed.LOG_LEVEL,
   };
 }
