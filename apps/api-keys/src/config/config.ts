@@ -63,6 +63,12 @@ class Environment {
   @Max(100_000)
   MAX_KEYS_PER_USER = 1000;
 
+  /** Bound on a graceful shutdown (SIGTERM/SIGINT): past it the process exits, abandoning what is left. */
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  SHUTDOWN_TIMEOUT_MS = 10_000;
+
   /** /health is 503 once a partition's projection has stood still this long with records waiting. */
   @IsInt()
   @Min(1000)
@@ -91,6 +97,7 @@ export interface AppConfig {
   readonly readYourWritesTimeoutMs: number;
   readonly httpBodyLimitBytes: number;
   readonly maxKeysPerUser: number;
+  readonly shutdownTimeoutMs: number;
   readonly healthProjectionStallMs: number;
   readonly logLevel: LogLevel;
 }
@@ -141,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     readYourWritesTimeoutMs: parsed.READ_YOUR_WRITES_TIMEOUT_MS,
     httpBodyLimitBytes: parsed.HTTP_BODY_LIMIT_BYTES,
     maxKeysPerUser: parsed.MAX_KEYS_PER_USER,
+    shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
     healthProjectionStallMs: parsed.HEALTH_PROJECTION_STALL_MS,
     logLevel: parsed.LOG_LEVEL,
   };
