@@ -17,7 +17,7 @@ const DEPENDENCY_PLUGIN_VERSION = '2.8';
 /** @typedef {import('./settings').StackSettings} StackSettings @typedef {import('../lib/run').Log} Log */
 
 // The shortest consumer session timeout the broker accepts (Kafka's default is 6000 ms). The
-// service asks for 3000 ms (SESSION_TIMEOUT_MS in libs/kafka/src/partition-consumer.ts) so that a
+// service asks for 2000 ms (SESSION_TIMEOUT_MS in libs/kafka/src/partition-consumer.ts) so that a
 // dead instance's partitions move within seconds; docker-compose.yml sets the same minimum.
 const GROUP_MIN_SESSION_TIMEOUT_MS = 1000;
 

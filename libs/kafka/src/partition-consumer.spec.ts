@@ -75,7 +75,7 @@ describe('PartitionConsumer', () => {
     await t.consumer.start();
 
     expect(t.latest().config.sessionTimeout).toBe(SESSION_TIMEOUT_MS);
-    expect(SESSION_TIMEOUT_MS).toBeLessThanOrEqual(3000);
+    expect(SESSION_TIMEOUT_MS).toBeLessThanOrEqual(2000);
     expect(t.latest().config.heartbeatInterval).toBeLessThanOrEqual(SESSION_TIMEOUT_MS / 3);
   });
 

@@ -35,9 +35,10 @@ const COMMIT_INTERVAL_MS = 1000;
  * rebalance). The broker must allow it: its `group.min.session.timeout.ms` (Kafka's default 6000)
  * must not be above it; if it is, the consumer falls back to the broker's minimum and says so.
  * Heartbeats go every sixth of it, also while a batch is being applied, so a slow batch is never
- * mistaken for a dead member.
+ * mistaken for a dead member. Were a live member dropped anyway (its event loop blocked for the
+ * whole session), it costs one rebalance: it rejoins at its next heartbeat.
  */
-export const SESSION_TIMEOUT_MS = 3000;
+export const SESSION_TIMEOUT_MS = 2000;
 /** Kafka's own default minimum, for when the broker's setting cannot be read. */
 const KAFKA_DEFAULT_MIN_SESSION_TIMEOUT_MS = 6000;
 
