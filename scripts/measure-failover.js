@@ -12,6 +12,9 @@
 //            everything but pings (FerretDB buried in work); PUTs in flight; SIGTERM. How long
 //            until the process has exited (given up after 2 minutes).
 // usage: node scripts/measure-failover.js [kill] [kafka] [sigterm] [--runs N]
+// with STACK_DIR, KAFKA_PORT, KAFKA_CONTROLLER_PORT, MONGO_PORT as for the stack (defaults:
+// .stack/measure, 29592, 29593, 28517); it starts its own servers there, fresh, and refuses to
+// run on servers it did not start.
 // Figures go to stdout as one JSON line per run, progress to stderr. Not a test: it asserts nothing.
 const fs = require('node:fs');
 const net = require('node:net');
@@ -273,7 +276,7 @@ async function measureKill(ctx) {
   await sleep(3000);
   const killedAt = Date.now();
   victim.signal('SIGKILL');
-  ctx.log.info('victim SIGKILLed; measuring...');
+  ctx.log.info(`victim SIGKILLed at ${killedAt}; measuring...`);
   await sleep(25_000);
   const answers = await stream.stop();
   const samples = await health.stop();
@@ -363,6 +366,11 @@ async function main(log, signal) {
       ensureBuild({ entry: 'cli', log, signal }),
     ]);
     started = up.started;
+    // Measuring stops Kafka and loads both servers: never do that to servers someone else runs.
+    if (started.length < 2)
+      throw new StackError(
+        `the ports of STACK_DIR ${settings.paths.stackDir} are taken by servers it did not start; set KAFKA_PORT, KAFKA_CONTROLLER_PORT and MONGO_PORT to free ports`,
+      );
     fs.mkdirSync(settings.paths.logDir, { recursive: true });
     const ctx = { log, signal, settings, entries: { main, cli }, cleanups };
     for (const scenario of chosen.length > 0 ? chosen : SCENARIOS) {
