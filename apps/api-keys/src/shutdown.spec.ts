@@ -84,14 +84,12 @@ describe('BoundedShutdown', () => {
     t.setHandler(() => undefined); // never answers
     const reply = t.request();
     await sleep(50);
-    const began = Date.now();
     await t.shutdown.shutDown('SIGTERM');
 
     expect(await reply).toMatchObject({ message: 'socket hang up' });
     expect(t.events).toEqual(['draining', 'closing app', 'app closed']);
+    // Ended by the signal, not by the bound: the drain deadline leaves a reserve for closing.
     expect(t.endings.map((e) => e.ending)).toEqual([{ signal: 'SIGTERM' }]);
-    // The drain deadline is the bound minus the reserve for closing (a quarter of a short bound).
-    expect(Date.now() - began).toBeLessThan(800);
   });
 
   it('exits with code 1 when closing the app does not finish within the bound', async () => {
