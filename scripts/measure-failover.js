@@ -17,13 +17,12 @@
 // run on servers it did not start.
 // Figures go to stdout as one JSON line per run, progress to stderr. Not a test: it asserts nothing.
 const fs = require('node:fs');
-const net = require('node:net');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { REPO_ROOT, StackError, createLogger, formatDuration, sleep, waitUntil, runMain } = require('./lib/run');
 const { ensureDependencies, ensureBuild } = require('./lib/prepare');
 const { readStackSettings } = require('./stack/settings');
-const { spawnDetached, stopProcessGroup, tailFile, isAlive } = require('./stack/proc');
+const { spawnDetached, stopProcessGroup, tailFile, isAlive, freePort } = require('./stack/proc');
 const { loadDependency } = require('./stack/install');
 const { StallingRelay } = require('../test/support/stalling-relay');
 const lifecycle = require('./stack/lifecycle');
@@ -42,17 +41,6 @@ function measureEnv(env) {
     MONGO_PORT: '28517',
   };
   return { ...env, ...Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, env[k]?.trim() || v])) };
-}
-
-/** @returns {Promise<number>} */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().unref().on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = /** @type {net.AddressInfo} */ (server.address());
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The partition of a key id, by the producer's rule (murmur2 of the decimal id). @param {number} id */

@@ -222,6 +222,17 @@ function canListen(port, host) {
   });
 }
 
+/** A port that is free right now on 127.0.0.1 (for a server that must be told its port up front). @returns {Promise<number>} */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().unref().on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = /** @type {net.AddressInfo} */ (server.address());
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 module.exports = {
   startTimeOf,
   thisProcessAsOwner,
@@ -237,4 +248,5 @@ module.exports = {
   tailFile,
   withLock,
   canListen,
+  freePort,
 };
