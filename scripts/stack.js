@@ -9,9 +9,10 @@ const lifecycle = require('./stack/lifecycle');
 const USAGE = `usage: node scripts/stack.js <command> [--fresh]
 
 commands:
-  up            start Kafka and FerretDB unless already answering
+  up            start Kafka and FerretDB unless already answering; they stay until "down"
                 (--fresh: wipe this STACK_DIR's data before starting servers)
-  down          stop the servers this STACK_DIR started (anything else is left alone)
+  down          stop the servers this STACK_DIR started (anything else is left alone),
+                and a service left running by an npm start that was killed
   status        show what answers on the configured ports; exit 1 unless both are healthy
   stop-kafka    stop only the Kafka broker this STACK_DIR started (data kept)
   start-kafka   start Kafka again on the same port and data dir
@@ -58,11 +59,13 @@ async function main(log, signal) {
   const settings = readStackSettings(process.env);
   switch (parsed.command) {
     case 'up':
-      await lifecycle.up(settings, { log, signal, fresh: parsed.fresh });
+      // Started to stay: nobody stops them but "down".
+      await lifecycle.up(settings, { log, signal, fresh: parsed.fresh, ownership: 'none' });
       process.stdout.write(`KAFKA_BROKERS=${settings.kafkaBrokers}\nMONGODB_URI=${settings.mongoUrl}api_keys\n`);
       return 0;
     case 'start-kafka':
-      await lifecycle.up(settings, { services: ['kafka'], log, signal });
+      // Still the broker of the run that stopped it (an npm test), which stops it when it ends.
+      await lifecycle.up(settings, { services: ['kafka'], log, signal, ownership: 'keep' });
       return 0;
     case 'down':
       if ((await lifecycle.down(settings, { log })).length === 0) log.info('nothing of this stack was running');

@@ -16,9 +16,14 @@ const DEPENDENCY_PLUGIN_VERSION = '2.8';
 
 /** @typedef {import('./settings').StackSettings} StackSettings @typedef {import('../lib/run').Log} Log */
 
+// The shortest consumer session timeout the broker accepts (Kafka's default is 6000 ms). The
+// service asks for 2000 ms (SESSION_TIMEOUT_MS in libs/kafka/src/partition-consumer.ts) so that a
+// dead instance's partitions move within seconds; docker-compose.yml sets the same minimum.
+const GROUP_MIN_SESSION_TIMEOUT_MS = 1000;
+
 /**
  * Combined broker+controller on loopback, tuned for fast tests (no rebalance delay, one offsets
- * partition) and strict topic handling (the service creates its topics explicitly).
+ * partition), fast failover (short consumer sessions allowed) and strict topic handling (the service creates its topics explicitly).
  * @param {{ host: string, kafkaPort: number, controllerPort: number, dataDir: string }} options */
 function renderServerProperties({ host, kafkaPort, controllerPort, dataDir }) {
   const entries = {
@@ -37,6 +42,7 @@ function renderServerProperties({ host, kafkaPort, controllerPort, dataDir }) {
     'transaction.state.log.replication.factor': 1,
     'transaction.state.log.min.isr': 1,
     'group.initial.rebalance.delay.ms': 0,
+    'group.min.session.timeout.ms': GROUP_MIN_SESSION_TIMEOUT_MS,
     'auto.create.topics.enable': false,
   };
   // Java .properties treats backslash as an escape character.
@@ -227,4 +233,12 @@ function kafkaServer(settings) {
   };
 }
 
-module.exports = { renderServerProperties, renderPom, newClusterId, javaArgs, kafkaServer, warmUp };
+module.exports = {
+  GROUP_MIN_SESSION_TIMEOUT_MS,
+  renderServerProperties,
+  renderPom,
+  newClusterId,
+  javaArgs,
+  kafkaServer,
+  warmUp,
+};

@@ -2,7 +2,8 @@
 // up / down / status of a STACK_DIR's two servers. Used by scripts/stack.js and, in-process, by
 // npm start, npm test and the bench, which then stop exactly what they started.
 const fs = require('node:fs');
-const { StackError, describeError, formatDuration, waitUntil } = require('../lib/run');
+const path = require('node:path');
+const { REPO_ROOT, StackError, describeError, formatDuration, waitUntil } = require('../lib/run');
 const proc = require('./proc');
 const { kafkaServer, warmUp } = require('./kafka');
 const { ferretdbServer } = require('./ferretdb');
@@ -35,13 +36,41 @@ function owned(server) {
 }
 
 /**
+ * The run that started the server to stop it again, if that run is gone without having done so
+ * (it was killed: SIGKILL, a crash): the server is an orphan. Null otherwise.
+ * @param {Server} server
+ */
+function deadOwner(server) {
+  const owner = proc.readOwner(server.files.ownerFile);
+  return owner && !proc.ownerAlive(owner) ? owner : null;
+}
+
+/** @param {import('./proc').Owner} owner */
+const describeOwner = (owner) => `${owner.command} (pid ${owner.pid})`;
+
+/**
  * What `up` has to do for one server, without starting anything: 'running' (this STACK_DIR
- * started it earlier), 'external' (something healthy we did not start answers on the port; left
+ * started it earlier), 'orphan' (the same, but the run that started it was killed before it
+ * could stop it), 'external' (something healthy we did not start answers on the port; left
  * alone) or 'start'. Throws when the port is taken by something that is not the server we want.
+ * An orphan that no longer answers is stopped, and started anew.
  * @param {Server} server @param {StackSettings} settings @param {{ log: Log, signal?: AbortSignal }} options
+ * @returns {Promise<'running' | 'orphan' | 'external' | 'start'>}
  */
 async function plan(server, settings, { log, signal }) {
   const { record, alive } = owned(server);
+  const orphanedBy = record && alive ? deadOwner(server) : null;
+  if (record && alive && orphanedBy) {
+    const answers = await server.probe(3000).catch(() => false);
+    if (!answers || (record.port !== undefined && record.port !== server.port)) {
+      log.info(
+        `${server.label} (pid ${record.pid}) was left running by ${describeOwner(orphanedBy)}, which was killed, and ${answers ? `runs on port ${record.port}` : 'does not answer'}: stopping it`,
+      );
+      await stop(server, log);
+      return plan(server, settings, { log, signal });
+    }
+    return 'orphan';
+  }
   if (record && alive) {
     if (record.port !== undefined && record.port !== server.port) {
       throw new StackError(
@@ -107,8 +136,12 @@ async function start(server, settings, { log, signal, fresh }) {
   log.info(`${server.label} ready on ${server.address} in ${formatDuration(Date.now() - began)} (pid ${pid})`);
 }
 
-/** Stops the server if this STACK_DIR started it. @param {Server} server @param {Log} log @returns {Promise<boolean>} if it ran */
-async function stop(server, log) {
+/**
+ * Stops the server if this STACK_DIR started it. keepOwner: it is stopped to be started again
+ * (stop-kafka), still belonging to the same run.
+ * @param {Server} server @param {Log} log @returns {Promise<boolean>} if it ran
+ */
+async function stop(server, log, keepOwner = false) {
   const { record, alive } = owned(server);
   if (!record) return false;
   if (alive) {
@@ -122,27 +155,68 @@ async function stop(server, log) {
     log.info(`${server.label} (pid ${record.pid}) was already gone; removed its pid file`);
   }
   fs.rmSync(server.files.pidFile, { force: true });
+  if (!keepOwner) fs.rmSync(server.files.ownerFile, { force: true });
   return alive;
 }
 
 /**
+ * Who will stop what `up` starts. 'self' (the default): this process, which stops it when it ends
+ * (npm start, npm test, the bench); should it be killed first, the next `up` finds the servers
+ * orphaned. 'none': nobody, they stay until `down` (`stack.js up`). 'keep': whoever owned the
+ * server before (`stack.js start-kafka` after `stop-kafka`, within an npm test run).
+ * @typedef {'self' | 'none' | 'keep'} Ownership
+ */
+
+/**
  * Starts what is not already there, after deciding for every server (so a busy port or a missing
  * tool fails before anything starts). If anything fails, stops what this call started.
- * @param {StackSettings} settings @param {{ services?: ServerId[], log: Log, signal?: AbortSignal, fresh?: boolean }} options
+ *
+ * Servers left running by a run that was killed (their owner is gone) are reported and reclaimed:
+ * with ownership 'self' they become this run's (listed in `started`, so it stops them when it
+ * ends; with `fresh` they are stopped and started anew, data wiped); with 'none' they are kept
+ * running for good. A service left running by a killed npm start is stopped.
+ * @param {StackSettings} settings
+ * @param {{ services?: ServerId[], log: Log, signal?: AbortSignal, fresh?: boolean, ownership?: Ownership, command?: string }} options
  * @returns {Promise<{ started: ServerId[] }>}
  */
-async function up(settings, { services = ALL, log, signal, fresh = false }) {
+async function up(settings, { services = ALL, log, signal, fresh = false, ownership = 'self', command }) {
   const began = Date.now();
   fs.mkdirSync(settings.paths.stackDir, { recursive: true });
+  const owner = proc.thisProcessAsOwner(command || path.relative(REPO_ROOT, process.argv[1] || 'node') || 'node');
   return proc.withLock(settings.paths.lockDir, log, async () => {
+    await stopOrphanService(settings, log);
     const plans = await settleAll(services.map((id) => plan(serverOf(settings, id), settings, { log, signal })));
     /** @type {ServerId[]} */
     const started = [];
     try {
+      for (const [i, id] of services.entries()) {
+        if (plans[i] !== 'orphan') continue;
+        const server = serverOf(settings, id);
+        const { record } = owned(server);
+        const previous = describeOwner(/** @type {import('./proc').Owner} */ (deadOwner(server)));
+        const what = `${server.label} (pid ${record?.pid}) was left running by ${previous}, which was killed`;
+        if (ownership === 'self' && fresh) {
+          log.info(`${what}: stopping it, to start it afresh`);
+          await stop(server, log);
+          plans[i] = 'start';
+        } else if (ownership === 'self') {
+          log.info(`${what}: reclaimed, this run stops it when it ends`);
+          proc.writeOwner(server.files.ownerFile, owner);
+          started.push(id);
+        } else if (ownership === 'none') {
+          log.info(`${what}: kept running ("down" stops it)`);
+          fs.rmSync(server.files.ownerFile, { force: true });
+        } else {
+          log.info(what);
+        }
+      }
       const toStart = services.filter((_, i) => plans[i] === 'start');
       await settleAll(
         toStart.map(async (id) => {
-          await start(serverOf(settings, id), settings, { log, signal, fresh });
+          const server = serverOf(settings, id);
+          await start(server, settings, { log, signal, fresh });
+          if (ownership === 'self') proc.writeOwner(server.files.ownerFile, owner);
+          if (ownership === 'none') fs.rmSync(server.files.ownerFile, { force: true });
           started.push(id);
         }),
       );
@@ -164,9 +238,54 @@ async function up(settings, { services = ALL, log, signal, fresh = false }) {
 async function down(settings, { services = ALL, log }) {
   if (!fs.existsSync(settings.paths.stackDir)) return [];
   return proc.withLock(settings.paths.lockDir, log, async () => {
+    await stopOrphanService(settings, log);
     const stopped = await settleAll(services.map((id) => stop(serverOf(settings, id), log)));
     return services.filter((_, i) => stopped[i]);
   });
+}
+
+// What a service process's command line holds (against pid reuse).
+const SERVICE_MARKER = path.join('dist', 'apps', 'api-keys', 'src', 'main.js');
+// How long a service gets beyond its own shutdown bound before it is killed.
+const SERVICE_KILL_MARGIN_MS = 5000;
+
+/**
+ * Notes the service npm start runs in the foreground, so that the next run finds it should this
+ * npm start be killed without stopping it.
+ * @param {StackSettings} settings @param {{ pid: number, port: number, shutdownTimeoutMs: number, command: string }} service
+ */
+function recordService(settings, { pid, port, shutdownTimeoutMs, command }) {
+  fs.mkdirSync(settings.paths.stackDir, { recursive: true });
+  const owner = proc.thisProcessAsOwner(command);
+  proc.writePidFile(settings.paths.servicePidFile, { pid, port, shutdownTimeoutMs, marker: SERVICE_MARKER, owner });
+}
+
+/** @param {StackSettings} settings */
+const forgetService = (settings) => fs.rmSync(settings.paths.servicePidFile, { force: true });
+
+/**
+ * A service still running after the npm start that ran it was killed takes the port, and load on
+ * the servers, for nobody: stop it (SIGTERM, SIGKILL after its own shutdown bound and a margin).
+ * One whose npm start still runs is left alone.
+ * @param {StackSettings} settings @param {Log} log
+ */
+async function stopOrphanService(settings, log) {
+  const file = settings.paths.servicePidFile;
+  const record =
+    /** @type {(import('./proc').PidRecord & { owner?: import('./proc').Owner, shutdownTimeoutMs?: number }) | null} */ (
+      proc.readPidFile(file)
+    );
+  if (!record) return;
+  if (!proc.isAlive(record.pid) || !proc.commandMatches(record.pid, SERVICE_MARKER)) return forgetService(settings);
+  if (record.owner && proc.ownerAlive(record.owner)) return;
+  const by = record.owner ? describeOwner(record.owner) : 'a run';
+  log.info(
+    `the service (pid ${record.pid}, port ${record.port}) was left running by ${by}, which was killed: stopping it`,
+  );
+  const how = await proc.stopProcessGroup(record.pid, (record.shutdownTimeoutMs ?? 10_000) + SERVICE_KILL_MARGIN_MS);
+  if (how === 'still-running') throw new StackError(`the service (pid ${record.pid}) survived SIGKILL`);
+  log.info(`stopped it (${how === 'killed' ? 'killed after its shutdown bound' : 'clean shutdown'})`);
+  forgetService(settings);
 }
 
 /** @param {StackSettings} settings @param {Log} log */
@@ -176,7 +295,7 @@ async function stopKafka(settings, log) {
   if (!fs.existsSync(settings.paths.stackDir)) throw new StackError(refusal);
   await proc.withLock(settings.paths.lockDir, log, async () => {
     if (!owned(kafka).alive) throw new StackError(refusal);
-    await stop(kafka, log);
+    await stop(kafka, log, true);
   });
 }
 
@@ -201,6 +320,9 @@ function status(settings) {
         });
       }
       const pid = alive && record ? record.pid : null;
+      const orphanedBy = pid ? deadOwner(server) : null;
+      if (orphanedBy)
+        detail = [`left running by ${describeOwner(orphanedBy)}, which was killed`, detail].filter(Boolean).join('; ');
       return {
         label: server.label,
         address: server.address,
@@ -214,4 +336,13 @@ function status(settings) {
   );
 }
 
-module.exports = { up, down, stopKafka, status };
+module.exports = {
+  up,
+  down,
+  stopKafka,
+  status,
+  recordService,
+  forgetService,
+  stopOrphanService,
+  SERVICE_KILL_MARGIN_MS,
+};

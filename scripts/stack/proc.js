@@ -77,6 +77,44 @@ function isAlive(pid) {
 }
 
 /**
+ * When a process started (clock ticks since boot, /proc/<pid>/stat field 22): with its pid, it
+ * tells the process from a later one that got the same pid. Null where /proc is not available
+ * (macOS), or for a process that is gone.
+ * @param {number} pid @returns {string | null}
+ */
+function startTimeOf(pid) {
+  const stat = readText(`/proc/${pid}/stat`);
+  // The fields after the command name (which may hold spaces) start with field 3.
+  return stat ? (stat.slice(stat.lastIndexOf(')') + 2).split(' ')[22 - 3] ?? null) : null;
+}
+
+/**
+ * The run a server or the service belongs to: it stops them when it ends, unless it is killed.
+ * @typedef {{ pid: number, startTime: string | null, command: string }} Owner
+ */
+
+/** This process as an owner. @param {string} command what it is, for messages ("npm start") @returns {Owner} */
+const thisProcessAsOwner = (command) => ({ pid: process.pid, startTime: startTimeOf(process.pid), command });
+
+/** A recorded owner, or null when there is none (or the file is unreadable). @param {string} file @returns {Owner | null} */
+function readOwner(file) {
+  try {
+    const owner = JSON.parse(readText(file));
+    return Number.isInteger(owner?.pid) ? owner : null;
+  } catch {
+    return null;
+  }
+}
+
+/** @param {string} file @param {Owner} owner */
+const writeOwner = (file, owner) => fs.writeFileSync(file, `${JSON.stringify(owner)}\n`);
+
+/** Whether the owner still runs: the same process, not a later one that reuses its pid. @param {Owner} owner */
+function ownerAlive(owner) {
+  return isAlive(owner.pid) && (owner.startTime === null || startTimeOf(owner.pid) === owner.startTime);
+}
+
+/**
  * Guards against pid reuse: the process must still be the one we started. Where /proc is not
  * available (macOS) the pid alone has to do.
  * @param {number} pid @param {string} marker
@@ -184,7 +222,23 @@ function canListen(port, host) {
   });
 }
 
+/** A port that is free right now on 127.0.0.1 (for a server that must be told its port up front). @returns {Promise<number>} */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().unref().on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = /** @type {net.AddressInfo} */ (server.address());
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 module.exports = {
+  startTimeOf,
+  thisProcessAsOwner,
+  readOwner,
+  writeOwner,
+  ownerAlive,
   spawnDetached,
   writePidFile,
   readPidFile,
@@ -194,4 +248,5 @@ module.exports = {
   tailFile,
   withLock,
   canListen,
+  freePort,
 };

@@ -37,6 +37,8 @@ function readStackSettings(env, { repoRoot = REPO_ROOT, homeDir = os.homedir() }
     dir: at(name),
     dataDir: at(name, 'data'),
     pidFile: at(`${name}.pid`),
+    // Which run started it and will stop it (absent: started to stay, by `stack.js up`).
+    ownerFile: at(`${name}.owner`),
     logFile: at('logs', `${name}.log`),
   });
   return {
@@ -48,7 +50,15 @@ function readStackSettings(env, { repoRoot = REPO_ROOT, homeDir = os.homedir() }
     mongoUrl: `mongodb://${HOST}:${mongoPort}/`,
     startTimeoutMs: readInteger(env, 'STACK_START_TIMEOUT_MS', 90_000, 1000, 3_600_000),
     cacheDir: path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(homeDir, '.cache'), 'api-keys-service'),
-    paths: { stackDir, lockDir: at('.lock'), logDir: at('logs'), kafka: server('kafka'), mongo: server('ferretdb') },
+    paths: {
+      stackDir,
+      lockDir: at('.lock'),
+      logDir: at('logs'),
+      kafka: server('kafka'),
+      mongo: server('ferretdb'),
+      // The service npm start runs in the foreground, with the npm start that runs it.
+      servicePidFile: at('service.pid'),
+    },
   };
 }
 

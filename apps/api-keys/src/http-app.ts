@@ -18,7 +18,7 @@ export async function createHttpApp(config: AppConfig, logger: LoggerService): P
       abortOnError: false,
     },
   );
-  app.setGlobalPrefix('api/v1', { exclude: ['health', 'metrics'] });
+  app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/ready', 'health/live', 'metrics'] });
   serveOpenApi(app);
   return app;
 }

@@ -4,10 +4,11 @@
 export { createKafka } from './client';
 export type { Kafka } from 'kafkajs';
 export type { KafkaSettings, KafkaLog } from './client';
-export { endOffsets, ensureTopics, pingCluster } from './topics';
+export { ensureTopics, pingCluster } from './topics';
+export { LogEnds } from './log-ends';
 export type { TopicSpec } from './topics';
 export { partitionFor } from './partitioner';
 export { BatchingProducer, ProducerUnavailableError } from './batching-producer';
 export type { LogPosition, OutgoingRecord } from './batching-producer';
-export { PartitionConsumer } from './partition-consumer';
+export { PartitionConsumer, SESSION_TIMEOUT_MS } from './partition-consumer';
 export type { ConsumedBatch, ConsumedRecord, PartitionConsumerOptions } from './partition-consumer';

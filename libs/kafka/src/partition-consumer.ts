@@ -1,4 +1,4 @@
-import { Consumer, IHeaders, Kafka } from 'kafkajs';
+import { ConfigResourceTypes, Consumer, IHeaders, Kafka } from 'kafkajs';
 import { KafkaLog } from './client';
 
 export interface ConsumedRecord {
@@ -25,9 +25,30 @@ export interface PartitionConsumerOptions {
   readonly log: KafkaLog;
 }
 
-const RESTART_DELAY_MS = 1000;
+const RESTART_DELAY_MS = 500;
 const PARTITIONS_IN_PARALLEL = 8;
 const COMMIT_INTERVAL_MS = 1000;
+
+/**
+ * How long the group waits for a silent member before it gives that member's partitions to the
+ * others: after an instance dies, its partitions are projected by nobody for this long (plus a
+ * rebalance). The broker must allow it: its `group.min.session.timeout.ms` (Kafka's default 6000)
+ * must not be above it; if it is, the consumer falls back to the broker's minimum and says so.
+ * Heartbeats go every sixth of it, also while a batch is being applied, so a slow batch is never
+ * mistaken for a dead member. Were a live member dropped anyway (its event loop blocked for the
+ * whole session), it costs one rebalance: it rejoins at its next heartbeat.
+ */
+export const SESSION_TIMEOUT_MS = 2000;
+/** Kafka's own default minimum, for when the broker's setting cannot be read. */
+const KAFKA_DEFAULT_MIN_SESSION_TIMEOUT_MS = 6000;
+
+/** Whether the error, or what caused it, is the broker refusing our session timeout. */
+function isInvalidSessionTimeout(error: unknown): boolean {
+  for (let e = error as { type?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.type === 'INVALID_SESSION_TIMEOUT') return true;
+  }
+  return false;
+}
 
 function headersOf(raw: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -48,23 +69,33 @@ export class PartitionConsumer {
   private consumer: Consumer | null = null;
   private stopping = false;
   private assigned = false;
+  private sessionTimeoutMs = SESSION_TIMEOUT_MS;
 
   constructor(
     private readonly kafka: Kafka,
     private readonly options: PartitionConsumerOptions,
   ) {}
 
-  /** True once this member has joined the group and received its assignment. */
+  /**
+   * True while this member is in the group with its assignment and consuming; false while it
+   * joins, rebalances, restarts after a crash, or is stopped.
+   */
   get ready(): boolean {
-    return this.assigned;
+    return this.assigned && !this.stopping;
+  }
+
+  private get heartbeatIntervalMs(): number {
+    return Math.max(100, Math.floor(this.sessionTimeoutMs / 6));
   }
 
   async start(): Promise<void> {
     this.stopping = false;
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
-      sessionTimeout: 10000,
-      heartbeatInterval: 1000,
+      sessionTimeout: this.sessionTimeoutMs,
+      heartbeatInterval: this.heartbeatIntervalMs,
+      // How long a rebalance waits for members to rejoin; one stuck in a batch is dropped after it.
+      rebalanceTimeout: Math.max(10_000, 3 * this.sessionTimeoutMs),
       minBytes: 1,
       maxWaitTimeInMs: 250,
       allowAutoTopicCreation: false,
@@ -84,9 +115,10 @@ export class PartitionConsumer {
       this.options.onAssignment([]);
       // kafkajs restarts by itself for retriable errors; for the rest, we restart it, since a
       // projector that stays down would leave every read stale forever.
-      if (!payload.restart && !this.stopping) {
+      if (!payload.restart && !this.stopping && this.consumer === consumer) {
         this.options.log.error('projector consumer crashed; restarting', { error: String(payload.error) });
-        setTimeout(() => void this.restart(), RESTART_DELAY_MS);
+        const adjust = isInvalidSessionTimeout(payload.error) ? this.adoptBrokerMinimum() : Promise.resolve();
+        void adjust.then(() => setTimeout(() => void this.restart(), RESTART_DELAY_MS));
       }
     });
     await consumer.connect();
@@ -109,20 +141,47 @@ export class PartitionConsumer {
           value: m.value,
           headers: headersOf(m.headers),
         }));
-        await this.options.handleBatch({ topic: batch.topic, partition: batch.partition, records });
+        // kafkajs heartbeats only between batches; keep beating while the store works on this
+        // one, or a batch slower than the session timeout would get this member thrown out.
+        // A failed beat (a rebalance, say) is found again by kafkajs's own next heartbeat.
+        const beat = setInterval(() => void payload.heartbeat().catch(() => undefined), this.heartbeatIntervalMs);
+        try {
+          await this.options.handleBatch({ topic: batch.topic, partition: batch.partition, records });
+        } finally {
+          clearInterval(beat);
+        }
         payload.resolveOffset(batch.messages[batch.messages.length - 1].offset);
         await payload.heartbeat();
       },
     });
   }
 
+  /**
+   * Leaves the group, so the other members take this one's partitions at once. kafkajs leaves only
+   * after the batch in flight is done; a batch stuck on the store would hold that forever, so it
+   * waits at most one session timeout: past that, the group has dropped this member anyway.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     this.assigned = false;
     const consumer = this.consumer;
     this.consumer = null;
-    // Always disconnect: a member that vanishes makes the next join wait out its session timeout.
-    if (consumer) await consumer.disconnect();
+    if (!consumer) return;
+    let timer: NodeJS.Timeout | undefined;
+    const left = consumer.disconnect().then(
+      () => true,
+      () => true,
+    );
+    const gaveUp = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.sessionTimeoutMs);
+    });
+    const leftInTime = await Promise.race([left, gaveUp]);
+    clearTimeout(timer);
+    if (!leftInTime) {
+      this.options.log.warn('projector stopped without leaving its group: a batch was still in flight', {
+        waitedMs: this.sessionTimeoutMs,
+      });
+    }
   }
 
   private async restart(): Promise<void> {
@@ -136,5 +195,46 @@ export class PartitionConsumer {
       this.options.log.error('projector consumer restart failed; retrying', { error: String(error) });
       setTimeout(() => void this.restart(), RESTART_DELAY_MS);
     }
+  }
+
+  /**
+   * The broker refused our session timeout: use its minimum instead (read from its config; when
+   * that cannot be read, Kafka's default, or twice what was refused), and say what a faster
+   * failover needs.
+   */
+  private async adoptBrokerMinimum(): Promise<void> {
+    let minimum: number | null = null;
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      const { brokers } = await admin.describeCluster();
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: brokers.map((broker) => ({
+          type: ConfigResourceTypes.BROKER,
+          name: String(broker.nodeId),
+          configNames: ['group.min.session.timeout.ms'],
+        })),
+      });
+      const values = resources.flatMap((r) => r.configEntries.map((entry) => Number(entry.configValue)));
+      if (values.length > 0 && values.every(Number.isFinite)) minimum = Math.max(...values);
+    } catch {
+      // Unknown: try Kafka's default minimum.
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    const next =
+      minimum !== null && minimum > this.sessionTimeoutMs
+        ? minimum
+        : Math.max(KAFKA_DEFAULT_MIN_SESSION_TIMEOUT_MS, this.sessionTimeoutMs * 2);
+    this.options.log.warn(
+      'the broker refuses our consumer session timeout; using its minimum, so failover takes longer',
+      {
+        wantedMs: SESSION_TIMEOUT_MS,
+        usingMs: next,
+        fix: `set group.min.session.timeout.ms=${SESSION_TIMEOUT_MS} on the broker`,
+      },
+    );
+    this.sessionTimeoutMs = next;
   }
 }

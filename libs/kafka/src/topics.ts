@@ -43,14 +43,3 @@ export async function pingCluster(kafka: Kafka): Promise<void> {
     await admin.disconnect().catch(() => undefined);
   }
 }
-
-/** Each partition's end offset (the offset its next record will get). */
-export async function endOffsets(kafka: Kafka, topic: string): Promise<Map<number, number>> {
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-}

@@ -116,6 +116,18 @@ class Environment {
   @Max(1_000_000)
   HTTP_MAX_CONNECTIONS = 1000;
 
+  /** Bound on a graceful shutdown (SIGTERM/SIGINT): past it the process exits, abandoning what is left. */
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  SHUTDOWN_TIMEOUT_MS = 10_000;
+
+  /** /health is 503 once a partition's projection has stood still this long with records waiting. */
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  HEALTH_PROJECTION_STALL_MS = 5000;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
 }
@@ -151,6 +163,8 @@ export interface AppConfig {
     readonly keepAliveTimeoutMs: number;
     readonly maxConnections: number;
   };
+  readonly shutdownTimeoutMs: number;
+  readonly healthProjectionStallMs: number;
   readonly logLevel: LogLevel;
 }
 
@@ -213,6 +227,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       keepAliveTimeoutMs: parsed.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       maxConnections: parsed.HTTP_MAX_CONNECTIONS,
     },
+    shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
+    healthProjectionStallMs: parsed.HEALTH_PROJECTION_STALL_MS,
     logLevel: parsed.LOG_LEVEL,
   };
 }

@@ -9,7 +9,7 @@ import {
   LogPosition,
   PartitionConsumer,
   createKafka,
-  endOffsets,
+  LogEnds,
   ensureTopics,
   partitionFor,
   pingCluster,
@@ -21,6 +21,8 @@ import { AppConfig } from '../config/config';
  * build the projector's consumer. Topics are created at start-up when missing.
  */
 export class EventLog implements OnApplicationShutdown {
+  private ends: LogEnds | null = null;
+
   private constructor(
     private readonly kafka: Kafka,
     private readonly producer: BatchingProducer,
@@ -85,7 +87,8 @@ export class EventLog implements OnApplicationShutdown {
 
   /** Each partition of the events topic's end offset (the offset its next record will get). */
   endOffsets(): Promise<Map<number, number>> {
-    return endOffsets(this.kafka, this.config.eventsTopic);
+    this.ends ??= new LogEnds(this.kafka, this.config.eventsTopic);
+    return this.ends.fetch();
   }
 
   ping(): Promise<void> {
@@ -93,7 +96,8 @@ export class EventLog implements OnApplicationShutdown {
   }
 
   /** Flushes what is in flight and disconnects; Nest calls this on shutdown. */
-  onApplicationShutdown(): Promise<void> {
-    return this.producer.disconnect();
+  async onApplicationShutdown(): Promise<void> {
+    await this.ends?.close();
+    await this.producer.disconnect();
   }
 }
