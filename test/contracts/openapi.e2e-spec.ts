@@ -70,7 +70,13 @@ describe('the OpenAPI document', () => {
   it('is OpenAPI 3.1 with both ways to authenticate', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.components.securitySchemes).sort()).toEqual(['apiKey', 'bearer']);
-    expect(Object.keys(document.paths).sort()).toEqual(['/api/v1/api_keys', '/api/v1/api_keys/{id}', '/health']);
+    expect(Object.keys(document.paths).sort()).toEqual([
+      '/api/v1/api_keys',
+      '/api/v1/api_keys/{id}',
+      '/health',
+      '/health/live',
+      '/health/ready',
+    ]);
   });
 
   it('describes every answer of every route, success and error, as the service really gives it', async () => {
