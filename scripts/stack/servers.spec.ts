@@ -1,6 +1,9 @@
 import { parseJavaMajor } from './install';
 import { javaArgs, newClusterId, renderPom, renderServerProperties } from './kafka';
-import { ferretdbArgs } from './ferretdb';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ferretdbArgs, patchSource } from './ferretdb';
 
 describe('Kafka server.properties', () => {
   const render = (dataDir = '/stack/kafka/data') =>
@@ -86,5 +89,30 @@ describe('FerretDB command line', () => {
         '--state-dir=/s/state',
       ]),
     );
+  });
+});
+
+describe('FerretDB source patches', () => {
+  const patch = { name: 'demo', file: 'pkg/a.go', from: `X = "->'$._id'"`, to: `X = "->'_id'"` };
+  let src: string;
+
+  beforeEach(() => {
+    src = fs.mkdtempSync(path.join(os.tmpdir(), 'ferretdb-src-'));
+    fs.mkdirSync(path.join(src, 'pkg'));
+  });
+  afterEach(() => fs.rmSync(src, { recursive: true, force: true }));
+
+  it('replaces the patched text, which must appear exactly once', () => {
+    fs.writeFileSync(path.join(src, 'pkg/a.go'), `const (\n\tX = "->'$._id'"\n)\n`);
+    patchSource(src, [patch]);
+    expect(fs.readFileSync(path.join(src, 'pkg/a.go'), 'utf8')).toBe(`const (\n\tX = "->'_id'"\n)\n`);
+  });
+
+  it.each([
+    ['is missing (a different FerretDB version)', 'const X = 1\n', 'found 0'],
+    ['appears twice', `X = "->'$._id'"\nX = "->'$._id'"\n`, 'found 2'],
+  ])('fails the build when the text %s', (_, text, message) => {
+    fs.writeFileSync(path.join(src, 'pkg/a.go'), text);
+    expect(() => patchSource(src, [patch])).toThrow(message);
   });
 });
