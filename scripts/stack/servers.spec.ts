@@ -3,7 +3,7 @@ import { javaArgs, newClusterId, renderPom, renderServerProperties } from './kaf
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ferretdbArgs, patchSource } from './ferretdb';
+import { ferretdbArgs, patchSource, removeOrphanedFiles } from './ferretdb';
 
 describe('Kafka server.properties', () => {
   const render = (dataDir = '/stack/kafka/data') =>
@@ -82,7 +82,7 @@ describe('FerretDB command line', () => {
     expect(args).toEqual(
       expect.arrayContaining([
         '--handler=sqlite',
-        '--sqlite-url=file:/my%20stack/data/',
+        '--sqlite-url=file:/my%20stack/data/?_pragma=wal_autocheckpoint(1000)&_pragma=journal_size_limit(16777216)',
         '--listen-addr=127.0.0.1:37017',
         '--debug-addr=-',
         '--telemetry=disable',
@@ -114,5 +114,31 @@ describe('FerretDB source patches', () => {
   ])('fails the build when the text %s', (_, text, message) => {
     fs.writeFileSync(path.join(src, 'pkg/a.go'), text);
     expect(() => patchSource(src, [patch])).toThrow(message);
+  });
+});
+
+describe('files of dropped FerretDB databases', () => {
+  let dir: string;
+
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferretdb-data-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('removes a WAL and shared-memory file whose database file is gone, and nothing else', () => {
+    const files = [
+      'live.sqlite',
+      'live.sqlite-wal',
+      'live.sqlite-shm',
+      'gone.sqlite-wal',
+      'gone.sqlite-shm',
+      'notes.txt',
+    ];
+    for (const name of files) fs.writeFileSync(path.join(dir, name), 'x'.repeat(10));
+
+    expect(removeOrphanedFiles(dir)).toEqual({ files: ['gone.sqlite-shm', 'gone.sqlite-wal'], bytes: 20 });
+    expect(fs.readdirSync(dir).sort()).toEqual(['live.sqlite', 'live.sqlite-shm', 'live.sqlite-wal', 'notes.txt']);
+  });
+
+  it('finds nothing to remove in a data directory that does not exist yet', () => {
+    expect(removeOrphanedFiles(path.join(dir, 'missing'))).toEqual({ files: [], bytes: 0 });
   });
 });
