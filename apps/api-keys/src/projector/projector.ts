@@ -34,6 +34,13 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
   private readonly checkpoints = new Map<number, CheckpointDocument>();
   /** The user_keys documents of owned partitions this projector last read or wrote. */
   private readonly userKeys = new Map<string, UserKeysDocument | null>();
+  /**
+   * Owned partitions this process has projected from their first record on (there was no
+   * checkpoint), with the users whose user_keys document of that partition it has written or tried
+   * to. That document has a single writer, this partition's projector, so for any other user it
+   * does not exist: a rebuild or a new partition needs no read to learn that, and inserts them.
+   */
+  private readonly projectedFromStart = new Map<number, Set<number>>();
   /** Emails whose user id is recorded already, so a user's next keys need no write for it. */
   private readonly recordedEmails = new Set<string>();
 
@@ -59,6 +66,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
         // Another member may have applied these partitions meanwhile: forget what we knew of them.
         this.checkpoints.clear();
         this.userKeys.clear();
+        this.projectedFromStart.clear();
         this.cache.setOwned(partitions);
         this.progress.setOwned(this.log.topic, partitions);
       },
@@ -185,17 +193,37 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
 
     const before = await this.userKeysOf(partition, new Set(keys.map((key) => key.user_id)));
     const after = userKeysAfter(partition, keys, before);
-    await this.readModel.saveUserKeys(after);
-    for (const doc of after) this.remember(doc._id, doc);
+    for (const doc of after) this.projectedFromStart.get(partition)?.add(doc.user_id);
+    // New lists are inserted in bulk. One that exists after all (written before a crash that came
+    // before the checkpoint) is folded again from what is stored and replaced.
+    const fresh = after.filter((doc) => !before.get(doc.user_id));
+    const existing = new Set(await this.readModel.insertUserKeys(fresh));
+    const replaced = after.filter((doc) => before.get(doc.user_id));
+    if (existing.size > 0) {
+      const again = fresh.filter((doc) => existing.has(doc._id)).map((doc) => doc.user_id);
+      const stored = await this.userKeysOf(partition, new Set(again), { read: true });
+      replaced.push(
+        ...userKeysAfter(
+          partition,
+          keys.filter((key) => stored.has(key.user_id)),
+          stored,
+        ),
+      );
+    }
+    await this.readModel.saveUserKeys(replaced);
+    for (const doc of [...fresh.filter((doc) => !existing.has(doc._id)), ...replaced]) this.remember(doc._id, doc);
     for (const key of created) this.unknownHashes.forget(key.key_hash);
   }
 
-  private async userKeysOf(partition: number, users: ReadonlySet<number>) {
+  /** The users' user_keys documents of a partition: cached, known not to exist, or read by `_id`. */
+  private async userKeysOf(partition: number, users: ReadonlySet<number>, { read = false } = {}) {
     const docs = new Map<number, UserKeysDocument | null>();
     const unknown: number[] = [];
+    const writtenHere = this.projectedFromStart.get(partition);
     for (const userId of users) {
-      const cached = this.userKeys.get(`${userId}:${partition}`);
+      const cached = read ? undefined : this.userKeys.get(`${userId}:${partition}`);
       if (cached !== undefined) docs.set(userId, cached);
+      else if (!read && writtenHere && !writtenHere.has(userId)) docs.set(userId, null);
       else unknown.push(userId);
     }
     const loaded = await Promise.all(unknown.map((userId) => this.readModel.userKeyDocs(userId, [partition])));
@@ -215,6 +243,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
 
   private async checkpointOf(topic: string, partition: number): Promise<CheckpointDocument> {
     const known = this.checkpoints.get(partition) ?? (await this.readModel.checkpoint(topic, partition));
+    if (!known) this.projectedFromStart.set(partition, new Set());
     const checkpoint = known ?? {
       _id: checkpointId(topic, partition),
       topic,
