@@ -5,6 +5,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { StackError, formatDuration, withTimeout } = require('../lib/run');
 const { requireTool, runCaptured, installOnce, loadDependency } = require('./install');
+const { readPidFile, isAlive } = require('./proc');
 
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 const FERRETDB_VERSION = 'v1.24.2';
@@ -166,6 +167,56 @@ function removeOrphanedFiles(dataDir) {
 }
 
 /**
+ * The data directory of this STACK_DIR's FerretDB when it is the one running on the configured
+ * port (started by this stack, now or earlier); null otherwise (someone else's server).
+ * @param {import('./settings').StackSettings} settings
+ */
+function ownDataDir(settings) {
+  const record = readPidFile(settings.paths.mongo.pidFile);
+  const ours = record !== null && record.port === settings.mongoPort && isAlive(record.pid);
+  return ours ? settings.paths.mongo.dataDir : null;
+}
+
+/** Total size of the files in a directory, in bytes (0 when it does not exist). @param {string} dir */
+function directoryBytes(dir) {
+  if (!fs.existsSync(dir)) return 0;
+  let bytes = 0;
+  for (const name of fs.readdirSync(dir))
+    bytes += fs.statSync(path.join(dir, name), { throwIfNoEntry: false })?.size ?? 0;
+  return bytes;
+}
+
+/**
+ * Runs `work` with a driver client of the server at `url`.
+ * @template T @param {string} url @param {(client: any) => Promise<T>} work
+ */
+async function withClient(url, work) {
+  const { MongoClient } = loadDependency('mongoose').mongo;
+  const client = new MongoClient(url, { directConnection: true, serverSelectionTimeoutMS: 5000 });
+  try {
+    await withTimeout(client.connect(), 6000, 'MongoDB connect');
+    return await work(client);
+  } finally {
+    await client.close(true).catch(() => {});
+  }
+}
+
+/** The names of the server's databases. @param {string} url @returns {Promise<string[]>} */
+function databaseNames(url) {
+  return withClient(url, async (client) => {
+    const { databases } = await client.db('admin').admin().listDatabases({ nameOnly: true });
+    return databases.map((/** @type {{ name: string }} */ d) => d.name);
+  });
+}
+
+/** Drops the named databases. @param {string} url @param {string[]} names */
+function dropDatabases(url, names) {
+  return withClient(url, async (client) => {
+    for (const name of names) await withTimeout(client.db(name).dropDatabase(), 10_000, `dropping ${name}`);
+  });
+}
+
+/**
  * Healthy when a ping on the MongoDB wire protocol answers; throws otherwise.
  * @param {string} url @param {number} timeoutMs
  */
@@ -215,4 +266,13 @@ function ferretdbServer(settings) {
   };
 }
 
-module.exports = { ferretdbArgs, ferretdbServer, patchSource, removeOrphanedFiles };
+module.exports = {
+  ferretdbArgs,
+  ferretdbServer,
+  patchSource,
+  removeOrphanedFiles,
+  ownDataDir,
+  directoryBytes,
+  databaseNames,
+  dropDatabases,
+};
