@@ -217,7 +217,7 @@ describe('Projector.apply', () => {
     expect(stored.userKeys).toEqual(expected.userKeys);
   });
 
-  it('inserts the per-user lists of a partition it projects from the start without reading them', async () => {
+  it('inserts the per-user lists of a rebuild without reading them (no checkpoint yet)', async () => {
     const { readModel, projector } = setup();
     await projector.apply(batch([created(1), created(2, 2)]));
     await projector.apply(batch([created(3, 3), created(4, 2), deleted(1)], 2));
@@ -239,13 +239,23 @@ describe('Projector.apply', () => {
     ]);
   });
 
-  it('reads the per-user lists of a partition that has a checkpoint, then replaces them', async () => {
+  it('reads a per-user list it has not cached when the checkpoint has seen that user, then replaces it', async () => {
     const stored = new FakeReadModel();
     await setup(stored).projector.apply(batch([created(1)]));
     const { readModel, projector } = setup(stored); // another instance takes the partition over
     await projector.apply(batch([created(2)], 1));
     expect(readModel.userKeyReads).toEqual(['1:0']);
     expect(readModel.userKeys.get('1:0')?.key_ids).toEqual([1, 2]);
+  });
+
+  it('knows without a read that a user above the checkpoint’s largest user id has no list yet', async () => {
+    const stored = new FakeReadModel();
+    await setup(stored).projector.apply(batch([created(1, 5)]));
+    const { readModel, projector } = setup(stored);
+    await projector.apply(batch([created(2, 6), created(3, 7)], 1));
+    expect(readModel.userKeyReads).toEqual([]);
+    expect(readModel.userKeys.get('6:0')?.key_ids).toEqual([2]);
+    expect(readModel.userKeys.get('7:0')?.key_ids).toEqual([3]);
   });
 
   it('replaces a per-user list a crash left written but not checkpointed, folding from what is stored', async () => {

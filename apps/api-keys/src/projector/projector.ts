@@ -34,13 +34,6 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
   private readonly checkpoints = new Map<number, CheckpointDocument>();
   /** The user_keys documents of owned partitions this projector last read or wrote. */
   private readonly userKeys = new Map<string, UserKeysDocument | null>();
-  /**
-   * Owned partitions this process has projected from their first record on (there was no
-   * checkpoint), with the users whose user_keys document of that partition it has written or tried
-   * to. That document has a single writer, this partition's projector, so for any other user it
-   * does not exist: a rebuild or a new partition needs no read to learn that, and inserts them.
-   */
-  private readonly projectedFromStart = new Map<number, Set<number>>();
   /** Emails whose user id is recorded already, so a user's next keys need no write for it. */
   private readonly recordedEmails = new Set<string>();
 
@@ -66,7 +59,6 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
         // Another member may have applied these partitions meanwhile: forget what we knew of them.
         this.checkpoints.clear();
         this.userKeys.clear();
-        this.projectedFromStart.clear();
         this.cache.setOwned(partitions);
         this.progress.setOwned(this.log.topic, partitions);
       },
@@ -87,7 +79,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
 
     const finals = await this.saveKeys(events);
     const touched = [...membershipChanges(events)].map((id) => finals.get(id)).filter((k) => k !== undefined);
-    await this.saveMemberships(batch.partition, events, touched);
+    await this.saveMemberships(checkpoint, events, touched);
     // Order matters. Keys and their lookups first, then this process's cache, then the checkpoint:
     // whoever sees the checkpoint (a request polling it, another instance) must find the documents
     // and the cache at least as new. A crash between steps leaves documents ahead of the
@@ -178,7 +170,12 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   /** The hash lookups, owners' emails and per-user lists of keys the batch created or revoked. */
-  private async saveMemberships(partition: number, events: readonly LoggedEvent[], keys: readonly ProjectedKey[]) {
+  private async saveMemberships(
+    checkpoint: CheckpointDocument,
+    events: readonly LoggedEvent[],
+    keys: readonly ProjectedKey[],
+  ) {
+    const { partition } = checkpoint;
     if (keys.length === 0) return;
     const createdHere = new Set(
       events.filter(({ event }) => event.event_type === API_KEY_CREATED).map(({ event }) => event.api_key_id),
@@ -191,9 +188,9 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     await this.readModel.recordEmails([...emails].map(([email, userId]) => ({ _id: email, user_id: userId })));
     for (const email of emails.keys()) this.recordedEmails.add(email);
 
-    const before = await this.userKeysOf(partition, new Set(keys.map((key) => key.user_id)));
+    const users = new Set(keys.map((key) => key.user_id));
+    const before = await this.userKeysOf(partition, users, { newAbove: checkpoint.max_user_id });
     const after = userKeysAfter(partition, keys, before);
-    for (const doc of after) this.projectedFromStart.get(partition)?.add(doc.user_id);
     // New lists are inserted in bulk. One that exists after all (written before a crash that came
     // before the checkpoint) is folded again from what is stored and replaced.
     const fresh = after.filter((doc) => !before.get(doc.user_id));
@@ -201,7 +198,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     const replaced = after.filter((doc) => before.get(doc.user_id));
     if (existing.size > 0) {
       const again = fresh.filter((doc) => existing.has(doc._id)).map((doc) => doc.user_id);
-      const stored = await this.userKeysOf(partition, new Set(again), { read: true });
+      const stored = await this.userKeysOf(partition, new Set(again), { cached: false });
       replaced.push(
         ...userKeysAfter(
           partition,
@@ -215,15 +212,25 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     for (const key of created) this.unknownHashes.forget(key.key_hash);
   }
 
-  /** The users' user_keys documents of a partition: cached, known not to exist, or read by `_id`. */
-  private async userKeysOf(partition: number, users: ReadonlySet<number>, { read = false } = {}) {
+  /**
+   * The users' user_keys documents of a partition: cached, known not to exist, or read by `_id`.
+   * A list is written only for a user who created a key in this partition, and the checkpoint
+   * holds the largest such user id applied: a user above it has no list here (unless a crash came
+   * between the lists and the checkpoint, which the insert then tells). User ids grow, so a new
+   * user's first keys need no read; nor does a rebuild, where every partition starts at 0.
+   * `newAbove: Infinity` reads every list not cached; `cached: false` reads them all.
+   */
+  private async userKeysOf(
+    partition: number,
+    users: ReadonlySet<number>,
+    { newAbove = Infinity, cached: useCache = true } = {},
+  ) {
     const docs = new Map<number, UserKeysDocument | null>();
     const unknown: number[] = [];
-    const writtenHere = this.projectedFromStart.get(partition);
     for (const userId of users) {
-      const cached = read ? undefined : this.userKeys.get(`${userId}:${partition}`);
+      const cached = useCache ? this.userKeys.get(`${userId}:${partition}`) : undefined;
       if (cached !== undefined) docs.set(userId, cached);
-      else if (!read && writtenHere && !writtenHere.has(userId)) docs.set(userId, null);
+      else if (userId > newAbove) docs.set(userId, null);
       else unknown.push(userId);
     }
     const loaded = await Promise.all(unknown.map((userId) => this.readModel.userKeyDocs(userId, [partition])));
@@ -243,7 +250,6 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
 
   private async checkpointOf(topic: string, partition: number): Promise<CheckpointDocument> {
     const known = this.checkpoints.get(partition) ?? (await this.readModel.checkpoint(topic, partition));
-    if (!known) this.projectedFromStart.set(partition, new Set());
     const checkpoint = known ?? {
       _id: checkpointId(topic, partition),
       topic,
