@@ -3,6 +3,7 @@
 // npm run bench: the event-sourced PUT /api/v1/api_keys/:id against a CRUD PUT on the same store
 // (same HTTP stack, auth and validation; reads by _id and one updateOne by _id, no Kafka), side by
 // side in one run, and the store's own single-document write rate as the ceiling of both.
+// npm run bench -- --scale: the service at growing numbers of keys (lib/scale.js).
 // Progress goes to stderr; the report goes to stdout and its last line is `RESULT {...}`.
 // Ctrl-C stops the load and unwinds through the cleanups; a second one kills at once.
 // See docs/benchmarks.md.
@@ -33,6 +34,7 @@ async function main(log, signal) {
   const ctx = { log, signal, cleanups };
   try {
     const run = await prepare(options, ctx);
+    if (options.scale) return await require('./lib/scale').runScale(options, run, ctx);
     const es = await startServer('es', run, options, ctx);
     const keys = await seed(run, { ...options, baseUrl: es.url }, ctx);
     es.server.assertAlive();

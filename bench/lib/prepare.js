@@ -47,7 +47,8 @@ async function build(noBuild, { log, signal }) {
     fs.writeFileSync(path.join(dir, 'index.js'), `module.exports = require('../../../libs/${lib}/src/index.js');\n`);
   }
   log.info(`compiled the CRUD baseline in ${formatDuration(Date.now() - began)}`);
-  return { main, cli, crud: path.join(BENCH_OUT, 'bench', 'crud', 'main.js') };
+  const compiled = (/** @type {string} */ file) => path.join(BENCH_OUT, 'bench', file);
+  return { main, cli, crud: compiled('crud/main.js'), scale: compiled('scale/log-tools.js') };
 }
 
 /**
@@ -91,9 +92,9 @@ async function removeNames({ env, names, dataDir }, log) {
 /**
  * npm ci if needed, then the stack and the builds side by side, and this run's names, so it never
  * touches dev or test data. Registers the matching cleanups.
- * @param {{ noBuild: boolean, keep: boolean }} options @param {Context} ctx
+ * @param {{ noBuild: boolean, keep: boolean, nodeOptions: string | null }} options @param {Context} ctx
  */
-async function prepare({ noBuild, keep }, ctx) {
+async function prepare({ noBuild, keep, nodeOptions }, ctx) {
   const { log, signal, cleanups } = ctx;
   await ensureDependencies({ log: createLogger('bench:deps'), signal });
   const settings = readStackSettings(process.env);
@@ -119,6 +120,7 @@ async function prepare({ noBuild, keep }, ctx) {
   fs.mkdirSync(runDir, { recursive: true });
   const database = `bench_${runId}`;
   const group = `bench-${runId}-projector`;
+  // databases and groups: the scale bench adds those of its rebuilds, so that they are removed too.
   const names = { database, topic: `bench.${runId}.events`, group, databases: [database], groups: [group] };
   const { KAFKA_BROKERS, MONGODB_URI } = connectionEnv(process.env, settings);
   const mongoUri = new URL(MONGODB_URI);
@@ -132,6 +134,7 @@ async function prepare({ noBuild, keep }, ctx) {
     KAFKA_CONSUMER_GROUP: names.group,
     KAFKA_CLIENT_ID: 'api-keys-bench',
     LOG_LEVEL: 'warn',
+    ...(nodeOptions === null ? {} : { NODE_OPTIONS: nodeOptions }),
   };
   const run = {
     runId,
