@@ -8,12 +8,14 @@
 // the log into an empty database, and the service's peak RSS. Once per size, the store's own
 // bulk-insert rate, the yardstick of the rebuild's write rate; once per run, the projector's
 // in-memory fold rate. The last line is `SCALE {json}`.
+const os = require('node:os');
 const { StackError, waitUntil, sleep } = require('../../scripts/lib/run');
 const { removeOrphanedFiles } = require('../../scripts/stack/ferretdb');
 const { startServer } = require('./servers');
 const load = require('./load');
 const { percentile, table, shown } = require('./report');
 const { bulkInsertRate } = require('./store');
+const { pidListeningOn, startCpuWindow } = require('./cpu');
 
 const LIST_KEYS = 50;
 const PUT_USERS = 4;
@@ -31,13 +33,30 @@ const say = (/** @type {string} */ text) => process.stdout.write(`${text}\n`);
 /**
  * @typedef {import('./prepare').Run} Run @typedef {import('./prepare').Context} Context
  * @typedef {import('./load').Segment} Segment
- * @typedef {{ rps: number, p50: number, p99: number }} Cell
+ * @typedef {{ rps: number, p50: number, p99: number, othersPct: number | null }} Cell
  */
 
-/** @param {Segment} seg @returns {Cell} */
-function cellOf(seg) {
+/** @param {Segment} seg @param {number | null} othersPct @returns {Cell} */
+function cellOf(seg, othersPct) {
   const sorted = [...seg.latenciesMs].sort((a, b) => a - b);
-  return { rps: seg.ok / seg.elapsedS, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+  return { rps: seg.ok / seg.elapsedS, p50: percentile(sorted, 50), p99: percentile(sorted, 99), othersPct };
+}
+
+/**
+ * The machine is shared with other people's work, which moves every figure here. This measures how
+ * much of the machine's CPU it took during a window: everything but the service, the store, Kafka
+ * and the bench itself, in percent of all CPUs (null where /proc cannot tell).
+ * @param {Record<string, number | null>} pids
+ * @returns {() => number | null} ends the window
+ */
+function othersWindow(pids) {
+  const cpu = startCpuWindow(pids);
+  const began = Date.now();
+  return () => {
+    const { others } = cpu.stop();
+    const available = (Date.now() - began) * os.cpus().length;
+    return typeof others === 'number' && available > 0 ? Math.round((100 * others) / available) : null;
+  };
 }
 
 /** @param {number} x */
@@ -268,14 +287,15 @@ const peakRss = (s) => s.server.sampleRss() / 1024;
  * The warm instance under load: PUT at each concurrency, a user's list, unknown keys.
  * @param {{ server: import('./servers').Server, url: string }} main @param {number} size
  * @param {ReturnType<typeof population>} people @param {ReturnType<typeof import('./options').parseOptions>} options
- * @param {Context} ctx @param {string[]} failed
+ * @param {Context} ctx @param {string[]} failed @param {Record<string, number | null>} stackPids the store's and Kafka's
  */
-async function underLoad(main, size, people, options, { log, signal }, failed) {
+async function underLoad(main, size, people, options, { log, signal }, failed, stackPids) {
   /** @type {Record<string, Cell>} */
   const cells = {};
   /** @param {string} what @param {import('./load').Scenario} scenario @param {number} connections @param {boolean} timed */
   const segment = async (what, scenario, connections, timed) => {
     const durationS = timed ? options.durationS : options.warmupS;
+    const others = othersWindow({ server: main.server.pid ?? null, ...stackPids });
     const seg = await load.runSegment({
       url: main.url,
       connections,
@@ -284,13 +304,14 @@ async function underLoad(main, size, people, options, { log, signal }, failed) {
       scenario,
       signal,
     });
+    const othersPct = others();
     if (signal.aborted) throw new StackError('interrupted');
     main.server.assertAlive();
-    const rss = `RSS ${main.server.currentRssMb().toFixed(0)} MB, peak ${peakRss(main).toFixed(0)} MB`;
+    const rss = `RSS ${main.server.currentRssMb().toFixed(0)} MB, peak ${peakRss(main).toFixed(0)} MB; others ${othersPct ?? '?'}% CPU`;
     const failure = load.logSegment(log, `${size} keys: ${what}${timed ? '' : ' warm-up'} (${rss})`, seg, timed);
     if (failure) failed.push(failure);
     await sleep(500);
-    return cellOf(seg);
+    return cellOf(seg, othersPct);
   };
   for (const c of options.connections) {
     const label = `scale ${size} c${c}`;
@@ -343,8 +364,9 @@ async function restart(main, size, people, run, options, ctx) {
  * (the machine is shared) as the yardstick of the rebuild's write rate.
  * @param {Awaited<ReturnType<typeof openLog>>} topicLog @param {number} size @param {Run} run
  * @param {ReturnType<typeof import('./options').parseOptions>} options @param {Context} ctx
+ * @param {Record<string, number | null>} pids the other processes at work (the service, the store, Kafka)
  */
-async function rebuild(topicLog, size, run, options, ctx) {
+async function rebuild(topicLog, size, run, options, ctx, pids) {
   const { log, signal } = ctx;
   const storeSample = { documents: STORE_SAMPLE_DOCS, batch: STORE_SAMPLE_BATCH };
   const storeBefore = await bulkInsertRate(run.env.MONGODB_URI, storeSample);
@@ -375,7 +397,9 @@ async function rebuild(topicLog, size, run, options, ctx) {
     throw error;
   }
   const ready = Date.now();
+  const others = othersWindow({ rebuilder: rebuilder.server.pid ?? null, ...pids });
   const rate = await watching;
+  const othersPct = others();
   const rssMb = peakRss(rebuilder);
   await rebuilder.server.stop();
   const storeAfter = await bulkInsertRate(run.env.MONGODB_URI, storeSample);
@@ -394,6 +418,7 @@ async function rebuild(topicLog, size, run, options, ctx) {
     store_insert_many_per_s: [storeBefore, storeAfter].map((r) => Math.round(r.docsPerS)),
     of_store: Number((docsPerS / storePerS).toFixed(2)),
     rss_mb: Number(rssMb.toFixed(1)),
+    others_pct: othersPct,
   };
   log.info(
     `${size} keys: rebuilt ${documents} documents (${JSON.stringify(collections)}) from ${events} events, ${result.total_s} s from the process's start; ${result.events_per_s} events/s, ${result.documents_per_s} documents/s; the store's insertMany ${result.store_insert_many_per_s.join(' and ')} documents/s: ${result.of_store} x`,
@@ -423,9 +448,14 @@ async function runScale(options, run, ctx) {
   const topicLog = await openLog(run);
   ctx.cleanups.push(['closing the seeding clients', () => topicLog.close()]);
   const people = population(tools, run.runId);
+  const stackPids = {
+    mongo: pidListeningOn(Number(new URL(run.env.MONGODB_URI).port || 27017)),
+    kafka: pidListeningOn(Number(run.env.KAFKA_BROKERS.split(',')[0].split(':').pop())),
+  };
   let peakRssMb = 0;
   for (const size of options.sizes) {
-    const seeded = await seed(topicLog, people, tools, size - people.keys, run, ctx);
+    const seedOthers = othersWindow({ server: main.server.pid ?? null, ...stackPids });
+    const seeded = { ...(await seed(topicLog, people, tools, size - people.keys, run, ctx)), others_pct: seedOthers() };
     log.info(
       `${size} keys: seeded ${seeded.keys} keys of ${people.users} users: appended in ${seeded.append_s} s, all projected ${seeded.total_s} s after the first: ${seeded.keys_per_s} keys/s, ${seeded.documents_per_s} documents/s; the ${seeded.backlog_keys} left when all were appended at ${seeded.backlog_keys_per_s} keys/s, ${seeded.backlog_documents_per_s} documents/s`,
     );
@@ -433,11 +463,11 @@ async function runScale(options, run, ctx) {
     log.info(
       `${size} keys: service RSS ${main.server.currentRssMb().toFixed(0)} MB, peak ${peakRss(main).toFixed(0)} MB`,
     );
-    const cells = await underLoad(main, size, people, options, ctx, failed);
+    const cells = await underLoad(main, size, people, options, ctx, failed, stackPids);
     const rssMb = peakRss(main);
     const restarted = await restart(main, size, people, run, options, ctx);
     main = restarted.fresh;
-    const rebuilt = await rebuild(topicLog, size, run, options, ctx);
+    const rebuilt = await rebuild(topicLog, size, run, options, ctx, { server: main.server.pid ?? null, ...stackPids });
     peakRssMb = Math.max(peakRssMb, rssMb);
     const storePerS = rebuilt.store_insert_many_per_s.reduce((a, b) => a + b, 0) / 2;
     results[size] = {
@@ -491,6 +521,7 @@ function report(results, { foldRate, failed, options, peakRssMb }) {
       r.list_c1.p50.toFixed(2),
       ...UNAUTHENTICATED_CONNECTIONS.flatMap((c) => latency(r[`unauth_c${c}`])),
       r.rss_mb.toFixed(0),
+      othersRange(Object.values(r).filter((v) => v && typeof v === 'object' && 'othersPct' in v)),
     ];
   });
   const headers = [
@@ -500,6 +531,7 @@ function report(results, { foldRate, failed, options, peakRssMb }) {
     'list p50',
     ...UNAUTHENTICATED_CONNECTIONS.flatMap((c) => [`401 c${c} p50`, 'p99']),
     'peak RSS MB',
+    'others % CPU',
   ];
   say(`latency in ms:\n${table(rows, headers, 0)}`);
   const cold = sizes.map((n) => {
@@ -528,6 +560,7 @@ function report(results, { foldRate, failed, options, peakRssMb }) {
       rebuild.documents_per_s,
       rebuild.rss_mb.toFixed(0),
       rebuild.store_insert_many_per_s.join(', '),
+      `${seed.others_pct ?? '?'}, ${rebuild.others_pct ?? '?'}`,
       `${seed.of_store.toFixed(2)} x`,
       `${rebuild.of_store.toFixed(2)} x`,
     ];
@@ -546,6 +579,7 @@ function report(results, { foldRate, failed, options, peakRssMb }) {
     'docs/s',
     'RSS MB',
     'store insertMany docs/s',
+    'others %',
     'backlog of store',
     'rebuild of store',
   ];
@@ -565,13 +599,25 @@ function report(results, { foldRate, failed, options, peakRssMb }) {
   for (const n of sizes) {
     const entries = Object.entries(results[n]).map(([k, v]) => {
       const timed = v && typeof v === 'object' && 'p50' in v;
-      return [k, timed ? { rps: Number(v.rps.toFixed(1)), p50_ms: ms(v.p50), p99_ms: ms(v.p99) } : v];
+      const cell = timed && {
+        rps: Number(v.rps.toFixed(1)),
+        p50_ms: ms(v.p50),
+        p99_ms: ms(v.p99),
+        others_pct: v.othersPct,
+      };
+      return [k, cell || v];
     });
     bySize[n] = Object.fromEntries(entries);
   }
   const json = { fold_events_per_s: Math.round(foldRate), peak_rss_mb: Number(peakRssMb.toFixed(1)), sizes: bySize };
   say(`SCALE ${JSON.stringify(json)}`);
   return options.strict && targets.some((t) => !t[3]) ? 2 : 0;
+}
+
+/** The lowest and highest share of other people's work over some cells, e.g. "3-41". @param {Cell[]} cells */
+function othersRange(cells) {
+  const known = cells.map((c) => c.othersPct).filter((x) => typeof x === 'number');
+  return known.length ? `${Math.min(...known)}-${Math.max(...known)}` : '?';
 }
 
 /**
