@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 'use strict';
-// npm run bench: the event-sourced PUT /api/v1/api_keys/:id against a plain CRUD PUT (same HTTP
-// stack, auth and validation; findOneAndUpdate on MongoDB, no Kafka), side by side in one run.
+// npm run bench: the event-sourced PUT /api/v1/api_keys/:id against a CRUD PUT on the same store
+// (same HTTP stack, auth and validation; reads by _id and one updateOne by _id, no Kafka), side by
+// side in one run, and the store's own single-document write rate as the ceiling of both.
+// npm run bench -- --scale: the service at growing numbers of keys (lib/scale.js).
 // Progress goes to stderr; the report goes to stdout and its last line is `RESULT {...}`.
 // Ctrl-C stops the load and unwinds through the cleanups; a second one kills at once.
 // See docs/benchmarks.md.
@@ -32,6 +34,7 @@ async function main(log, signal) {
   const ctx = { log, signal, cleanups };
   try {
     const run = await prepare(options, ctx);
+    if (options.scale) return await require('./lib/scale').runScale(options, run, ctx);
     const es = await startServer('es', run, options, ctx);
     const keys = await seed(run, { ...options, baseUrl: es.url }, ctx);
     es.server.assertAlive();
@@ -51,6 +54,16 @@ async function main(log, signal) {
     };
     const { measure } = require('./lib/load'); // autocannon exists only after npm ci
     const measured = await measure(targets, options, { runDir: run.runDir, pids, log, signal });
+    const { singleWriteRate } = require('./lib/store');
+    const store = [];
+    for (const concurrency of options.connections) {
+      const documents = options.users * (options.keysPerUser + 1);
+      store.push(await singleWriteRate(run.env.MONGODB_URI, { documents, concurrency, durationS: options.durationS }));
+      const { writesPerS, p50, p99 } = store[store.length - 1];
+      log.info(
+        `store: ${concurrency} writers: ${writesPerS.toFixed(1)} writes/s, p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms`,
+      );
+    }
     const { printReport } = require('./lib/report');
     const busyLines = fs.readFileSync(crud.server.logFile, 'utf8').split('\n');
     return printReport(measured, options, {
@@ -60,6 +73,7 @@ async function main(log, signal) {
       busyRetries: busyLines.filter((line) => line.includes('write retried after SQLITE_BUSY')).length,
       pids,
       runDir: run.runDir,
+      store,
     });
   } finally {
     for (const [what, cleanup] of cleanups.reverse()) {

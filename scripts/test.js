@@ -9,6 +9,7 @@ const { REPO_ROOT, StackError, createLogger, formatDuration, runForeground, runM
 const { ensureDependencies } = require('./lib/prepare');
 const { readStackSettings } = require('./stack/settings');
 const lifecycle = require('./stack/lifecycle');
+const ferretdb = require('./stack/ferretdb');
 
 const PROJECTS = ['unit', 'e2e'];
 
@@ -78,6 +79,30 @@ function e2eEnv(env, settings) {
   };
 }
 
+/**
+ * Each e2e suite creates its own database. After a passing run they are dropped (after a failing
+ * one they stay for a look, until the next run starts the stack afresh), and so are the WAL and
+ * shared-memory files FerretDB leaves of dropped databases in this stack's data directory.
+ * @param {import('./stack/settings').StackSettings} settings @param {string[]} existing the databases before the run
+ * @param {boolean} passed @param {import('./lib/run').Log} log
+ */
+async function removeTestDatabases(settings, existing, passed, log) {
+  const created = (await ferretdb.databaseNames(settings.mongoUrl)).filter((name) => !existing.includes(name));
+  if (!passed) {
+    log.info(`kept the ${created.length} databases of the e2e suites (${settings.paths.mongo.dataDir})`);
+    return;
+  }
+  const dataDir = ferretdb.ownDataDir(settings);
+  const before = dataDir ? ferretdb.directoryBytes(dataDir) : 0;
+  await ferretdb.dropDatabases(settings.mongoUrl, created);
+  if (!dataDir) return log.info(`dropped the ${created.length} databases of the e2e suites`);
+  const { files, bytes } = ferretdb.removeOrphanedFiles(dataDir);
+  const mb = (/** @type {number} */ n) => `${(n / 1e6).toFixed(1)} MB`;
+  log.info(
+    `dropped the ${created.length} databases of the e2e suites; removed ${files.length} files they left behind (${mb(bytes)}); FerretDB data ${mb(before)} -> ${mb(ferretdb.directoryBytes(dataDir))}`,
+  );
+}
+
 /** @type {Parameters<typeof runMain>[1]} */
 async function main(log, signal) {
   const plan = planJestRuns(process.argv.slice(2));
@@ -134,8 +159,11 @@ async function main(log, signal) {
     }
     if (stackUp) {
       await stackUp;
-      if (!signal.aborted && failures.length === 0)
+      if (!signal.aborted && failures.length === 0) {
+        const existing = await ferretdb.databaseNames(settings.mongoUrl);
         await runJest('e2e', ['--runInBand'], e2eEnv(process.env, settings));
+        if (!signal.aborted) await removeTestDatabases(settings, existing, failures.length === 0, log);
+      }
     }
   } finally {
     stackLog.flush();

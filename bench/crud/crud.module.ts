@@ -2,20 +2,39 @@ import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/c
 import { APP_FILTER } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
 import { APP_CONFIG, AppConfig } from '../../apps/api-keys/src/config/config';
+import { EventLog } from '../../apps/api-keys/src/event-log/event-log';
 import { ErrorFilter } from '../../apps/api-keys/src/http/error.filter';
 import { RequestMiddleware } from '../../apps/api-keys/src/http/request.middleware';
 import { ApiKeyStates } from '../../apps/api-keys/src/read-model/api-key-states';
 import { ApiKeysReadModel } from '../../apps/api-keys/src/read-model/api-keys.read-model';
 import { KeyStateCache } from '../../apps/api-keys/src/read-model/key-state-cache';
-import { API_KEYS, CHECKPOINTS, apiKeySchema, checkpointSchema } from '../../apps/api-keys/src/read-model/schemas';
+import {
+  API_KEYS,
+  CHECKPOINTS,
+  KEY_HASHES,
+  USER_EMAILS,
+  USER_KEYS,
+  apiKeySchema,
+  checkpointSchema,
+  keyHashSchema,
+  userEmailSchema,
+  userKeysSchema,
+} from '../../apps/api-keys/src/read-model/schemas';
+import { UnknownHashes } from '../../apps/api-keys/src/read-model/unknown-hashes';
 import { CrudUpdateController } from './crud-update.controller';
 
+// As the service's AppModule (keep in step with it).
+const UNKNOWN_HASHES_KEPT = 10_000;
+const UNKNOWN_HASH_TTL_MS = 10_000;
+
 /**
- * The CRUD baseline app: the service's HTTP stack (request middleware, error filter, auth guard
- * reading the same `api_keys` collection) and MongoDB settings, with only the CRUD PUT route.
- * The guard reads keys through the service's ApiKeyStates; its cache serves only partitions a
- * local projector owns, and a plain CRUD app has none, so every lookup here goes to MongoDB, as
- * it must for an app that cannot hear about changes made elsewhere.
+ * The CRUD baseline app: the service's HTTP stack (request middleware, error filter, auth guard)
+ * and MongoDB settings, with only the CRUD PUT route, on the same collections. The guard and the
+ * controller read keys through the service's ApiKeyStates: by `_id` only (the hash document, then
+ * the key), the one lookup FerretDB serves from an index. Its cache serves only partitions a local
+ * projector owns, and a CRUD app has none, so every lookup goes to the store, as it must for an app
+ * whose other instances change keys behind its back; unknown hashes are remembered as in the
+ * service.
  */
 @Module({})
 export class CrudModule implements NestModule {
@@ -32,6 +51,9 @@ export class CrudModule implements NestModule {
         }),
         MongooseModule.forFeature([
           { name: API_KEYS, schema: apiKeySchema },
+          { name: KEY_HASHES, schema: keyHashSchema },
+          { name: USER_KEYS, schema: userKeysSchema },
+          { name: USER_EMAILS, schema: userEmailSchema },
           { name: CHECKPOINTS, schema: checkpointSchema },
         ]),
       ],
@@ -41,6 +63,10 @@ export class CrudModule implements NestModule {
         { provide: APP_FILTER, useClass: ErrorFilter },
         // Owns no partitions (setOwned is never called), so it never answers from memory.
         { provide: KeyStateCache, useFactory: () => new KeyStateCache(() => 0) },
+        { provide: UnknownHashes, useValue: new UnknownHashes(UNKNOWN_HASHES_KEPT, UNKNOWN_HASH_TTL_MS) },
+        // ApiKeyStates asks the log only for its partition count, and only to list a user's keys,
+        // which this app never does: no Kafka here.
+        { provide: EventLog, useValue: { partitionCount: 3 } },
         ApiKeysReadModel,
         ApiKeyStates,
       ],

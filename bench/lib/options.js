@@ -3,14 +3,19 @@
 
 const USAGE = `usage: npm run bench -- [options]
 
-  --duration <s>       length of each measured segment (BENCH_DURATION_S, default 15)
-  --warmup <s>         warm-up per server before each concurrency level (BENCH_WARMUP_S, default 3)
+  --scale              the scale benchmark instead of the comparison: the service at growing
+                       numbers of keys, seeded straight into the topic (BENCH_SCALE=1)
+  --sizes <list>       with --scale: the numbers of keys (BENCH_SCALE_SIZES, default 1000,20000,100000)
+  --duration <s>       length of each measured segment (BENCH_DURATION_S, default 15; 10 with --scale)
+  --warmup <s>         warm-up per server before each concurrency level (BENCH_WARMUP_S, default 3; 2 with --scale)
   --rounds <n>         A,B rounds per concurrency level: ES,CRUD,ES,CRUD... (BENCH_ROUNDS, default 2)
   --timeout <s>        a request without an answer after this long fails (BENCH_TIMEOUT_S, default 30)
   --connections <list> concurrency levels (BENCH_CONNECTIONS, default 1,64)
   --users <n>          users to bootstrap (BENCH_USERS, default 4)
   --keys-per-user <n>  keys created per user through POST (BENCH_KEYS_PER_USER, default 64);
                        half of all keys are PUT through each path
+  --node-options <s>   NODE_OPTIONS for the servers under test only, e.g. "--max-semi-space-size=4"
+                       (BENCH_NODE_OPTIONS; default: the bench's own environment)
   --cpu-prof           CPU-profile both servers during every measured segment, write the
                        .cpuprofile files and print their hot spots (BENCH_CPU_PROF=1)
   --no-build           use dist/ as it is instead of the project's build-if-stale (BENCH_NO_BUILD=1)
@@ -23,8 +28,13 @@ const USAGE = `usage: npm run bench -- [options]
 
 class UsageError extends Error {}
 
-/** @type {Record<string, [string, string, 'number' | 'int' | 'list' | 'bool', any, number?]>} name, variable, kind, default, min */
+// The scale benchmark's fixed users (a list of 50 keys, 128 keys to PUT) fit in its smallest size.
+const SMALLEST_SCALE = 500;
+
+/** @type {Record<string, [string, string, 'number' | 'int' | 'list' | 'bool' | 'text', any, number?]>} name, variable, kind, default, min */
 const FLAGS = {
+  scale: ['scale', 'BENCH_SCALE', 'bool', false],
+  sizes: ['sizes', 'BENCH_SCALE_SIZES', 'list', [1000, 20_000, 100_000]],
   duration: ['durationS', 'BENCH_DURATION_S', 'number', 15, 1],
   warmup: ['warmupS', 'BENCH_WARMUP_S', 'number', 3, 0],
   rounds: ['rounds', 'BENCH_ROUNDS', 'int', 2, 1],
@@ -32,6 +42,7 @@ const FLAGS = {
   connections: ['connections', 'BENCH_CONNECTIONS', 'list', [1, 64]],
   users: ['users', 'BENCH_USERS', 'int', 4, 1],
   'keys-per-user': ['keysPerUser', 'BENCH_KEYS_PER_USER', 'int', 64, 1],
+  'node-options': ['nodeOptions', 'BENCH_NODE_OPTIONS', 'text', null],
   'cpu-prof': ['cpuProf', 'BENCH_CPU_PROF', 'bool', false],
   'no-build': ['noBuild', 'BENCH_NO_BUILD', 'bool', false],
   keep: ['keep', 'BENCH_KEEP', 'bool', false],
@@ -42,6 +53,7 @@ const FLAGS = {
 function parseValue(flag, raw) {
   const [, , kind, , min = 0] = FLAGS[flag];
   const text = String(raw).trim();
+  if (kind === 'text') return text;
   if (kind === 'bool') {
     if (/^(1|true|yes)$/i.test(text)) return true;
     if (/^(0|false|no|)$/i.test(text)) return false;
@@ -60,14 +72,18 @@ function parseValue(flag, raw) {
 
 /**
  * @param {string[]} argv @param {NodeJS.ProcessEnv} env
- * @returns {{ help?: true, durationS: number, warmupS: number, rounds: number, timeoutS: number, connections: number[],
- *   users: number, keysPerUser: number, cpuProf: boolean, noBuild: boolean, keep: boolean, strict: boolean }}
+ * @returns {{ help?: true, scale: boolean, sizes: number[], durationS: number, warmupS: number, rounds: number,
+ *   timeoutS: number, connections: number[], users: number, keysPerUser: number, nodeOptions: string | null,
+ *   cpuProf: boolean, noBuild: boolean, keep: boolean, strict: boolean }}
  */
 function parseOptions(argv, env) {
   /** @type {Record<string, any>} */
   const values = {};
+  /** @type {Set<string>} */
+  const given = new Set();
   for (const [flag, [name, variable, , fallback]] of Object.entries(FLAGS)) {
     values[name] = env[variable] ? parseValue(flag, env[variable]) : fallback;
+    if (env[variable]) given.add(name);
   }
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '-h' || argv[i] === '--help') return /** @type {any} */ ({ help: true });
@@ -76,6 +92,14 @@ function parseOptions(argv, env) {
     const raw = inline ?? (FLAGS[flag][2] === 'bool' ? 'true' : argv[++i]);
     if (raw === undefined) throw new UsageError(`--${flag} needs a value`);
     values[FLAGS[flag][0]] = parseValue(flag, raw);
+    given.add(FLAGS[flag][0]);
+  }
+  if (values.scale) {
+    if (!given.has('durationS')) values.durationS = 10;
+    if (!given.has('warmupS')) values.warmupS = 2;
+    if (values.sizes[0] < SMALLEST_SCALE)
+      throw new UsageError(`--sizes must be at least ${SMALLEST_SCALE} keys each, got ${values.sizes[0]}`);
+    return /** @type {any} */ (values);
   }
   const keys = values.users * values.keysPerUser;
   const most = Math.max(...values.connections);

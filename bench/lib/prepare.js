@@ -13,6 +13,7 @@ const { formatDuration, waitUntil, withTimeout } = require('../../scripts/lib/ru
 const { ensureDependencies, ensureBuild, serversToStart, connectionEnv } = require('../../scripts/lib/prepare');
 const { readStackSettings } = require('../../scripts/stack/settings');
 const lifecycle = require('../../scripts/stack/lifecycle');
+const { removeOrphanedFiles, ownDataDir, directoryBytes } = require('../../scripts/stack/ferretdb');
 
 const BENCH_OUT = path.join(REPO_ROOT, 'dist-bench');
 
@@ -40,35 +41,50 @@ async function build(noBuild, { log, signal }) {
   const code = await exitOf(spawn(process.execPath, tsc, { cwd: REPO_ROOT, signal, stdio: ['ignore', 2, 2] }));
   if (code !== 0) throw new StackError(`compiling the CRUD baseline failed (tsc exit ${code})`);
   // tsc keeps the @app/* path aliases as written; resolve them the way Node resolves packages.
-  for (const lib of ['contracts', 'kafka']) {
+  for (const lib of ['contracts', 'domain', 'kafka']) {
     const dir = path.join(BENCH_OUT, 'node_modules', '@app', lib);
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'index.js'), `module.exports = require('../../../libs/${lib}/src/index.js');\n`);
   }
   log.info(`compiled the CRUD baseline in ${formatDuration(Date.now() - began)}`);
-  return { main, cli, crud: path.join(BENCH_OUT, 'bench', 'crud', 'main.js') };
+  const compiled = (/** @type {string} */ file) => path.join(BENCH_OUT, 'bench', file);
+  return { main, cli, crud: compiled('crud/main.js'), scale: compiled('scale/log-tools.js') };
 }
 
-/** Drops the run's database and deletes its topics and consumer group (best effort, bounded). @param {Run} run */
-async function removeNames({ env, names }) {
+/**
+ * Drops the run's databases and deletes its topics and consumer groups (best effort, bounded), then
+ * removes what the dropped databases left in the local FerretDB's data directory.
+ * @param {Run} run @param {Log} log
+ */
+async function removeNames({ env, names, dataDir }, log) {
   const mongoose = require('mongoose');
   const { Kafka, logLevel } = require('kafkajs');
   const conn = mongoose.createConnection(env.MONGODB_URI, { serverSelectionTimeoutMS: 3000 });
   const brokers = env.KAFKA_BROKERS.split(',');
   const retry = { retries: 2 };
   const admin = new Kafka({ clientId: 'api-keys-bench', brokers, logLevel: logLevel.NOTHING, retry }).admin();
-  const dropDatabase = async () => {
+  const before = dataDir ? directoryBytes(dataDir) / 1e6 : 0;
+  const dropDatabases = async () => {
     await withTimeout(conn.asPromise(), 5000, 'connecting to MongoDB');
-    await withTimeout(conn.dropDatabase(), 10_000, 'dropping the bench database');
+    for (const database of names.databases) {
+      await withTimeout(conn.useDb(database).dropDatabase(), 10_000, `dropping the database ${database}`);
+    }
   };
   const deleteKafkaNames = async () => {
     await withTimeout(admin.connect(), 5000, 'connecting to Kafka');
     const present = (await admin.listTopics()).filter((topic) => [names.topic, `${names.topic}.dlq`].includes(topic));
-    await withTimeout(admin.deleteGroups([names.group]), 10_000, 'deleting the consumer group').catch(() => {});
+    await withTimeout(admin.deleteGroups(names.groups), 10_000, 'deleting the consumer groups').catch(() => {});
     if (present.length > 0) await withTimeout(admin.deleteTopics({ topics: present }), 15_000, 'deleting the topics');
   };
-  const results = await Promise.allSettled([dropDatabase(), deleteKafkaNames()]);
+  const results = await Promise.allSettled([dropDatabases(), deleteKafkaNames()]);
   await Promise.allSettled([conn.close(), admin.disconnect()]);
+  if (dataDir) {
+    const orphans = removeOrphanedFiles(dataDir);
+    const removed = `${orphans.files.length} files the dropped databases left behind (${(orphans.bytes / 1e6).toFixed(1)} MB)`;
+    log.info(
+      `FerretDB data: ${before.toFixed(1)} MB before, ${(directoryBytes(dataDir) / 1e6).toFixed(1)} MB after; removed ${removed}`,
+    );
+  }
   const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason.message] : []));
   if (failures.length > 0) throw new Error(failures.join('; '));
 }
@@ -76,9 +92,9 @@ async function removeNames({ env, names }) {
 /**
  * npm ci if needed, then the stack and the builds side by side, and this run's names, so it never
  * touches dev or test data. Registers the matching cleanups.
- * @param {{ noBuild: boolean, keep: boolean }} options @param {Context} ctx
+ * @param {{ noBuild: boolean, keep: boolean, nodeOptions: string | null }} options @param {Context} ctx
  */
-async function prepare({ noBuild, keep }, ctx) {
+async function prepare({ noBuild, keep, nodeOptions }, ctx) {
   const { log, signal, cleanups } = ctx;
   await ensureDependencies({ log: createLogger('bench:deps'), signal });
   const settings = readStackSettings(process.env);
@@ -102,7 +118,10 @@ async function prepare({ noBuild, keep }, ctx) {
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const runDir = path.join(BENCH_OUT, 'runs', runId);
   fs.mkdirSync(runDir, { recursive: true });
-  const names = { database: `bench_${runId}`, topic: `bench.${runId}.events`, group: `bench-${runId}-projector` };
+  const database = `bench_${runId}`;
+  const group = `bench-${runId}-projector`;
+  // databases and groups: the scale bench adds those of its rebuilds, so that they are removed too.
+  const names = { database, topic: `bench.${runId}.events`, group, databases: [database], groups: [group] };
   const { KAFKA_BROKERS, MONGODB_URI } = connectionEnv(process.env, settings);
   const mongoUri = new URL(MONGODB_URI);
   mongoUri.pathname = `/${names.database}`;
@@ -115,12 +134,20 @@ async function prepare({ noBuild, keep }, ctx) {
     KAFKA_CONSUMER_GROUP: names.group,
     KAFKA_CLIENT_ID: 'api-keys-bench',
     LOG_LEVEL: 'warn',
+    ...(nodeOptions === null ? {} : { NODE_OPTIONS: nodeOptions }),
   };
-  const run = { runId, runDir, names, env, entries: built.value };
+  const run = {
+    runId,
+    runDir,
+    names,
+    env,
+    entries: built.value,
+    dataDir: services.includes('mongo') ? ownDataDir(settings) : null,
+  };
   log.info(
     `run ${runId}: database ${names.database}, topic ${names.topic}, logs in ${path.relative(REPO_ROOT, runDir)}/`,
   );
-  if (!keep) cleanups.push(['removing the bench database, topics and consumer group', () => removeNames(run)]);
+  if (!keep) cleanups.push(['removing the bench databases, topics and consumer groups', () => removeNames(run, log)]);
   return run;
 }
 

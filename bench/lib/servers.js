@@ -56,6 +56,16 @@ class Server {
     return this.peakRssKb;
   }
 
+  /** Resident set size right now, in MB (0 when gone or unknown). */
+  currentRssMb() {
+    try {
+      const status = fs.readFileSync(`/proc/${this.pid}/status`, 'utf8');
+      return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) / 1024;
+    } catch {
+      return 0;
+    }
+  }
+
   /** Sends a message to the profiler preload and waits for its answer. @param {object} message @param {string} replyType */
   request(message, replyType, timeoutMs = 30_000) {
     const { child } = this.process;
@@ -112,16 +122,20 @@ const KINDS = {
 
 /**
  * Starts one server under test on a free port and waits until it answers; the caller's cleanups stop it.
+ * `as` names another instance of the kind (its own log file, environment changes).
  * @param {'es' | 'crud'} kind @param {import('./prepare').Run} run @param {{ cpuProf: boolean }} options
  * @param {import('./prepare').Context} ctx
+ * @param {{ name: string, log: string, env: Record<string, string> }} [as]
  */
-async function startServer(kind, run, { cpuProf }, { log, signal, cleanups }) {
-  const { name, readyPath, readyStatus, timeoutMs } = KINDS[kind];
+async function startServer(kind, run, { cpuProf }, { log, signal, cleanups }, as) {
+  const { readyPath, readyStatus, timeoutMs } = KINDS[kind];
+  const name = as?.name ?? KINDS[kind].name;
   const port = await freePort();
   const preload = cpuProf ? ['-r', path.join(__dirname, 'profiler-preload.js')] : [];
   const entry = kind === 'es' ? run.entries.main : run.entries.crud;
-  const env = { ...run.env, PORT: String(port) };
-  const server = new Server(name, [...preload, entry], env, path.join(run.runDir, KINDS[kind].log), cpuProf);
+  const env = { ...run.env, ...as?.env, PORT: String(port) };
+  const logFile = path.join(run.runDir, as?.log ?? KINDS[kind].log);
+  const server = new Server(name, [...preload, entry], env, logFile, cpuProf);
   cleanups.push([`stopping the ${name}`, () => server.stop()]);
   const url = `http://127.0.0.1:${port}`;
   const began = Date.now();

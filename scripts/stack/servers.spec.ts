@@ -1,6 +1,9 @@
 import { parseJavaMajor } from './install';
 import { javaArgs, newClusterId, renderPom, renderServerProperties } from './kafka';
-import { ferretdbArgs } from './ferretdb';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ferretdbArgs, patchSource, removeOrphanedFiles } from './ferretdb';
 
 describe('Kafka server.properties', () => {
   const render = (dataDir = '/stack/kafka/data') =>
@@ -79,12 +82,63 @@ describe('FerretDB command line', () => {
     expect(args).toEqual(
       expect.arrayContaining([
         '--handler=sqlite',
-        '--sqlite-url=file:/my%20stack/data/',
+        '--sqlite-url=file:/my%20stack/data/?_pragma=wal_autocheckpoint(1000)&_pragma=journal_size_limit(16777216)',
         '--listen-addr=127.0.0.1:37017',
         '--debug-addr=-',
         '--telemetry=disable',
         '--state-dir=/s/state',
       ]),
     );
+  });
+});
+
+describe('FerretDB source patches', () => {
+  const patch = { name: 'demo', file: 'pkg/a.go', from: `X = "->'$._id'"`, to: `X = "->'_id'"` };
+  let src: string;
+
+  beforeEach(() => {
+    src = fs.mkdtempSync(path.join(os.tmpdir(), 'ferretdb-src-'));
+    fs.mkdirSync(path.join(src, 'pkg'));
+  });
+  afterEach(() => fs.rmSync(src, { recursive: true, force: true }));
+
+  it('replaces the patched text, which must appear exactly once', () => {
+    fs.writeFileSync(path.join(src, 'pkg/a.go'), `const (\n\tX = "->'$._id'"\n)\n`);
+    patchSource(src, [patch]);
+    expect(fs.readFileSync(path.join(src, 'pkg/a.go'), 'utf8')).toBe(`const (\n\tX = "->'_id'"\n)\n`);
+  });
+
+  it.each([
+    ['is missing (a different FerretDB version)', 'const X = 1\n', 'found 0'],
+    ['appears twice', `X = "->'$._id'"\nX = "->'$._id'"\n`, 'found 2'],
+  ])('fails the build when the text %s', (_, text, message) => {
+    fs.writeFileSync(path.join(src, 'pkg/a.go'), text);
+    expect(() => patchSource(src, [patch])).toThrow(message);
+  });
+});
+
+describe('files of dropped FerretDB databases', () => {
+  let dir: string;
+
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferretdb-data-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('removes a WAL and shared-memory file whose database file is gone, and nothing else', () => {
+    const files = [
+      'live.sqlite',
+      'live.sqlite-wal',
+      'live.sqlite-shm',
+      'gone.sqlite-wal',
+      'gone.sqlite-shm',
+      'notes.txt',
+    ];
+    for (const name of files) fs.writeFileSync(path.join(dir, name), 'x'.repeat(10));
+
+    expect(removeOrphanedFiles(dir)).toEqual({ files: ['gone.sqlite-shm', 'gone.sqlite-wal'], bytes: 20 });
+    expect(fs.readdirSync(dir).sort()).toEqual(['live.sqlite', 'live.sqlite-shm', 'live.sqlite-wal', 'notes.txt']);
+  });
+
+  it('finds nothing to remove in a data directory that does not exist yet', () => {
+    expect(removeOrphanedFiles(path.join(dir, 'missing'))).toEqual({ files: [], bytes: 0 });
   });
 });

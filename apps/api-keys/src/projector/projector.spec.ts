@@ -20,6 +20,7 @@ type Store = Pick<
   | 'insertHashes'
   | 'recordEmails'
   | 'userKeyDocs'
+  | 'insertUserKeys'
   | 'saveUserKeys'
   | 'saveCheckpoint'
 >;
@@ -32,6 +33,7 @@ class FakeReadModel implements Store {
   readonly userKeys = new Map<string, UserKeysDocument>();
   readonly steps: string[] = [];
   readonly keyReads: number[] = [];
+  readonly userKeyReads: string[] = [];
   stored: CheckpointDocument | null = null;
   onCheckpoint: () => void = () => undefined;
 
@@ -56,15 +58,23 @@ class FakeReadModel implements Store {
   recordEmails = async (docs: readonly UserEmailDocument[]) => {
     for (const doc of docs) if (!this.emails.has(doc._id)) this.emails.set(doc._id, doc.user_id);
   };
-  userKeyDocs = async (userId: number, partitions: readonly number[]) =>
-    new Map(
+  userKeyDocs = async (userId: number, partitions: readonly number[]) => {
+    this.userKeyReads.push(...partitions.map((p) => `${userId}:${p}`));
+    return new Map(
       partitions
         .map((p) => this.userKeys.get(`${userId}:${p}`))
         .filter((doc) => doc !== undefined)
         .map((doc) => [doc.partition, doc]),
     );
+  };
+  insertUserKeys = async (docs: readonly UserKeysDocument[]) => {
+    if (docs.length > 0) this.steps.push('insert user keys');
+    const existing = docs.filter((doc) => this.userKeys.has(doc._id)).map((doc) => doc._id);
+    for (const doc of docs) if (!existing.includes(doc._id)) this.userKeys.set(doc._id, doc);
+    return existing;
+  };
   saveUserKeys = async (docs: readonly UserKeysDocument[]) => {
-    this.steps.push('user keys');
+    if (docs.length > 0) this.steps.push('user keys');
     for (const doc of docs) this.userKeys.set(doc._id, doc);
   };
   saveCheckpoint = async (checkpoint: CheckpointDocument) => {
@@ -136,7 +146,7 @@ describe('Projector.apply', () => {
     const { readModel, projector } = setup();
     await projector.apply(batch([created(1), created(2), renamed(1, 'x'), renamed(2, 'y')]));
     expect(readModel.keyReads).toEqual([]);
-    expect(readModel.steps).toEqual(['insert keys', 'user keys', 'checkpoint']);
+    expect(readModel.steps).toEqual(['insert keys', 'insert user keys', 'checkpoint']);
   });
 
   it('reads a key it has not cached by id before folding an update onto it', async () => {
@@ -209,6 +219,57 @@ describe('Projector.apply', () => {
     await setup(stored).projector.apply(batch(records));
     expect(stored.keys).toEqual(expected.keys);
     expect(stored.userKeys).toEqual(expected.userKeys);
+  });
+
+  it('inserts the per-user lists of a rebuild without reading them (no checkpoint yet)', async () => {
+    const { readModel, projector } = setup();
+    await projector.apply(batch([created(1), created(2, 2)]));
+    await projector.apply(batch([created(3, 3), created(4, 2), deleted(1)], 2));
+    expect(readModel.userKeyReads).toEqual([]);
+    expect(readModel.steps).toEqual([
+      'insert keys',
+      'insert user keys',
+      'checkpoint',
+      'insert keys',
+      'replace keys',
+      'insert user keys',
+      'user keys',
+      'checkpoint',
+    ]);
+    expect([...readModel.userKeys.values()].map((doc) => [doc._id, doc.key_ids])).toEqual([
+      ['1:0', []],
+      ['2:0', [2, 4]],
+      ['3:0', [3]],
+    ]);
+  });
+
+  it('reads a per-user list it has not cached when the checkpoint has seen that user, then replaces it', async () => {
+    const stored = new FakeReadModel();
+    await setup(stored).projector.apply(batch([created(1)]));
+    const { readModel, projector } = setup(stored); // another instance takes the partition over
+    await projector.apply(batch([created(2)], 1));
+    expect(readModel.userKeyReads).toEqual(['1:0']);
+    expect(readModel.userKeys.get('1:0')?.key_ids).toEqual([1, 2]);
+  });
+
+  it('knows without a read that a user above the checkpoint’s largest user id has no list yet', async () => {
+    const stored = new FakeReadModel();
+    await setup(stored).projector.apply(batch([created(1, 5)]));
+    const { readModel, projector } = setup(stored);
+    await projector.apply(batch([created(2, 6), created(3, 7)], 1));
+    expect(readModel.userKeyReads).toEqual([]);
+    expect(readModel.userKeys.get('6:0')?.key_ids).toEqual([2]);
+    expect(readModel.userKeys.get('7:0')?.key_ids).toEqual([3]);
+  });
+
+  it('replaces a per-user list a crash left written but not checkpointed, folding from what is stored', async () => {
+    const stored = new FakeReadModel();
+    await setup(stored).projector.apply(batch([created(1), created(2)]));
+    stored.stored = null; // the checkpoint never made it
+    const { readModel, projector } = setup(stored);
+    await projector.apply(batch([created(1), created(2), deleted(2), created(3)]));
+    expect(readModel.userKeys.get('1:0')?.key_ids).toEqual([1, 3]);
+    expect(readModel.userKeyReads).toEqual(['1:0']);
   });
 
   it('lets the first creation of an id win, even when the key is not cached', async () => {

@@ -82,7 +82,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
 
     const finals = await this.saveKeys(events);
     const touched = [...membershipChanges(events)].map((id) => finals.get(id)).filter((k) => k !== undefined);
-    await this.saveMemberships(batch.partition, events, touched);
+    await this.saveMemberships(checkpoint, events, touched);
     // Order matters. Keys and their lookups first, then this process's cache, then the checkpoint:
     // whoever sees the checkpoint (a request polling it, another instance) must find the documents
     // and the cache at least as new. A crash between steps leaves documents ahead of the
@@ -174,7 +174,12 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   /** The hash lookups, owners' emails and per-user lists of keys the batch created or revoked. */
-  private async saveMemberships(partition: number, events: readonly LoggedEvent[], keys: readonly ProjectedKey[]) {
+  private async saveMemberships(
+    checkpoint: CheckpointDocument,
+    events: readonly LoggedEvent[],
+    keys: readonly ProjectedKey[],
+  ) {
+    const { partition } = checkpoint;
     if (keys.length === 0) return;
     const createdHere = new Set(
       events.filter(({ event }) => event.event_type === API_KEY_CREATED).map(({ event }) => event.api_key_id),
@@ -187,19 +192,49 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     await this.readModel.recordEmails([...emails].map(([email, userId]) => ({ _id: email, user_id: userId })));
     for (const email of emails.keys()) this.recordedEmails.add(email);
 
-    const before = await this.userKeysOf(partition, new Set(keys.map((key) => key.user_id)));
+    const users = new Set(keys.map((key) => key.user_id));
+    const before = await this.userKeysOf(partition, users, { newAbove: checkpoint.max_user_id });
     const after = userKeysAfter(partition, keys, before);
-    await this.readModel.saveUserKeys(after);
-    for (const doc of after) this.remember(doc._id, doc);
+    // New lists are inserted in bulk. One that exists after all (written before a crash that came
+    // before the checkpoint) is folded again from what is stored and replaced.
+    const fresh = after.filter((doc) => !before.get(doc.user_id));
+    const existing = new Set(await this.readModel.insertUserKeys(fresh));
+    const replaced = after.filter((doc) => before.get(doc.user_id));
+    if (existing.size > 0) {
+      const again = fresh.filter((doc) => existing.has(doc._id)).map((doc) => doc.user_id);
+      const stored = await this.userKeysOf(partition, new Set(again), { cached: false });
+      replaced.push(
+        ...userKeysAfter(
+          partition,
+          keys.filter((key) => stored.has(key.user_id)),
+          stored,
+        ),
+      );
+    }
+    await this.readModel.saveUserKeys(replaced);
+    for (const doc of [...fresh.filter((doc) => !existing.has(doc._id)), ...replaced]) this.remember(doc._id, doc);
     for (const key of created) this.unknownHashes.forget(key.key_hash);
   }
 
-  private async userKeysOf(partition: number, users: ReadonlySet<number>) {
+  /**
+   * The users' user_keys documents of a partition: cached, known not to exist, or read by `_id`.
+   * A list is written only for a user who created a key in this partition, and the checkpoint
+   * holds the largest such user id applied: a user above it has no list here (unless a crash came
+   * between the lists and the checkpoint, which the insert then tells). User ids grow, so a new
+   * user's first keys need no read; nor does a rebuild, where every partition starts at 0.
+   * `newAbove: Infinity` reads every list not cached; `cached: false` reads them all.
+   */
+  private async userKeysOf(
+    partition: number,
+    users: ReadonlySet<number>,
+    { newAbove = Infinity, cached: useCache = true } = {},
+  ) {
     const docs = new Map<number, UserKeysDocument | null>();
     const unknown: number[] = [];
     for (const userId of users) {
-      const cached = this.userKeys.get(`${userId}:${partition}`);
+      const cached = useCache ? this.userKeys.get(`${userId}:${partition}`) : undefined;
       if (cached !== undefined) docs.set(userId, cached);
+      else if (userId > newAbove) docs.set(userId, null);
       else unknown.push(userId);
     }
     const loaded = await Promise.all(unknown.map((userId) => this.readModel.userKeyDocs(userId, [partition])));

@@ -114,16 +114,8 @@ export class ApiKeysReadModel {
    * Inserts keys believed new; returns the ids that already existed (left unchanged), for the
    * projector to fold again from what is stored.
    */
-  insertKeys(keys: readonly ProjectedKey[]): Promise<number[]> {
-    if (keys.length === 0) return Promise.resolve([]);
-    return this.exclusive(async () => {
-      try {
-        await this.driver(this.keys).insertMany(keys.map(toDocument), { ordered: false });
-        return [];
-      } catch (error) {
-        return duplicateIndexes(error).map((index) => keys[index].id);
-      }
-    });
+  async insertKeys(keys: readonly ProjectedKey[]): Promise<number[]> {
+    return (await this.insertNew(this.keys, keys.map(toDocument))).map(Number);
   }
 
   replaceKeys(keys: readonly ProjectedKey[]): Promise<void> {
@@ -134,25 +126,22 @@ export class ApiKeysReadModel {
   }
 
   /** Hash lookups are written once; one that exists already (a redelivery) is left as it is. */
-  insertHashes(docs: readonly KeyHashDocument[]): Promise<void> {
-    if (docs.length === 0) return Promise.resolve();
-    return this.exclusive(async () => {
-      try {
-        await this.driver(this.hashes).insertMany([...docs], { ordered: false });
-      } catch (error) {
-        duplicateIndexes(error);
-      }
-    });
+  async insertHashes(docs: readonly KeyHashDocument[]): Promise<void> {
+    await this.insertNew(this.hashes, docs);
   }
 
-  /** The first id recorded for an email stays (every creation event of a user names the same one). */
-  recordEmails(docs: readonly UserEmailDocument[]): Promise<void> {
-    return this.update(
-      this.emails,
-      docs.map((doc) => ({
-        updateOne: { filter: { _id: doc._id }, update: { $setOnInsert: { user_id: doc.user_id } }, upsert: true },
-      })),
-    );
+  /**
+   * The first id recorded for an email stays (every creation event of a user names the same one):
+   * an email recorded already is left as it is. Inserts, not upserts: FerretDB answers an upsert
+   * with a read and a write per document, an insert of many with one bulk write.
+   */
+  async recordEmails(docs: readonly UserEmailDocument[]): Promise<void> {
+    await this.insertNew(this.emails, docs);
+  }
+
+  /** Inserts per-user lists believed new; returns the `_id`s that existed already (left unchanged). */
+  insertUserKeys(docs: readonly UserKeysDocument[]): Promise<string[]> {
+    return this.insertNew(this.userKeys, docs);
   }
 
   saveUserKeys(docs: readonly UserKeysDocument[]): Promise<void> {
@@ -166,6 +155,19 @@ export class ApiKeysReadModel {
     return this.update(this.checkpoints, [
       { replaceOne: { filter: { _id: checkpoint._id }, replacement: checkpoint, upsert: true } },
     ]);
+  }
+
+  /** Inserts documents in one bulk write; returns the `_id`s of those that existed already. */
+  private insertNew<D extends { _id: string }>(model: Model<D>, docs: readonly D[]): Promise<string[]> {
+    if (docs.length === 0) return Promise.resolve([]);
+    return this.exclusive(async () => {
+      try {
+        await this.driver(model).insertMany(docs as mongo.OptionalUnlessRequiredId<D>[], { ordered: false });
+        return [];
+      } catch (error) {
+        return duplicateIndexes(error).map((index) => docs[index]._id);
+      }
+    });
   }
 
   private update<D extends { _id: string }>(model: Model<D>, operations: AnyBulkWriteOperation<D>[]): Promise<void> {
