@@ -10,7 +10,8 @@ export interface LogPosition {
 
 export interface OutgoingRecord {
   readonly key: string;
-  readonly value: string;
+  /** Null is a tombstone: on a compacted topic, it forgets the key. */
+  readonly value: string | null;
   readonly headers: Readonly<Record<string, string>>;
 }
 

@@ -3,10 +3,13 @@ import { Kafka } from 'kafkajs';
 export interface TopicSpec {
   readonly topic: string;
   readonly partitions: number;
+  /** A compacted topic keeps the last record of each key (and forgets a key after a tombstone). */
+  readonly compacted?: boolean;
 }
 
 /**
- * Creates the topics that are missing (infinite retention: the log is the source of truth) and
+ * Creates the topics that are missing (infinite retention: the log is the source of truth; or
+ * compaction, for a topic of current states) and
  * returns each topic's actual partition count, which decides where a key's events live.
  */
 export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): Promise<Map<string, number>> {
@@ -22,7 +25,9 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): P
           topic: s.topic,
           numPartitions: s.partitions,
           replicationFactor: -1,
-          configEntries: [{ name: 'retention.ms', value: '-1' }],
+          configEntries: s.compacted
+            ? [{ name: 'cleanup.policy', value: 'compact' }]
+            : [{ name: 'retention.ms', value: '-1' }],
         })),
       });
     }

@@ -27,6 +27,11 @@ class Environment {
   @Matches(/^[A-Za-z0-9._-]{1,249}$/, { message: 'KAFKA_EVENTS_TOPIC must be a valid Kafka topic name' })
   KAFKA_EVENTS_TOPIC = 'api-keys.events';
 
+  /** The compacted topic of every key's current state; defaults to `<events topic>.state` (`api-keys.state`). */
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{0,249}$/, { message: 'KAFKA_STATE_TOPIC must be a valid Kafka topic name' })
+  KAFKA_STATE_TOPIC = '';
+
   /** Defaults to `<KAFKA_EVENTS_TOPIC>.dlq`. */
   @IsString()
   @Matches(/^[A-Za-z0-9._-]{0,249}$/, { message: 'KAFKA_DLQ_TOPIC must be a valid Kafka topic name' })
@@ -143,6 +148,8 @@ export interface AppConfig {
     readonly clientId: string;
     readonly eventsTopic: string;
     readonly deadLetterTopic: string;
+    /** Null: this process publishes no states (a rebuild into another database must not). */
+    readonly stateTopic: string | null;
     readonly consumerGroup: string;
     readonly topicPartitions: number;
     readonly produceTimeoutMs: number;
@@ -207,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       clientId: parsed.KAFKA_CLIENT_ID,
       eventsTopic: parsed.KAFKA_EVENTS_TOPIC,
       deadLetterTopic: parsed.KAFKA_DLQ_TOPIC || `${parsed.KAFKA_EVENTS_TOPIC}.dlq`,
+      stateTopic: parsed.KAFKA_STATE_TOPIC || `${parsed.KAFKA_EVENTS_TOPIC.replace(/\.events$/, '')}.state`,
       consumerGroup: parsed.KAFKA_CONSUMER_GROUP,
       topicPartitions: parsed.KAFKA_TOPIC_PARTITIONS,
       produceTimeoutMs: parsed.KAFKA_PRODUCE_TIMEOUT_MS,

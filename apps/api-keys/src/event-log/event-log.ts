@@ -1,5 +1,5 @@
 import { OnApplicationShutdown } from '@nestjs/common';
-import { ApiKeyEvent, encodeEvent } from '@app/contracts';
+import { ApiKeyEvent, encodeEvent, encodeState, stateTombstone } from '@app/contracts';
 import {
   BatchingProducer,
   ConsumedBatch,
@@ -15,6 +15,7 @@ import {
   pingCluster,
 } from '@app/kafka';
 import { AppConfig } from '../config/config';
+import { ProjectedKey } from '../read-model/api-key.document';
 
 /**
  * The service's view of Kafka: append events to the log, set unreadable records aside, and
@@ -38,6 +39,7 @@ export class EventLog implements OnApplicationShutdown {
     const partitionCounts = await ensureTopics(kafka, [
       { topic: config.eventsTopic, partitions: config.topicPartitions },
       { topic: config.deadLetterTopic, partitions: config.topicPartitions },
+      ...(config.stateTopic ? [{ topic: config.stateTopic, partitions: config.topicPartitions, compacted: true }] : []),
     ]);
     const producer = new BatchingProducer(kafka, partitionCounts, config.produceTimeoutMs);
     await producer.connect();
@@ -60,6 +62,20 @@ export class EventLog implements OnApplicationShutdown {
   /** Resolves with the event's place in the log once all in-sync replicas have it, or fails within `timeoutMs`. */
   append(event: ApiKeyEvent, timeoutMs?: number): Promise<LogPosition> {
     return this.producer.append(this.config.eventsTopic, encodeEvent(event), timeoutMs);
+  }
+
+  /**
+   * Publishes keys' current states to the compacted state topic (a revoked key: its last state,
+   * then a tombstone), once all in-sync replicas have them. Per key, in the order given.
+   */
+  async publishStates(keys: Iterable<ProjectedKey>): Promise<void> {
+    const topic = this.config.stateTopic;
+    if (!topic) return;
+    const records = [...keys].flatMap((key) => [
+      encodeState(key, key.applied),
+      ...(key.deleted_at === null ? [] : [stateTombstone(key.id)]),
+    ]);
+    await Promise.all(records.map((record) => this.producer.append(topic, record)));
   }
 
   /** Copies a record the projector cannot read to the dead-letter topic, with why and where from. */

@@ -117,8 +117,12 @@ const batch = (records: { key: string; value: string }[], firstOffset = 0): Cons
 
 const setup = (readModel = new FakeReadModel()) => {
   const deadLetters: string[] = [];
+  const published: string[] = [];
   const log = {
     deadLetter: async (_b: ConsumedBatch, _r: unknown, reason: string) => void deadLetters.push(reason),
+    publishStates: async (keys: Iterable<ProjectedKey>) => {
+      for (const key of keys) published.push(`${key.id}@${key.version}${key.deleted_at ? ' revoked' : ''}`);
+    },
     topic: TOPIC,
   } as unknown as EventLog;
   const cache = new KeyStateCache(() => 0);
@@ -129,7 +133,7 @@ const setup = (readModel = new FakeReadModel()) => {
   const metrics = new Metrics();
   const store = readModel as unknown as ApiKeysReadModel;
   const projector = new Projector(log, store, progress, cache, unknownHashes, metrics, false);
-  return { readModel, deadLetters, cache, progress, projector, unknownHashes, metrics };
+  return { readModel, deadLetters, published, cache, progress, projector, unknownHashes, metrics };
 };
 
 describe('Projector.apply', () => {
@@ -182,6 +186,14 @@ describe('Projector.apply', () => {
     ]);
     expect(readModel.userKeys.get('1:0')?.key_ids).toEqual([1]);
     expect(readModel.userKeys.get('2:0')?.key_ids).toEqual([3]);
+  });
+
+  it('publishes every key the batch touched, as it now stands, once per batch', async () => {
+    const { projector, published } = setup();
+    await projector.apply(batch([created(1), renamed(1, 'x'), created(2), deleted(2)]));
+    expect(published).toEqual(['1@2', '2@2 revoked']);
+    await projector.apply(batch([renamed(1, 'y')], 4));
+    expect(published).toEqual(['1@2', '2@2 revoked', '1@3']);
   });
 
   it('forgets a created key’s hash among the unknown ones', async () => {

@@ -23,8 +23,8 @@ const USER_KEYS_CACHED = 10_000;
  * Records at or before the partition's checkpoint are already applied and skipped; the rest are
  * decoded, folded in memory onto the keys' current states (cached; new keys need no read; the rest
  * read by `_id`), and each changed key is written once: new ones inserted, others replaced. Then
- * the hash and per-user read models of created and revoked keys, this process's cache, the
- * checkpoint; only then are waiting requests woken and the Kafka offsets committed. Records it
+ * the hash and per-user read models of created and revoked keys, the keys' states on the state
+ * topic, this process's cache, the checkpoint; only then are waiting requests woken and the Kafka offsets committed. Records it
  * cannot read go to the dead-letter topic and the partition moves on.
  */
 @Injectable()
@@ -83,10 +83,13 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     const finals = await this.saveKeys(events);
     const touched = [...membershipChanges(events)].map((id) => finals.get(id)).filter((k) => k !== undefined);
     await this.saveMemberships(checkpoint, events, touched);
-    // Order matters. Keys and their lookups first, then this process's cache, then the checkpoint:
-    // whoever sees the checkpoint (a request polling it, another instance) must find the documents
-    // and the cache at least as new. A crash between steps leaves documents ahead of the
-    // checkpoint, which the per-key applied position makes harmless on redelivery.
+    // Every key the batch touched, as it now stands (a redelivery publishes the same values again).
+    await this.log.publishStates(finals.values());
+    // Order matters. Keys, their lookups and their published states first, then this process's
+    // cache, then the checkpoint: whoever sees the checkpoint (a request polling it, another
+    // instance) must find the documents and the cache at least as new. A crash between steps
+    // leaves documents ahead of the checkpoint, which the per-key applied position makes harmless
+    // on redelivery.
     this.cache.applied(batch.partition, finals.values());
     const created = events.filter(({ event }) => event.event_type === API_KEY_CREATED).map(({ event }) => event);
     const next: CheckpointDocument = {

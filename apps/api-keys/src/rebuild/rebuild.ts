@@ -62,7 +62,9 @@ export async function rebuild(config: AppConfig, options: RebuildOptions): Promi
   const target: AppConfig = {
     ...config,
     mongodbUri: withDatabase(config.mongodbUri, options.database),
-    kafka: { ...config.kafka, consumerGroup },
+    // The live service keeps the state topic current; a rebuild republishing old states there
+    // while it catches up would show consumers keys going back in time.
+    kafka: { ...config.kafka, consumerGroup, stateTopic: null },
   };
   await assertEmpty(target.mongodbUri, options.database);
   const app = await NestFactory.createApplicationContext(AppModule.register(target, { projector: true }), {
