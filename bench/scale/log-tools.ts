@@ -7,12 +7,7 @@ import { API_KEY_UPDATED, ApiKeyEvent, SCHEMA_VERSION, WireRecord, decodeEvent, 
 import { decideCreate, isRejection } from '@app/domain';
 import { partitionFor } from '@app/kafka';
 import { hashSecret, newSecret } from '../../apps/api-keys/src/auth/api-key-secret';
-import {
-  LoggedEvent,
-  foldEvents,
-  membershipChanges,
-  userKeysAfter,
-} from '../../apps/api-keys/src/projector/batch-fold';
+import { LoggedEvent, foldBatch, membershipChanges, userKeysAfter } from '../../apps/api-keys/src/projector/batch-fold';
 import { ProjectedKey } from '../../apps/api-keys/src/read-model/api-key.document';
 
 export interface SeedKey {
@@ -73,7 +68,7 @@ export function foldRate(records: readonly WireRecord[], batchSize: number): { e
       .map((record, i) => ({ event: decodeEvent(record.value, record.key), at: { partition: 0, offset: start + i } }));
     const starts = new Map<number, ProjectedKey | null>();
     for (const { event } of events) starts.set(event.api_key_id, states.get(event.api_key_id) ?? null);
-    const changed = foldEvents(events, starts);
+    const { changed } = foldBatch(events, starts);
     for (const [id, key] of changed) states.set(id, key);
     const touched = [...membershipChanges(events)].map((id) => changed.get(id)).filter((k) => k !== undefined);
     userKeysAfter(0, touched, new Map());

@@ -73,6 +73,7 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(document.paths).sort()).toEqual([
       '/api/v1/api_keys',
       '/api/v1/api_keys/{id}',
+      '/api/v1/api_keys/{id}/events',
       '/health',
       '/health/live',
       '/health/ready',
@@ -105,12 +106,19 @@ describe('the OpenAPI document', () => {
     await send('GET', API_KEYS_PATH, { key: publicKey.key_value! });
     await send('GET', API_KEYS_PATH, {});
     await send('PATCH', keyPath(id), { key, body: {} });
+    await send('PUT', keyPath(id), { key, body: { api_key: { name: 'Stale' } }, headers: { 'If-Match': '"1"' } });
+    await send('GET', `${keyPath(id)}/events`, { key });
+    await send('GET', `${keyPath(id)}/events?limit=x`, { key });
+    const notModified = await call(suite.service.url, 'GET', keyPath(id), { key, headers: { 'If-None-Match': '"2"' } });
+    expect(notModified.status).toBe(304);
+    const template = document.paths['/api/v1/api_keys/{id}'].get;
+    expect(Object.keys(template.responses)).toContain('304');
     await send('DELETE', keyPath(id), { key });
     await send('DELETE', keyPath(id), { key });
     // The address's failed-authentication budget (5 here), then its 429.
     for (let i = 0; i < 6; i++) await send('GET', API_KEYS_PATH, { key: `vk_priv_${'A'.repeat(43)}` });
     const statuses = [...checked].map((c) => c.split(' ')[2]);
-    for (const status of ['200', '201', '400', '401', '403', '404', '405', '413', '415', '422', '429']) {
+    for (const status of ['200', '201', '400', '401', '403', '404', '405', '412', '413', '415', '422', '429']) {
       expect([status, statuses.includes(status)]).toEqual([status, true]);
     }
   });

@@ -16,7 +16,14 @@ describe('rebuilding the read model from the topic alone', () => {
   let liveKeys: Record<string, unknown>[];
   let replayedKeys: Record<string, unknown>[];
   /** Every read model but api_keys, which the tests above compare on their own. */
-  const READ_MODELS = ['api_key_hashes', 'user_keys', 'user_emails', 'projection_checkpoints'];
+  const READ_MODELS = [
+    'api_key_hashes',
+    'user_keys',
+    'user_emails',
+    'projection_checkpoints',
+    'key_events',
+    'idempotency_records',
+  ];
   const liveModels = new Map<string, Record<string, unknown>[]>();
   const replayedModels = new Map<string, Record<string, unknown>[]>();
 
@@ -49,6 +56,11 @@ describe('rebuilding the read model from the topic alone', () => {
       allowed_origins: ['https://alice.example.com', 'https://www.alice.example.com'],
     });
     await put(live, alice.key, a2.id, { allowed_assistants: ['b-1'] });
+    // Conditional writes (schema_version 2): one applied, one the log refuses, and a retry.
+    const guarded = { 'If-Match': '"2"', 'Idempotency-Key': 'replay-1' };
+    expect((await updateKey(live, alice.key, a2.id, { name: 'Alice private, guarded' }, guarded)).status).toBe(200);
+    expect((await updateKey(live, alice.key, a2.id, { name: 'Alice private, guarded' }, guarded)).status).toBe(200);
+    expect((await updateKey(live, alice.key, a2.id, { name: 'stale' }, { 'If-Match': '"2"' })).status).toBe(412);
     await put(live, bob.key, b1.id, { name: 'Bob main v2', allowed_origins: [], allowed_assistants: ['z'] });
     await put(live, alice.key, a3.id, { name: 'Alice short-lived, renamed before deletion' });
     await del(live, alice.key, a3.id);

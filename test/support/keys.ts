@@ -30,8 +30,12 @@ export const keyPath = (id: number | string) => `${API_KEYS_PATH}/${id}`;
 // The routes as a client calls them, authenticated with `key` in X-API-Key; each returns the reply as it is.
 export const listKeys = (service: RunningService, key: string) => call(service.url, 'GET', API_KEYS_PATH, { key });
 
-export const getKey = (service: RunningService, key: string, id: number | string) =>
-  call(service.url, 'GET', keyPath(id), { key });
+export const getKey = (
+  service: RunningService,
+  key: string,
+  id: number | string,
+  headers: Record<string, string> = {},
+) => call(service.url, 'GET', keyPath(id), { key, headers });
 
 /** PUT with the body `{"api_key": fields}`. */
 export const updateKey = (

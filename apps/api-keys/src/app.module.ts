@@ -12,6 +12,7 @@ import { DeleteApiKeyHandler } from './delete-api-key/delete-api-key.handler';
 import { EventLog } from './event-log/event-log';
 import { EventRecorder } from './event-log/event-recorder';
 import { GetApiKeyController } from './get-api-key/get-api-key.controller';
+import { GetApiKeyHistoryController } from './get-api-key-history/get-api-key-history.controller';
 import { HealthController } from './health/health.controller';
 import { RequestMiddleware } from './http/request.middleware';
 import { ErrorFilter } from './http/error.filter';
@@ -35,7 +36,10 @@ import {
   API_KEYS,
   API_KEY_ID_BLOCKS,
   CHECKPOINTS,
+  IDEMPOTENCY_CLAIMS,
+  IDEMPOTENCY_RECORDS,
   IdBlockDocument,
+  KEY_EVENTS,
   KEY_HASHES,
   USER_EMAILS,
   USER_EMAIL_CLAIMS,
@@ -44,6 +48,9 @@ import {
   apiKeyIdBlockSchema,
   apiKeySchema,
   checkpointSchema,
+  idempotencyClaimSchema,
+  idempotencyRecordSchema,
+  keyEventSchema,
   keyHashSchema,
   userEmailClaimSchema,
   userEmailSchema,
@@ -92,6 +99,9 @@ export class AppModule implements NestModule {
           { name: API_KEY_ID_BLOCKS, schema: apiKeyIdBlockSchema },
           { name: USER_ID_BLOCKS, schema: userIdBlockSchema },
           { name: USER_EMAIL_CLAIMS, schema: userEmailClaimSchema },
+          { name: KEY_EVENTS, schema: keyEventSchema },
+          { name: IDEMPOTENCY_RECORDS, schema: idempotencyRecordSchema },
+          { name: IDEMPOTENCY_CLAIMS, schema: idempotencyClaimSchema },
         ]),
       ],
       controllers: [
@@ -100,6 +110,7 @@ export class AppModule implements NestModule {
         CreateApiKeyController,
         ListApiKeysController,
         GetApiKeyController,
+        GetApiKeyHistoryController,
         UpdateApiKeyController,
         DeleteApiKeyController,
       ],

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'validation_failed'
   | 'key_limit_reached'
   | 'precondition_failed'
+  | 'idempotency_key_reused'
   | 'malformed_json'
   | 'bad_header'
   | 'payload_too_large'
@@ -79,6 +80,18 @@ export class PreconditionFailedError extends ApiError {
       [`the key is at version ${currentVersion}, not the one If-Match names`],
       'Read the key again, then retry with its current ETag.',
       { ETag: `"${currentVersion}"` },
+    );
+  }
+}
+
+/** An Idempotency-Key already used for another request, within its window. Nothing was done. */
+export class IdempotencyKeyReusedError extends ApiError {
+  constructor() {
+    super(
+      'idempotency_key_reused',
+      'Validation failed: Idempotency-Key already used for a different request',
+      ['this Idempotency-Key was used for a different request (another key, body, method or If-Match)'],
+      'Use a new Idempotency-Key for a new request; reuse one only to retry the very same request.',
     );
   }
 }

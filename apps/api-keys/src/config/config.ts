@@ -92,6 +92,12 @@ class Environment {
   @Max(120_000)
   REQUEST_TIMEOUT_MS = 8000;
 
+  /** How long an Idempotency-Key is remembered: a retry within it is answered as the first attempt was. */
+  @IsInt()
+  @Min(1)
+  @Max(24 * 30)
+  IDEMPOTENCY_WINDOW_HOURS = 24;
+
   /** Commands that may wait for one key (or one user's creates) in an instance; 429 beyond. */
   @IsInt()
   @Min(1)
@@ -164,6 +170,7 @@ export interface AppConfig {
   };
   readonly requestTimeoutMs: number;
   readonly keyQueueLimit: number;
+  readonly idempotencyWindowMs: number;
   readonly http: {
     readonly headersTimeoutMs: number;
     readonly requestTimeoutMs: number;
@@ -229,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     },
     requestTimeoutMs: parsed.REQUEST_TIMEOUT_MS,
     keyQueueLimit: parsed.KEY_QUEUE_LIMIT,
+    idempotencyWindowMs: parsed.IDEMPOTENCY_WINDOW_HOURS * 3_600_000,
     http: {
       headersTimeoutMs: parsed.HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: parsed.HTTP_REQUEST_TIMEOUT_MS,

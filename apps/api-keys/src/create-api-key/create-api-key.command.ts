@@ -1,4 +1,5 @@
 import { RequestBounds } from '../http/request-context';
+import { IdempotencyRequest } from '../key-commands/key-command-flow';
 import { NewKeyFields } from './create-api-key.request';
 
 export class CreateApiKeyCommand {
@@ -7,5 +8,7 @@ export class CreateApiKeyCommand {
     readonly fields: NewKeyFields,
     readonly correlationId: string,
     readonly bounds: RequestBounds,
+    /** Idempotency-Key, with the fingerprint of this request. */
+    readonly idempotency?: IdempotencyRequest,
   ) {}
 }

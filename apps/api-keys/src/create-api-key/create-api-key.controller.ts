@@ -1,4 +1,4 @@
-import { Body, Controller, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Headers, Post, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiRoute, KEY } from '../http/openapi';
 import { CommandBus } from '@nestjs/cqrs';
@@ -7,6 +7,7 @@ import { ValidBody } from '../http/body-validation';
 import { Reply } from '../http/envelope';
 import { etagOf } from '../http/etags';
 import { Bounds, Principal, RequestBounds, RequestId } from '../http/request-context';
+import { requestConditions } from '../key-commands/request-conditions';
 import { CreateApiKeyCommand } from './create-api-key.command';
 import { CreateApiKeyResult } from './create-api-key.handler';
 import { CreateApiKeyRequest } from './create-api-key.request';
@@ -21,10 +22,13 @@ export class CreateApiKeyController {
   @Post()
   @ApiRoute({
     summary: 'Create an API key',
-    description: 'The answer shows the secret `key_value` this once; only its SHA-256 is kept.',
+    description:
+      'The answer shows the secret `key_value` this once; only its SHA-256 is kept. A retry with the same ' +
+      'Idempotency-Key gets the key the first attempt created, with `key_value` null.',
     body: 'CreateApiKeyRequest',
     ok: { status: 201, description: 'Created; `data.key_value` is the secret.', data: KEY },
     accepted: 'Recorded, not yet usable: `data` is the new key, with its `key_value`; retry using it in a moment.',
+    headers: ['Idempotency-Key'],
     errors: [400, 401, 403, 413, 415, 422, 429, 503],
   })
   async create(
@@ -32,9 +36,12 @@ export class CreateApiKeyController {
     @Caller() caller: Principal,
     @RequestId() requestId: string,
     @Bounds() bounds: RequestBounds,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
   ) {
+    const { idempotency } = requestConditions({ method: 'POST', body: body.api_key, idempotencyKey });
+    const owner = { userId: caller.userId, email: caller.userEmail };
     const result = await this.commands.execute<CreateApiKeyCommand, CreateApiKeyResult>(
-      new CreateApiKeyCommand({ userId: caller.userId, email: caller.userEmail }, body.api_key, requestId, bounds),
+      new CreateApiKeyCommand(owner, body.api_key, requestId, bounds, idempotency),
     );
     const reply = createdBody(result);
     return reply.status.code === 201 ? new Reply(reply, { ETag: etagOf(1) }) : reply;

@@ -2,6 +2,7 @@ import { ApiKeyEvent, evolve } from '@app/domain';
 import { hashSecret } from '../auth/api-key-secret';
 import { EventRecorder, Recorded } from '../event-log/event-recorder';
 import { ApiKeyStates } from '../read-model/api-key-states';
+import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
 import { IdAllocator } from '../read-model/id-allocator';
 import { CreateApiKeyCommand } from './create-api-key.command';
 import { CreateApiKeyHandler } from './create-api-key.handler';
@@ -22,10 +23,18 @@ function setup(visible: boolean, liveKeys = 0) {
     },
   };
   const ids: Pick<IdAllocator, 'allocate'> = { allocate: () => Promise.resolve(41) };
-  const handler = new CreateApiKeyHandler(ids as IdAllocator, states as ApiKeyStates, recorder as EventRecorder, {
-    maxKeysPerUser: 3,
-    keyQueueLimit: 4,
-  });
+  const readModel = {} as ApiKeysReadModel; // no Idempotency-Key here, so never read
+  const handler = new CreateApiKeyHandler(
+    ids as IdAllocator,
+    states as ApiKeyStates,
+    recorder as EventRecorder,
+    readModel,
+    {
+      maxKeysPerUser: 3,
+      keyQueueLimit: 4,
+      idempotencyWindowMs: 3_600_000,
+    },
+  );
   return { events, handler };
 }
 

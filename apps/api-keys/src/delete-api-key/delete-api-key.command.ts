@@ -1,4 +1,4 @@
-import { EntityTags } from '../http/etags';
+import { RequestConditions } from '../key-commands/request-conditions';
 import { Principal, RequestBounds } from '../http/request-context';
 
 export class DeleteApiKeyCommand {
@@ -7,7 +7,6 @@ export class DeleteApiKeyCommand {
     readonly caller: Principal,
     readonly correlationId: string,
     readonly bounds: RequestBounds,
-    /** If-Match: the versions the client expects the key to be at. */
-    readonly ifMatch?: EntityTags,
+    readonly conditions: RequestConditions = {},
   ) {}
 }

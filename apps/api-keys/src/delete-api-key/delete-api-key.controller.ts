@@ -4,7 +4,7 @@ import { ApiRoute, KEY } from '../http/openapi';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiKeyIdPipe } from '../api-key-resource/api-key-id.pipe';
 import { AuthGuard, Caller } from '../auth/auth.guard';
-import { parseEntityTags } from '../http/etags';
+import { requestConditions } from '../key-commands/request-conditions';
 import { Bounds, Principal, RequestBounds, RequestId } from '../http/request-context';
 import { KeyCommandResult } from '../key-commands/key-command-flow';
 import { keyCommandReply } from '../key-commands/key-command-reply';
@@ -22,7 +22,8 @@ export class DeleteApiKeyController {
     description: 'The key stops authenticating before this answers.',
     ok: { status: 200, description: 'The revoked key as it was.', data: KEY },
     accepted: 'Recorded, not yet visible in reads: `data` names the key and the event.',
-    errors: [401, 403, 404, 429, 503],
+    headers: ['If-Match', 'Idempotency-Key'],
+    errors: [400, 401, 403, 404, 412, 429, 503],
   })
   @ApiParam({ name: 'id', description: 'The key id.', schema: { type: 'integer', minimum: 1 } })
   async delete(
@@ -31,10 +32,11 @@ export class DeleteApiKeyController {
     @RequestId() requestId: string,
     @Bounds() bounds: RequestBounds,
     @Headers('if-match') ifMatch: string | undefined,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
   ) {
-    const expected = parseEntityTags('If-Match', ifMatch, false);
+    const conditions = requestConditions({ method: 'DELETE', keyId: id, ifMatch, idempotencyKey });
     const result = await this.commands.execute<DeleteApiKeyCommand, KeyCommandResult>(
-      new DeleteApiKeyCommand(id, caller, requestId, bounds, expected),
+      new DeleteApiKeyCommand(id, caller, requestId, bounds, conditions),
     );
     return keyCommandReply(result, 'API key deleted successfully', 'API key deletion accepted');
   }

@@ -8,14 +8,21 @@ import { DeleteApiKeyCommand } from './delete-api-key.command';
 export class DeleteApiKeyHandler implements ICommandHandler<DeleteApiKeyCommand, KeyCommandResult> {
   constructor(private readonly flow: KeyCommandFlow) {}
 
-  execute({ keyId, caller, correlationId, bounds, ifMatch }: DeleteApiKeyCommand): Promise<KeyCommandResult> {
+  execute({ keyId, caller, correlationId, bounds, conditions }: DeleteApiKeyCommand): Promise<KeyCommandResult> {
+    const { ifMatch, idempotency } = conditions;
     return this.flow.run({
       keyId,
+      userId: caller.userId,
       correlationId,
       bounds,
-      decide: (state, meta) => {
-        const conditions = { expectedVersion: expectedVersion(ifMatch, state?.version) };
-        return decideDelete(state, { keyId, userId: caller.userId, conditions }, meta);
+      idempotency,
+      decide: (state, meta, set) => {
+        const expected = expectedVersion(ifMatch, state?.version);
+        return decideDelete(
+          state,
+          { keyId, userId: caller.userId, conditions: { ...set, expectedVersion: expected } },
+          meta,
+        );
       },
       // Two deletes can race past the decision on two instances; the one the log applied is the
       // one whose event revoked the key, and only it answers 200.

@@ -20,8 +20,10 @@ export class GetApiKeyController {
   @ApiRoute({
     summary: 'Get an API key',
     description: 'Carries `ETag: "<version>"`; with a matching `If-None-Match` the answer is 304 with no body.',
+    headers: ['If-None-Match'],
     ok: { status: 200, description: 'The key; `key_value` is null.', data: KEY },
-    errors: [401, 403, 404, 429, 503],
+    notModified: true,
+    errors: [400, 401, 403, 404, 429, 503],
   })
   @ApiParam({ name: 'id', description: 'The key id.', schema: { type: 'integer', minimum: 1 } })
   async get(

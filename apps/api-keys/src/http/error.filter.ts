@@ -36,6 +36,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   validation_failed: HttpStatus.UNPROCESSABLE_ENTITY,
   key_limit_reached: HttpStatus.UNPROCESSABLE_ENTITY,
   precondition_failed: HttpStatus.PRECONDITION_FAILED,
+  idempotency_key_reused: HttpStatus.UNPROCESSABLE_ENTITY,
   malformed_json: HttpStatus.BAD_REQUEST,
   bad_header: HttpStatus.BAD_REQUEST,
   payload_too_large: HttpStatus.PAYLOAD_TOO_LARGE,

@@ -1,5 +1,13 @@
 import { INestApplication, applyDecorators } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiResponse, DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiHeader,
+  ApiOperation,
+  ApiResponse,
+  DocumentBuilder,
+  OpenAPIObject,
+  SwaggerModule,
+} from '@nestjs/swagger';
 import { FieldRule, KEY_TYPES, UPDATABLE_FIELDS } from '@app/domain';
 import { MAX_JSON_DEPTH } from './json-body.interceptor';
 
@@ -39,6 +47,24 @@ const SCHEMAS: Record<string, Schema> = {
       user_email: { type: 'string', format: 'email' },
       created_at: time,
       updated_at: time,
+    },
+  },
+  KeyEvent: {
+    type: 'object',
+    description: 'One applied event of a key, at the version it made.',
+    additionalProperties: false,
+    required: ['version', 'event_id', 'event_type', 'occurred_at', 'correlation_id'],
+    properties: {
+      version: { type: 'integer', minimum: 1 },
+      event_id: { type: 'string', format: 'uuid' },
+      event_type: { enum: ['ApiKeyCreated', 'ApiKeyUpdated', 'ApiKeyDeleted'] },
+      occurred_at: { type: 'string', format: 'date-time' },
+      correlation_id: { type: 'string' },
+      changes: {
+        type: 'object',
+        description: 'For ApiKeyUpdated: exactly the fields the request set, with their new values.',
+        properties: fieldSchemas(),
+      },
     },
   },
   Status: {
@@ -129,9 +155,10 @@ const ERRORS: Record<number, string> = {
   401: 'No API key, a malformed, unknown or revoked one, or different keys in X-API-Key and Authorization.',
   403: 'A public key: only private keys manage API keys.',
   404: 'No such key, or it is revoked, or it belongs to another user (indistinguishable by design).',
+  412: 'If-Match named another version than the key has, now or (decided by the log) when this write was applied; the answer carries the current ETag. Nothing changed.',
   413: 'The body is over HTTP_BODY_LIMIT_BYTES.',
   415: 'Not Content-Type: application/json (UTF-8), or a Content-Encoding other than gzip, deflate or br.',
-  422: 'The body or query breaks a rule; `errors` names each field and its problem. Nothing was recorded.',
+  422: 'The body or query breaks a rule (`errors` names each field and its problem), or the Idempotency-Key was used for a different request. Nothing was recorded.',
   429: 'Over the key’s request budget, over the address’s failed-authentication budget, or too many changes to one key already waiting. Nothing was done.',
   503: 'Kafka or MongoDB is unreachable, or the request ran out of time; `details` says whether anything was recorded.',
 };
@@ -144,18 +171,34 @@ const response = (status: number, description: string, schema: Schema) =>
     headers: { ...RATE_LIMIT_HEADERS, ...(status === 429 || status === 503 ? RETRY_AFTER : {}) },
   });
 
+/** The request headers this API reads besides the credentials. */
+const REQUEST_HEADERS = {
+  'If-Match': 'Apply only if the key is at this version: its ETag, such as "3" (or *). Otherwise 412.',
+  'If-None-Match': 'The ETag of the copy you hold: when it is current the answer is 304 with no body.',
+  'Idempotency-Key':
+    'Up to 255 printable ASCII characters naming this request. A retry with the same key and the same ' +
+    'request, within IDEMPOTENCY_WINDOW_HOURS, is answered as the first attempt was and records nothing; ' +
+    'the same key with another request is a 422.',
+};
+
 /** One route's documentation: what it does, its body, its successes and its errors. */
 export function ApiRoute(spec: {
   summary: string;
   description?: string;
   body?: 'CreateApiKeyRequest' | 'UpdateApiKeyRequest';
+  headers?: (keyof typeof REQUEST_HEADERS)[];
   ok: { status: 200 | 201; description: string; data: Schema };
   accepted?: string;
+  notModified?: boolean;
   errors: number[];
 }): MethodDecorator {
   return applyDecorators(
     ApiOperation({ summary: spec.summary, description: spec.description }),
     ...(spec.body ? [ApiBody({ schema: ref(spec.body) })] : []),
+    ...(spec.headers ?? []).map((name) =>
+      ApiHeader({ name, required: false, description: REQUEST_HEADERS[name], schema: { type: 'string' } }),
+    ),
+    ...(spec.notModified ? [ApiResponse({ status: 304, description: 'Your copy is current: no body.' })] : []),
     response(spec.ok.status, spec.ok.description, envelope(spec.ok.data)),
     ...(spec.accepted ? [response(202, spec.accepted, envelope(ref('Accepted')))] : []),
     ...spec.errors.map((status) => response(status, ERRORS[status], ref('Error'))),
@@ -163,6 +206,7 @@ export function ApiRoute(spec: {
 }
 
 export const KEY = ref('ApiKey');
+export const KEY_HISTORY = { type: 'array', items: ref('KeyEvent') };
 export const KEY_LIST = { type: 'array', items: ref('ApiKey') };
 
 /** Builds the document and serves it: JSON at /api/v1/openapi.json, a rendered page at /docs. */

@@ -4,7 +4,9 @@ import { DeleteApiKeyCommand } from '../delete-api-key/delete-api-key.command';
 import { DeleteApiKeyHandler } from '../delete-api-key/delete-api-key.handler';
 import { ApiKeyNotFoundError, ClientGoneError, DeadlineExceededError } from '../errors';
 import { EventRecorder, Recorded } from '../event-log/event-recorder';
-import { project } from '../projector/batch-fold';
+import { foldBatch } from '../projector/batch-fold';
+import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
+import { IdempotencyRecordDocument, KeyEventDocument } from '../read-model/schemas';
 import { ProjectedKey } from '../read-model/api-key.document';
 import { ApiKeyStates } from '../read-model/api-key-states';
 import { UpdateApiKeyCommand } from '../update-api-key/update-api-key.command';
@@ -16,18 +18,36 @@ import { KeyLock } from './key-lock';
  * One partition of the log and its projection, in memory: what the handlers read (ApiKeyStates)
  * and where they record (EventRecorder). `projectionLags` makes recording answer "not visible".
  */
-class FakeLog implements Pick<ApiKeyStates, 'find'>, Pick<EventRecorder, 'record'> {
+class FakeLog
+  implements
+    Pick<ApiKeyStates, 'find'>,
+    Pick<EventRecorder, 'record'>,
+    Pick<ApiKeysReadModel, 'idempotencyRecord' | 'eventsOf'>
+{
   readonly events: ApiKeyEvent[] = [];
   readonly keys = new Map<number, ProjectedKey>();
+  readonly history = new Map<string, KeyEventDocument>();
+  readonly records = new Map<string, IdempotencyRecordDocument>();
   projectionLags = false;
 
-  /** Another writer's event, appended and projected behind the handler's back. */
+  /** Another writer's event, appended and projected (by the projector's own fold) behind the handler's back. */
   append(event: ApiKeyEvent): LogPosition {
     const position = { topic: 't', partition: 0, offset: this.events.length };
     this.events.push(event);
-    const next = project(this.keys.get(event.api_key_id) ?? null, event, position);
-    if (next) this.keys.set(event.api_key_id, next);
+    const starts = new Map([[event.api_key_id, this.keys.get(event.api_key_id) ?? null]]);
+    const folded = foldBatch([{ event, at: position }], starts, this.records);
+    for (const [id, key] of folded.changed) this.keys.set(id, key);
+    for (const entry of folded.history) this.history.set(entry._id, entry);
+    for (const [id, record] of folded.records) this.records.set(id, record);
     return position;
+  }
+
+  idempotencyRecord(id: string) {
+    return Promise.resolve(this.records.get(id) ?? null);
+  }
+
+  eventsOf(keyId: number, versions: readonly number[]) {
+    return Promise.resolve(versions.flatMap((v) => this.history.get(`${keyId}:${v}`) ?? []));
   }
 
   find(id: number) {
@@ -69,7 +89,13 @@ function setup() {
   );
   if (isRejection(created)) throw new Error('unexpected rejection');
   log.append(created.event);
-  const flow = new KeyCommandFlow(log as unknown as ApiKeyStates, log as unknown as EventRecorder, new KeyLock());
+  const flow = new KeyCommandFlow(
+    log as unknown as ApiKeyStates,
+    log as unknown as ApiKeysReadModel,
+    log as unknown as EventRecorder,
+    new KeyLock(),
+    { idempotencyWindowMs: 3_600_000 },
+  );
   return { log, update: new UpdateApiKeyHandler(flow), remove: new DeleteApiKeyHandler(flow) };
 }
 
@@ -78,7 +104,7 @@ describe('UpdateApiKeyHandler', () => {
     const { log, update } = setup();
     const result = await update.execute(new UpdateApiKeyCommand(7, ALICE, { name: 'Renamed' }, 'req-1', open()));
     expect(result).toEqual({
-      visible: true,
+      kind: 'done',
       key: expect.objectContaining({ id: 7, name: 'Renamed', key_value: null }),
       version: 2,
     });
@@ -104,7 +130,7 @@ describe('UpdateApiKeyHandler', () => {
     const { log, update } = setup();
     log.projectionLags = true;
     const result = await update.execute(new UpdateApiKeyCommand(7, ALICE, { name: 'Later' }, 'r', open()));
-    expect(result).toEqual({ visible: false, keyId: 7, eventId: log.events.at(-1)?.event_id });
+    expect(result).toEqual({ kind: 'accepted', keyId: 7, eventId: log.events.at(-1)?.event_id });
   });
 });
 
@@ -112,7 +138,7 @@ describe('DeleteApiKeyHandler', () => {
   it('revokes the key and answers with its last state', async () => {
     const { log, remove } = setup();
     const result = await remove.execute(new DeleteApiKeyCommand(7, ALICE, 'r', open()));
-    expect(result).toMatchObject({ visible: true, key: { id: 7, name: 'Original' } });
+    expect(result).toMatchObject({ kind: 'done', key: { id: 7, name: 'Original' } });
     expect(log.keys.get(7)?.deleted_at).not.toBeNull();
   });
 
@@ -173,7 +199,7 @@ describe('KeyCommandFlow', () => {
 
   it('refuses at once, recording nothing, a command whose If-Match names another version', async () => {
     const { log, update } = setup();
-    const stale = { any: false as const, versions: [3] };
+    const stale = { ifMatch: { any: false as const, versions: [3] } };
     await expect(
       update.execute(new UpdateApiKeyCommand(7, ALICE, { name: 'x' }, 'r', open(), stale)),
     ).rejects.toMatchObject({ code: 'precondition_failed', headers: { ETag: '"1"' } });
@@ -182,7 +208,62 @@ describe('KeyCommandFlow', () => {
 
   it('carries the version If-Match named into its event', async () => {
     const { log, update } = setup();
-    await update.execute(new UpdateApiKeyCommand(7, ALICE, { name: 'x' }, 'r', open(), { any: false, versions: [1] }));
+    const ifMatch = { any: false as const, versions: [1] };
+    await update.execute(new UpdateApiKeyCommand(7, ALICE, { name: 'x' }, 'r', open(), { ifMatch }));
     expect(log.events.at(-1)).toMatchObject({ schema_version: 2, expected_version: 1 });
+  });
+
+  it('answers 412 with the current version when the log applied another write with the same If-Match first', async () => {
+    const { log, update } = setup();
+    const record = log.record.bind(log);
+    log.record = (event) => {
+      // Another instance's conditional write, also expecting version 1, lands just before ours.
+      log.append({ ...event, event_id: 'theirs', data: { changes: { name: 'theirs' } } } as typeof event);
+      return record(event);
+    };
+    const ifMatch = { any: false as const, versions: [1] };
+    await expect(
+      update.execute(new UpdateApiKeyCommand(7, ALICE, { name: 'ours' }, 'r', open(), { ifMatch })),
+    ).rejects.toMatchObject({ code: 'precondition_failed', headers: { ETag: '"2"' } });
+    expect(log.keys.get(7)).toMatchObject({ name: 'theirs', version: 2 });
+  });
+
+  it('answers a retry with a used Idempotency-Key as the first attempt, appending nothing', async () => {
+    const { log, update } = setup();
+    const idempotency = { key: 'retry-1', fingerprint: 'f'.repeat(64) };
+    const first = await update.execute(
+      new UpdateApiKeyCommand(7, ALICE, { name: 'once' }, 'r', open(), { idempotency }),
+    );
+    await update.execute(new UpdateApiKeyCommand(7, ALICE, { name: 'later' }, 'r', open()));
+    const again = await update.execute(
+      new UpdateApiKeyCommand(7, ALICE, { name: 'once' }, 'r', open(), { idempotency }),
+    );
+    expect(again).toEqual(first);
+    expect(log.events.map((e) => e.event_type)).toEqual(['ApiKeyCreated', 'ApiKeyUpdated', 'ApiKeyUpdated']);
+  });
+
+  it('refuses an Idempotency-Key reused for a different request with 422, appending nothing', async () => {
+    const { log, update } = setup();
+    const idempotency = { key: 'retry-1', fingerprint: 'f'.repeat(64) };
+    await update.execute(new UpdateApiKeyCommand(7, ALICE, { name: 'once' }, 'r', open(), { idempotency }));
+    const other = { key: 'retry-1', fingerprint: 'e'.repeat(64) };
+    await expect(
+      update.execute(new UpdateApiKeyCommand(7, ALICE, { name: 'other' }, 'r', open(), { idempotency: other })),
+    ).rejects.toMatchObject({ code: 'idempotency_key_reused' });
+    expect(log.events).toHaveLength(2);
+  });
+
+  it('shows what a dry run would do and records nothing', async () => {
+    const { log, update } = setup();
+    const result = await update.execute(
+      new UpdateApiKeyCommand(7, ALICE, { name: 'maybe' }, 'r', open(), { dryRun: true }),
+    );
+    expect(result).toMatchObject({
+      kind: 'dry_run',
+      key: { name: 'maybe' },
+      version: 2,
+      event: { event_type: 'ApiKeyUpdated' },
+    });
+    expect(log.events).toHaveLength(1);
   });
 });

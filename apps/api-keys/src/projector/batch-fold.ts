@@ -1,6 +1,21 @@
-import { API_KEY_CREATED, API_KEY_DELETED, ApiKeyEvent, evolve } from '@app/domain';
+import {
+  API_KEY_CREATED,
+  API_KEY_DELETED,
+  API_KEY_UPDATED,
+  ApiKeyEvent,
+  ApiKeyState,
+  evolve,
+  isLiveKeyOf,
+} from '@app/domain';
 import { AppliedPosition, ProjectedKey } from '../read-model/api-key.document';
-import { UserKeysDocument, userKeysId } from '../read-model/schemas';
+import {
+  IdempotencyRecordDocument,
+  KeyEventDocument,
+  UserKeysDocument,
+  idempotencyId,
+  keyEventId,
+  userKeysId,
+} from '../read-model/schemas';
 
 /** An event and where it sits in the log. */
 export interface LoggedEvent {
@@ -18,21 +33,78 @@ export function project(current: ProjectedKey | null, event: ApiKeyEvent, at: Ap
   return next && next !== current ? { ...next, applied: at } : null;
 }
 
-/** Folds a partition's events, in log order, onto each key's state at the start: the keys they changed. */
-export function foldEvents(
+/** What folding a batch gives: the keys it changed, their new history entries, the idempotency records it set. */
+export interface FoldResult {
+  readonly changed: Map<number, ProjectedKey>;
+  readonly history: KeyEventDocument[];
+  readonly records: Map<string, IdempotencyRecordDocument>;
+}
+
+/** Why an event that names a key changed nothing, judged on the key as it was before the event. */
+function outcomeOf(before: ApiKeyState | null, event: ApiKeyEvent): IdempotencyRecordDocument['outcome'] {
+  if (event.event_type !== API_KEY_CREATED && !isLiveKeyOf(before, event.user_id)) return 'key_not_found';
+  return 'version_mismatch';
+}
+
+/** A key's state without its log position: what an idempotency record keeps of it. */
+const snapshot = (key: ProjectedKey | null) => {
+  if (!key) return null;
+  const { applied: _applied, ...state } = key;
+  return state;
+};
+
+/**
+ * Folds a partition's events, in log order, onto each key's state at the start. Each applied event
+ * becomes the key's next history entry. An event carrying an Idempotency-Key that an earlier event
+ * of the same user already used, before that one's window ends, is a retry: it is not folded. The
+ * first event with a key records what became of it (applied, or why not), for retries to be
+ * answered the same way. All of it is decided from the log alone.
+ */
+export function foldBatch(
   events: readonly LoggedEvent[],
   starts: ReadonlyMap<number, ProjectedKey | null>,
-): Map<number, ProjectedKey> {
+  knownRecords: ReadonlyMap<string, IdempotencyRecordDocument> = new Map(),
+): FoldResult {
   const current = new Map(starts);
   const changed = new Map<number, ProjectedKey>();
+  const history: KeyEventDocument[] = [];
+  const records = new Map<string, IdempotencyRecordDocument>();
   for (const { event, at } of events) {
-    const next = project(current.get(event.api_key_id) ?? null, event, at);
+    const id = event.api_key_id;
+    const recordId = event.idempotency_key === undefined ? null : idempotencyId(event.user_id, event.idempotency_key);
+    const earlier = recordId === null ? undefined : (records.get(recordId) ?? knownRecords.get(recordId));
+    if (earlier && earlier.event_id !== event.event_id && event.occurred_at < earlier.expires_at) continue;
+    const before = current.get(id) ?? null;
+    const next = project(before, event, at);
     if (next) {
-      current.set(event.api_key_id, next);
-      changed.set(event.api_key_id, next);
+      current.set(id, next);
+      changed.set(id, next);
+      history.push({
+        _id: keyEventId(id, next.version),
+        key_id: id,
+        version: next.version,
+        event_id: event.event_id,
+        event_type: event.event_type,
+        occurred_at: event.occurred_at,
+        correlation_id: event.correlation_id,
+        ...(event.event_type === API_KEY_UPDATED && { changes: event.data.changes }),
+      });
+    }
+    if (recordId !== null && (next !== null || !before || at.offset > before.applied.offset)) {
+      records.set(recordId, {
+        _id: recordId,
+        user_id: event.user_id,
+        request_fingerprint: event.request_fingerprint!,
+        event_id: event.event_id,
+        event_type: event.event_type,
+        api_key_id: id,
+        outcome: next ? 'applied' : outcomeOf(before, event),
+        key: snapshot(next ?? before),
+        expires_at: event.idempotency_expires_at!,
+      });
     }
   }
-  return changed;
+  return { changed, history, records };
 }
 
 /**

@@ -4,7 +4,14 @@ import { EventLog } from '../event-log/event-log';
 import { ProjectedKey } from '../read-model/api-key.document';
 import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
 import { KeyStateCache } from '../read-model/key-state-cache';
-import { CheckpointDocument, KeyHashDocument, UserEmailDocument, UserKeysDocument } from '../read-model/schemas';
+import {
+  CheckpointDocument,
+  IdempotencyRecordDocument,
+  KeyEventDocument,
+  KeyHashDocument,
+  UserEmailDocument,
+  UserKeysDocument,
+} from '../read-model/schemas';
 import { UnknownHashes } from '../read-model/unknown-hashes';
 import { Metrics } from '../metrics/metrics';
 import { ProjectionProgress } from './projection-progress';
@@ -23,6 +30,10 @@ type Store = Pick<
   | 'insertUserKeys'
   | 'saveUserKeys'
   | 'saveCheckpoint'
+  | 'idempotencyRecords'
+  | 'insertKeyEvents'
+  | 'replaceKeyEvents'
+  | 'saveIdempotencyRecords'
 >;
 
 /** The read models in memory, recording which kind of write happened in which order, and every read. */
@@ -31,6 +42,8 @@ class FakeReadModel implements Store {
   readonly hashes = new Map<string, number>();
   readonly emails = new Map<string, number>();
   readonly userKeys = new Map<string, UserKeysDocument>();
+  readonly history = new Map<string, KeyEventDocument>();
+  readonly records = new Map<string, IdempotencyRecordDocument>();
   readonly steps: string[] = [];
   readonly keyReads: number[] = [];
   readonly userKeyReads: string[] = [];
@@ -38,6 +51,17 @@ class FakeReadModel implements Store {
   onCheckpoint: () => void = () => undefined;
 
   checkpoint = async () => this.stored;
+  idempotencyRecords = async (ids: readonly string[]) =>
+    new Map(ids.filter((id) => this.records.has(id)).map((id) => [id, this.records.get(id)!]));
+  insertKeyEvents = async (docs: readonly KeyEventDocument[]) => {
+    for (const doc of docs) if (!this.history.has(doc._id)) this.history.set(doc._id, doc);
+  };
+  replaceKeyEvents = async (docs: readonly KeyEventDocument[]) => {
+    for (const doc of docs) this.history.set(doc._id, doc);
+  };
+  saveIdempotencyRecords = async (docs: readonly IdempotencyRecordDocument[]) => {
+    for (const doc of docs) this.records.set(doc._id, doc);
+  };
   findKeys = async (ids: readonly number[]) => {
     this.keyReads.push(...ids);
     return new Map(ids.filter((id) => this.keys.has(id)).map((id) => [id, this.keys.get(id)!]));
@@ -109,6 +133,21 @@ const created = (id: number, userId = 1, name = `k${id}`) =>
 const renamed = (id: number, name: string) =>
   encodeEvent({ ...base(id), event_id: `u${id}${name}`, event_type: API_KEY_UPDATED, data: { changes: { name } } });
 const deleted = (id: number) => encodeEvent({ ...base(id), event_id: `d${id}`, event_type: API_KEY_DELETED, data: {} });
+/** A rename with conditions (schema_version 2): If-Match and/or an Idempotency-Key. */
+const guarded = (id: number, name: string, conditions: { expected?: number; key?: string }) =>
+  encodeEvent({
+    ...base(id),
+    schema_version: 2,
+    event_id: `g${id}${name}`,
+    event_type: API_KEY_UPDATED,
+    ...(conditions.expected !== undefined && { expected_version: conditions.expected }),
+    ...(conditions.key !== undefined && {
+      idempotency_key: conditions.key,
+      request_fingerprint: 'f'.repeat(64),
+      idempotency_expires_at: '2024-01-02T00:00:00.000Z',
+    }),
+    data: { changes: { name } },
+  });
 const batch = (records: { key: string; value: string }[], firstOffset = 0): ConsumedBatch => ({
   topic: TOPIC,
   partition: 0,
@@ -291,5 +330,37 @@ describe('Projector.apply', () => {
     await projector.apply(batch([created(1, 1, 'second'), renamed(1, 'renamed')], 1));
     expect(readModel.keys.get(1)).toMatchObject({ name: 'renamed', version: 2 });
     expect(readModel.hashes.size).toBe(1);
+  });
+
+  it('writes one history entry per applied event, by version, and none for an ignored one', async () => {
+    const { readModel, projector } = setup();
+    await projector.apply(batch([created(1), renamed(1, 'a'), deleted(1), renamed(1, 'too late')]));
+    expect([...readModel.history.values()].map((h) => [h._id, h.event_type, h.changes ?? null])).toEqual([
+      ['1:1', 'ApiKeyCreated', null],
+      ['1:2', 'ApiKeyUpdated', { name: 'a' }],
+      ['1:3', 'ApiKeyDeleted', null],
+    ]);
+  });
+
+  it('applies only the first of two writes that expected the same version, and records why the other was not', async () => {
+    const { readModel, projector } = setup();
+    await projector.apply(
+      batch([
+        created(1),
+        guarded(1, 'first', { expected: 1, key: 'one' }),
+        guarded(1, 'second', { expected: 1, key: 'two' }),
+      ]),
+    );
+    expect(readModel.keys.get(1)).toMatchObject({ name: 'first', version: 2 });
+    expect(readModel.records.get('1:one')).toMatchObject({ outcome: 'applied', key: { name: 'first', version: 2 } });
+    expect(readModel.records.get('1:two')).toMatchObject({ outcome: 'version_mismatch', key: { version: 2 } });
+  });
+
+  it('folds a retry with a used Idempotency-Key not at all, in this batch or a later one', async () => {
+    const { readModel, projector } = setup();
+    await projector.apply(batch([created(1), guarded(1, 'once', { key: 'k' }), guarded(1, 'twice', { key: 'k' })]));
+    await projector.apply(batch([guarded(1, 'thrice', { key: 'k' })], 3));
+    expect(readModel.keys.get(1)).toMatchObject({ name: 'once', version: 2 });
+    expect(readModel.records.get('1:k')).toMatchObject({ event_id: 'g1once', outcome: 'applied' });
   });
 });

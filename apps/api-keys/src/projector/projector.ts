@@ -8,9 +8,9 @@ import { Metrics } from '../metrics/metrics';
 import { ProjectedKey } from '../read-model/api-key.document';
 import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
 import { KeyStateCache } from '../read-model/key-state-cache';
-import { CheckpointDocument, UserKeysDocument, checkpointId } from '../read-model/schemas';
+import { CheckpointDocument, UserKeysDocument, checkpointId, idempotencyId } from '../read-model/schemas';
 import { UnknownHashes } from '../read-model/unknown-hashes';
-import { LoggedEvent, createdFirst, foldEvents, membershipChanges, userKeysAfter } from './batch-fold';
+import { LoggedEvent, createdFirst, foldBatch, membershipChanges, userKeysAfter } from './batch-fold';
 import { ProjectionProgress } from './projection-progress';
 
 /** Whether this process runs the projector (the bootstrap command does not join the group). */
@@ -146,8 +146,17 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     }
     const loaded = await this.readModel.findKeys(unknown);
     for (const id of unknown) starts.set(id, loaded.get(id) ?? null);
+    const recordIds = events.flatMap(({ event }) =>
+      event.idempotency_key === undefined ? [] : [idempotencyId(event.user_id, event.idempotency_key)],
+    );
+    const known = await this.readModel.idempotencyRecords([...new Set(recordIds)]);
 
-    const changed = foldEvents(events, starts);
+    // History and idempotency records go first: a crash before the keys are written leaves them
+    // to be written again (identically) on redelivery, while the keys, once written, are ahead of
+    // a redelivered batch, which then folds nothing.
+    const { changed, history, records } = foldBatch(events, starts, known);
+    await this.readModel.insertKeyEvents(history);
+    await this.readModel.saveIdempotencyRecords([...records.values()]);
     const inserted = [...changed.values()].filter((key) => starts.get(key.id) === null);
     const replaced = [...changed.values()].filter((key) => starts.get(key.id) !== null);
     const existing = await this.readModel.insertKeys(inserted);
@@ -159,12 +168,15 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
         starts.set(id, again.get(id) ?? null);
         changed.delete(id);
       }
-      const refolded = foldEvents(
+      const refolded = foldBatch(
         events.filter(({ event }) => again.has(event.api_key_id)),
         again,
+        known,
       );
-      for (const [id, key] of refolded) changed.set(id, key);
-      replaced.push(...refolded.values());
+      for (const [id, key] of refolded.changed) changed.set(id, key);
+      replaced.push(...refolded.changed.values());
+      await this.readModel.replaceKeyEvents(refolded.history);
+      await this.readModel.saveIdempotencyRecords([...refolded.records.values()]);
     }
     await this.readModel.replaceKeys(replaced);
 

@@ -6,6 +6,13 @@ import {
   API_KEYS,
   CHECKPOINTS,
   CheckpointDocument,
+  IDEMPOTENCY_CLAIMS,
+  IDEMPOTENCY_RECORDS,
+  IdempotencyClaimDocument,
+  IdempotencyRecordDocument,
+  KEY_EVENTS,
+  KeyEventDocument,
+  keyEventId,
   KEY_HASHES,
   KeyHashDocument,
   USER_EMAILS,
@@ -57,7 +64,59 @@ export class ApiKeysReadModel {
     @InjectModel(USER_KEYS) private readonly userKeys: Model<UserKeysDocument>,
     @InjectModel(USER_EMAILS) private readonly emails: Model<UserEmailDocument>,
     @InjectModel(CHECKPOINTS) private readonly checkpoints: Model<CheckpointDocument>,
+    @InjectModel(KEY_EVENTS) private readonly keyEvents: Model<KeyEventDocument>,
+    @InjectModel(IDEMPOTENCY_RECORDS) private readonly records: Model<IdempotencyRecordDocument>,
+    @InjectModel(IDEMPOTENCY_CLAIMS) private readonly claims: Model<IdempotencyClaimDocument>,
   ) {}
+
+  /** A key's applied events at these versions (those that exist), in the order asked. */
+  async eventsOf(keyId: number, versions: readonly number[]): Promise<KeyEventDocument[]> {
+    const docs = await readAll(versions, (v) =>
+      this.keyEvents.findById(keyEventId(keyId, v)).lean<KeyEventDocument>().exec(),
+    );
+    return docs.filter((doc) => doc !== null);
+  }
+
+  /** What became of a user's first request with this Idempotency-Key, if the log has it. */
+  idempotencyRecord(id: string): Promise<IdempotencyRecordDocument | null> {
+    return this.records.findById(id).lean<IdempotencyRecordDocument>().exec();
+  }
+
+  async idempotencyRecords(ids: readonly string[]): Promise<Map<string, IdempotencyRecordDocument>> {
+    const docs = await readAll(ids, (id) => this.idempotencyRecord(id));
+    return new Map(docs.filter((doc) => doc !== null).map((doc) => [doc._id, doc]));
+  }
+
+  /** A key's history entries are written once; a redelivered one is left as it is. */
+  async insertKeyEvents(docs: readonly KeyEventDocument[]): Promise<void> {
+    await this.insertNew(this.keyEvents, docs);
+  }
+
+  /** History entries folded again from what was stored (a redelivery, a reused id) replace guesses. */
+  replaceKeyEvents(docs: readonly KeyEventDocument[]): Promise<void> {
+    return this.replaceAll(this.keyEvents, docs);
+  }
+
+  saveIdempotencyRecords(docs: readonly IdempotencyRecordDocument[]): Promise<void> {
+    return this.replaceAll(this.records, docs);
+  }
+
+  /**
+   * Gives a create's Idempotency-Key its key id, once: the first claimer's insert wins. Returns
+   * the claim that holds (this one, or an earlier one still within its window).
+   */
+  async claimIdempotency(claim: IdempotencyClaimDocument): Promise<IdempotencyClaimDocument> {
+    const existing = await this.claims.findById(claim._id).lean<IdempotencyClaimDocument>().exec();
+    if (existing && existing.expires_at > new Date().toISOString()) return existing;
+    if (existing) {
+      // Its window is over: the key may name a new request (a race here costs one id, no more).
+      await this.replaceAll(this.claims, [claim]);
+      return claim;
+    }
+    const taken = await this.insertNew(this.claims, [claim]);
+    if (taken.length === 0) return claim;
+    return (await this.claims.findById(claim._id).lean<IdempotencyClaimDocument>().exec()) ?? claim;
+  }
 
   /** Any key by id, revoked ones included (their tombstones). */
   async findKey(id: number): Promise<ProjectedKey | null> {
@@ -145,9 +204,16 @@ export class ApiKeysReadModel {
   }
 
   saveUserKeys(docs: readonly UserKeysDocument[]): Promise<void> {
+    return this.replaceAll(this.userKeys, docs);
+  }
+
+  /** Writes whole documents by `_id`, created where missing. */
+  private replaceAll<D extends { _id: string }>(model: Model<D>, docs: readonly D[]): Promise<void> {
     return this.update(
-      this.userKeys,
-      docs.map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } })),
+      model,
+      docs.map((doc) => ({
+        replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true },
+      })),
     );
   }
 

@@ -1,4 +1,5 @@
 import { Schema } from 'mongoose';
+import { ApiKeyState } from '@app/domain';
 import { ApiKeyDocument } from './api-key.document';
 
 // Every read on a request path and in the projector is by `_id` alone: the one index FerretDB and
@@ -133,7 +134,7 @@ export interface IdempotencyRecordDocument {
   /** Whether the fold applied the event, or why not. */
   readonly outcome: 'applied' | 'key_not_found' | 'version_mismatch';
   /** The key as that event left it (null when there was none). */
-  readonly key: Readonly<Record<string, unknown>> | null;
+  readonly key: ApiKeyState | null;
   readonly expires_at: string;
 }
 export const idempotencyRecordSchema = new Schema<IdempotencyRecordDocument>(

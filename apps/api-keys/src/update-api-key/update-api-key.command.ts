@@ -1,5 +1,5 @@
 import { ApiKeyChanges } from '@app/domain';
-import { EntityTags } from '../http/etags';
+import { RequestConditions } from '../key-commands/request-conditions';
 import { Principal, RequestBounds } from '../http/request-context';
 
 export class UpdateApiKeyCommand {
@@ -10,7 +10,6 @@ export class UpdateApiKeyCommand {
     readonly changes: ApiKeyChanges,
     readonly correlationId: string,
     readonly bounds: RequestBounds,
-    /** If-Match: the versions the client expects the key to be at. */
-    readonly ifMatch?: EntityTags,
+    readonly conditions: RequestConditions = {},
   ) {}
 }

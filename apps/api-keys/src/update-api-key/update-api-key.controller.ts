@@ -1,11 +1,12 @@
-import { Body, Controller, Headers, Param, Put, UseGuards } from '@nestjs/common';
-import { ApiParam, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Headers, Param, Put, Query, UseGuards } from '@nestjs/common';
+import { ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiRoute, KEY } from '../http/openapi';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiKeyIdPipe } from '../api-key-resource/api-key-id.pipe';
 import { AuthGuard, Caller } from '../auth/auth.guard';
 import { ValidBody } from '../http/body-validation';
-import { parseEntityTags } from '../http/etags';
+import { WriteQuery } from '../http/write-query';
+import { requestConditions } from '../key-commands/request-conditions';
 import { Bounds, Principal, RequestBounds, RequestId } from '../http/request-context';
 import { KeyCommandResult } from '../key-commands/key-command-flow';
 import { keyCommandReply } from '../key-commands/key-command-reply';
@@ -21,13 +22,18 @@ export class UpdateApiKeyController {
   @Put(':id')
   @ApiRoute({
     summary: 'Update an API key',
-    description: 'Changes the name, allowed origins and allowed assistants; the answer shows this very change.',
+    description:
+      'Changes the name, allowed origins and allowed assistants; the answer shows this very change, with the ' +
+      'new ETag. With `?dry_run=true` it decides (owner, rules, If-Match) and answers 200 with `data.key`, the ' +
+      'key as it would be, and `data.event`, the event it would append, recording nothing.',
     body: 'UpdateApiKeyRequest',
     ok: { status: 200, description: 'The key with this change applied (or a later one).', data: KEY },
     accepted: 'Recorded, not yet visible in reads: `data` names the key and the event.',
-    errors: [400, 401, 403, 404, 413, 415, 422, 429, 503],
+    headers: ['If-Match', 'Idempotency-Key'],
+    errors: [400, 401, 403, 404, 412, 413, 415, 422, 429, 503],
   })
   @ApiParam({ name: 'id', description: 'The key id.', schema: { type: 'integer', minimum: 1 } })
+  @ApiQuery({ name: 'dry_run', required: false, schema: { enum: ['true', 'false'] } })
   async update(
     @Param('id', ApiKeyIdPipe) id: number,
     @Body(new ValidBody(UpdateApiKeyRequest)) body: UpdateApiKeyRequest,
@@ -35,10 +41,14 @@ export class UpdateApiKeyController {
     @RequestId() requestId: string,
     @Bounds() bounds: RequestBounds,
     @Headers('if-match') ifMatch: string | undefined,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Query(new ValidBody(WriteQuery, 'query')) query: WriteQuery,
   ) {
-    const expected = parseEntityTags('If-Match', ifMatch, false);
+    const changes = changesOf(body);
+    const dryRun = query.dry_run === 'true';
+    const conditions = requestConditions({ method: 'PUT', keyId: id, body: changes, ifMatch, idempotencyKey, dryRun });
     const result = await this.commands.execute<UpdateApiKeyCommand, KeyCommandResult>(
-      new UpdateApiKeyCommand(id, caller, changesOf(body), requestId, bounds, expected),
+      new UpdateApiKeyCommand(id, caller, changes, requestId, bounds, conditions),
     );
     return keyCommandReply(result, 'API key updated successfully', 'API key update accepted');
   }

@@ -8,14 +8,26 @@ import { UpdateApiKeyCommand } from './update-api-key.command';
 export class UpdateApiKeyHandler implements ICommandHandler<UpdateApiKeyCommand, KeyCommandResult> {
   constructor(private readonly flow: KeyCommandFlow) {}
 
-  execute({ keyId, caller, changes, correlationId, bounds, ifMatch }: UpdateApiKeyCommand): Promise<KeyCommandResult> {
+  execute({
+    keyId,
+    caller,
+    changes,
+    correlationId,
+    bounds,
+    conditions,
+  }: UpdateApiKeyCommand): Promise<KeyCommandResult> {
+    const { ifMatch, idempotency, dryRun } = conditions;
     return this.flow.run({
       keyId,
+      userId: caller.userId,
       correlationId,
       bounds,
-      decide: (state, meta) => {
-        const conditions = { expectedVersion: expectedVersion(ifMatch, state?.version) };
-        return decideUpdate(state, { keyId, userId: caller.userId, changes, conditions }, meta);
+      idempotency,
+      dryRun,
+      decide: (state, meta, set) => {
+        const expected = expectedVersion(ifMatch, state?.version);
+        const command = { keyId, userId: caller.userId, changes, conditions: { ...set, expectedVersion: expected } };
+        return decideUpdate(state, command, meta);
       },
       // The log ignores an update only of a key that is revoked or not the caller's, for good.
       applied: (after) => isLiveKeyOf(after, caller.userId),

@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+import { BadHeaderError, EntityTags, parseEntityTags } from '../http/etags';
+import { IdempotencyRequest } from './key-command-flow';
+
+/** What a write request made its command conditional on, or asked of it, beyond its body. */
+export interface RequestConditions {
+  /** If-Match: the versions the client expects the key to be at. */
+  readonly ifMatch?: EntityTags;
+  /** Idempotency-Key, with the fingerprint of this request. */
+  readonly idempotency?: IdempotencyRequest;
+  /** `?dry_run=true`: decide and show, record nothing. */
+  readonly dryRun?: boolean;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * The conditions of a write from its headers: If-Match, and Idempotency-Key with the fingerprint
+ * of everything that makes this request this request (method, key, body, If-Match), so a retry can
+ * be told from a different request that reuses the key.
+ */
+export function requestConditions(request: {
+  readonly method: string;
+  readonly keyId?: number;
+  readonly body?: unknown;
+  readonly ifMatch?: string;
+  readonly idempotencyKey?: string;
+  readonly dryRun?: boolean;
+}): RequestConditions {
+  const { idempotencyKey } = request;
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    throw new BadHeaderError('Idempotency-Key', 'must be 1 to 255 printable ASCII characters');
+  }
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify([request.method, request.keyId ?? null, request.body ?? null, request.ifMatch ?? null]))
+    .digest('hex');
+  return {
+    ifMatch: parseEntityTags('If-Match', request.ifMatch, false),
+    ...(idempotencyKey !== undefined && { idempotency: { key: idempotencyKey, fingerprint } }),
+    ...(request.dryRun && { dryRun: true }),
+  };
+}
