@@ -13,6 +13,8 @@ RUN npx nest build api-keys \
 
 FROM node:20.20.2-bookworm-slim
 ENV NODE_ENV=production
+# The service's V8 limits, as npm start sets them (scripts/lib/prepare.js says why).
+ENV NODE_OPTIONS="--max-old-space-size=192 --max-semi-space-size=4"
 WORKDIR /app
 # Owned by root and read-only for the service user: the running process cannot rewrite its code.
 COPY --from=build /app/package.json ./package.json

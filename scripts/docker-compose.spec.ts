@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { KNOWN_ENV_VARS } from '../apps/api-keys/src/config/config';
+import { SERVICE_NODE_OPTIONS } from './lib/prepare';
 
 const root = join(__dirname, '..');
 
@@ -85,5 +86,10 @@ describe('Dockerfile', () => {
 
     expect(finalStage).toMatch(/^USER\s+(?!root\b|0\b)\S+/m);
     expect(finalStage).toMatch(/CMD \["node", "dist\/apps\/api-keys\/src\/main\.js"\]/);
+  });
+
+  it('runs it with the same V8 limits as npm start', () => {
+    const finalStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    expect(finalStage).toContain(`ENV NODE_OPTIONS="${SERVICE_NODE_OPTIONS}"`);
   });
 });

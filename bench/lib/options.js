@@ -15,7 +15,7 @@ const USAGE = `usage: npm run bench -- [options]
   --keys-per-user <n>  keys created per user through POST (BENCH_KEYS_PER_USER, default 64);
                        half of all keys are PUT through each path
   --node-options <s>   NODE_OPTIONS for the servers under test only, e.g. "--max-semi-space-size=4"
-                       (BENCH_NODE_OPTIONS; default: the bench's own environment)
+                       (BENCH_NODE_OPTIONS; default: the service's, as npm start sets them)
   --cpu-prof           CPU-profile both servers during every measured segment, write the
                        .cpuprofile files and print their hot spots (BENCH_CPU_PROF=1)
   --no-build           use dist/ as it is instead of the project's build-if-stale (BENCH_NO_BUILD=1)

@@ -10,7 +10,13 @@ const { randomBytes } = require('node:crypto');
 const { spawn } = require('node:child_process');
 const { REPO_ROOT, StackError, createLogger, exitOf } = require('../../scripts/lib/run');
 const { formatDuration, waitUntil, withTimeout } = require('../../scripts/lib/run');
-const { ensureDependencies, ensureBuild, serversToStart, connectionEnv } = require('../../scripts/lib/prepare');
+const {
+  ensureDependencies,
+  ensureBuild,
+  serversToStart,
+  connectionEnv,
+  serviceNodeOptions,
+} = require('../../scripts/lib/prepare');
 const { readStackSettings } = require('../../scripts/stack/settings');
 const lifecycle = require('../../scripts/stack/lifecycle');
 const { removeOrphanedFiles, ownDataDir, directoryBytes } = require('../../scripts/stack/ferretdb');
@@ -72,7 +78,8 @@ async function removeNames({ env, names, dataDir }, log) {
   };
   const deleteKafkaNames = async () => {
     await withTimeout(admin.connect(), 5000, 'connecting to Kafka');
-    const present = (await admin.listTopics()).filter((topic) => [names.topic, `${names.topic}.dlq`].includes(topic));
+    const ours = [names.topic, `${names.topic}.dlq`, `${names.topic}.state`];
+    const present = (await admin.listTopics()).filter((topic) => ours.includes(topic));
     await withTimeout(admin.deleteGroups(names.groups), 10_000, 'deleting the consumer groups').catch(() => {});
     if (present.length > 0) await withTimeout(admin.deleteTopics({ topics: present }), 15_000, 'deleting the topics');
   };
@@ -131,10 +138,15 @@ async function prepare({ noBuild, keep, nodeOptions }, ctx) {
     KAFKA_BROKERS,
     KAFKA_EVENTS_TOPIC: names.topic,
     KAFKA_DLQ_TOPIC: `${names.topic}.dlq`,
+    KAFKA_STATE_TOPIC: `${names.topic}.state`,
+    // The bench measures the write path, not the budgets: lift them, so no answer is a 429.
+    RATE_LIMIT_PER_KEY: '1000000',
+    AUTH_FAILURES_PER_ADDRESS: '1000000',
     KAFKA_CONSUMER_GROUP: names.group,
     KAFKA_CLIENT_ID: 'api-keys-bench',
     LOG_LEVEL: 'warn',
-    ...(nodeOptions === null ? {} : { NODE_OPTIONS: nodeOptions }),
+    // The servers under test run with the service's V8 limits, as npm start and the Dockerfile run it.
+    NODE_OPTIONS: nodeOptions ?? serviceNodeOptions(process.env),
   };
   const run = {
     runId,

@@ -126,10 +126,28 @@ const connectionEnv = (env, settings) => ({
 });
 
 /**
- * The service's environment for npm start: that connection, PORT 3000 unless given, the rest as is.
+ * The V8 limits the service runs with unless NODE_OPTIONS says otherwise (the Dockerfile sets the
+ * same; scripts/docker-compose.spec.ts holds them equal). Without them V8 on a large machine lets
+ * the heap grow far past what the service keeps alive (55-90 MB at 100,000 keys) before collecting,
+ * and a backlog or a burst of requests took the service's RSS to 420-520 MB; with them, 197 MB at
+ * 100,000 keys, at no measured cost in throughput (docs/benchmarks.md, `npm run bench -- --scale`).
+ */
+const SERVICE_NODE_OPTIONS = '--max-old-space-size=192 --max-semi-space-size=4';
+
+/** The service's NODE_OPTIONS: the operator's when set, else ours. @param {NodeJS.ProcessEnv} env */
+const serviceNodeOptions = (env) => (isSet(env.NODE_OPTIONS) ? String(env.NODE_OPTIONS) : SERVICE_NODE_OPTIONS);
+
+/**
+ * The service's environment for npm start: that connection, PORT 3000 unless given, its V8
+ * limits, the rest as is.
  * @param {NodeJS.ProcessEnv} env @param {{ kafkaBrokers: string, mongoUrl: string }} settings
  */
-const serviceEnv = (env, settings) => ({ ...env, ...connectionEnv(env, settings), PORT: env.PORT?.trim() || '3000' });
+const serviceEnv = (env, settings) => ({
+  ...env,
+  ...connectionEnv(env, settings),
+  PORT: env.PORT?.trim() || '3000',
+  NODE_OPTIONS: serviceNodeOptions(env),
+});
 
 /** For log lines: a connection string without its password. @param {string} uri */
 const redactUri = (uri) => uri.replace(/\/\/([^/@:]*):[^/@]*@/, '//$1:***@');
@@ -142,6 +160,8 @@ module.exports = {
   ensureBuild,
   serversToStart,
   connectionEnv,
+  SERVICE_NODE_OPTIONS,
+  serviceNodeOptions,
   serviceEnv,
   redactUri,
 };

@@ -62,11 +62,12 @@ describe('which servers npm start provides, and the service environment', () => 
     expect(serversToStart({ KAFKA_BROKERS: 'k:9092', MONGODB_URI: 'mongodb://m/x' })).toEqual([]);
   });
 
-  it('points at the local stack by default, with the api_keys database and port 3000', () => {
+  it('points at the local stack by default, with the api_keys database, port 3000 and its V8 limits', () => {
     expect(serviceEnv({}, settings)).toEqual({
       KAFKA_BROKERS: '127.0.0.1:9092',
       MONGODB_URI: 'mongodb://127.0.0.1:27017/api_keys',
       PORT: '3000',
+      NODE_OPTIONS: '--max-old-space-size=192 --max-semi-space-size=4',
     });
     expect(connectionEnv({}, settings)).toEqual({
       KAFKA_BROKERS: '127.0.0.1:9092',
@@ -74,8 +75,14 @@ describe('which servers npm start provides, and the service environment', () => 
     });
   });
 
-  it('keeps addresses and port given by the caller, and passes everything else through', () => {
-    const env = { KAFKA_BROKERS: 'k:1', MONGODB_URI: 'mongodb://m/db', PORT: '8080', LOG_LEVEL: 'debug' };
+  it('keeps addresses, port and NODE_OPTIONS given by the caller, and passes everything else through', () => {
+    const env = {
+      KAFKA_BROKERS: 'k:1',
+      MONGODB_URI: 'mongodb://m/db',
+      PORT: '8080',
+      LOG_LEVEL: 'debug',
+      NODE_OPTIONS: '--max-old-space-size=1024',
+    };
     expect(serviceEnv(env, settings)).toEqual(env);
   });
 

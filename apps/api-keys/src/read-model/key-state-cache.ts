@@ -3,7 +3,8 @@ import { ProjectedKey } from './api-key.document';
 /** Taken before a MongoDB read: each owned partition's generation at that moment. */
 export type CacheTicket = ReadonlyMap<number, number>;
 
-const DEFAULT_MAX_ENTRIES = 50_000;
+// About 1 KB of heap a key: a bound on memory, whatever the number of keys.
+const DEFAULT_MAX_ENTRIES = 20_000;
 
 /**
  * This process's copy of the keys in the partitions its own projector owns. For those keys the
