@@ -3,10 +3,9 @@
 // npm start runs it, and the CRUD baseline on the same database. Started and stopped like the
 // stack's servers (scripts/stack/proc.js), watched for an early death, sampled for memory.
 const fs = require('node:fs');
-const net = require('node:net');
 const path = require('node:path');
 const { REPO_ROOT, StackError, formatDuration, waitUntil } = require('../../scripts/lib/run');
-const { spawnDetached, stopProcessGroup, tailFile } = require('../../scripts/stack/proc');
+const { freePort, spawnDetached, stopProcessGroup, tailFile } = require('../../scripts/stack/proc');
 
 /** @type {Set<Server>} */
 const running = new Set();
@@ -101,17 +100,6 @@ function killAllNow() {
       // already gone
     }
   }
-}
-
-/** A port that is free right now (the servers need a number up front: PORT=0 is not reported). @returns {Promise<number>} */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().unref().on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = /** @type {net.AddressInfo} */ (server.address());
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const KINDS = {

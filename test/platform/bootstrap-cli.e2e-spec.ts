@@ -1,55 +1,15 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { CliRun, ensureCliBuilt, runCli } from '../support/cli-process';
 import { call, expectErrorEnvelope } from '../support/http';
 import { API_KEYS_PATH, ApiKeyData, eventsOfKey, getKey, listKeys, sha256Hex } from '../support/keys';
-import { RunningService, isolation, stackEnv, startService, testConfig, uniqueName } from '../support/service';
+import { RunningService, isolatedEnv, isolation, startService, testConfig, uniqueName } from '../support/service';
 import { readTopic } from '../support/topic';
-
-const REPO_ROOT = join(__dirname, '..', '..');
-const LAUNCHER = join(REPO_ROOT, 'scripts', 'cli.js');
-const BUILT_CLI = join(REPO_ROOT, 'dist', 'apps', 'api-keys', 'src', 'cli.js');
-
-interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/**
- * How operators run it: `npm run cli --` is `node scripts/cli.js`, which builds dist when stale.
- * Without that launcher, the suite builds once and runs the built CLI directly.
- */
-const cliCommand = () => (existsSync(LAUNCHER) ? [LAUNCHER] : [BUILT_CLI]);
 
 describe('the bootstrap command (npm run cli -- bootstrap --email)', () => {
   const iso = isolation('cli');
   let service: RunningService;
 
-  const run = (args: string[]): Promise<CliRun> => {
-    const { brokers, mongoBase } = stackEnv();
-    const env = {
-      ...process.env,
-      KAFKA_BROKERS: brokers,
-      MONGODB_URI: `${mongoBase}${iso.database}`,
-      KAFKA_EVENTS_TOPIC: iso.topic,
-      KAFKA_CONSUMER_GROUP: iso.group,
-      LOG_LEVEL: 'info',
-    };
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [...cliCommand(), ...args], {
-        cwd: REPO_ROOT,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  };
+  const run = (args: string[]): Promise<CliRun> =>
+    runCli(args, { ...process.env, ...isolatedEnv(iso), LOG_LEVEL: 'info' });
 
   /** The one JSON line a successful run prints, parsed. */
   const createdBodyOf = (result: CliRun) => {
@@ -62,10 +22,7 @@ describe('the bootstrap command (npm run cli -- bootstrap --email)', () => {
   };
 
   beforeAll(async () => {
-    if (!existsSync(LAUNCHER)) {
-      const build = spawnSync('npx', ['nest', 'build', 'api-keys'], { cwd: REPO_ROOT, encoding: 'utf8' });
-      if (build.status !== 0) throw new Error(`nest build failed: ${build.stderr}${build.stdout}`);
-    }
+    ensureCliBuilt();
     service = await startService(testConfig(iso));
     // Warm-up: the launcher rebuilds dist here if the sources changed, so the tests below time only the command.
     const usage = await run([]);

@@ -7,7 +7,6 @@ const REPO_ROOT = join(__dirname, '..', '..');
 
 // The operator CLI run as operators run it: `npm run cli --` is `node scripts/cli.js`, which builds
 // dist when stale and forwards Ctrl-C to the command. Without that launcher, the built CLI itself.
-// (test/platform/bootstrap-cli.e2e-spec.ts runs it the same way.)
 
 const LAUNCHER = join(REPO_ROOT, 'scripts', 'cli.js');
 const BUILT_CLI = join(REPO_ROOT, 'dist', 'apps', 'api-keys', 'src', 'cli.js');
@@ -104,4 +103,18 @@ export class CliProcess {
   ended(): Promise<CliExit> {
     return this.exited;
   }
+}
+
+/** How a finished CLI command ended, with everything it printed. */
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a CLI command to its end. */
+export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+  const command = new CliProcess(args, env);
+  const { code } = await command.ended();
+  return { code, stdout: command.stdout, stderr: command.stderr };
 }

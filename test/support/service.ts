@@ -34,15 +34,22 @@ export function isolation(name: string): Isolation {
   return { topic: `e2e.${id}`, group: `projector-${id}`, database: `e2e_${id.replace(/-/g, '_')}` };
 }
 
-/** The config a real deployment would get from its environment, pointed at this suite's names. */
-export function testConfig(iso: Isolation, overrides: Record<string, string> = {}): AppConfig {
+/** The variables that point the service (or the CLI) at the test stack and this suite's names. */
+export function isolatedEnv(iso: Isolation): Record<string, string> {
   const { brokers, mongoBase } = stackEnv();
-  return loadConfig({
-    PORT: '0',
+  return {
     KAFKA_BROKERS: brokers,
     MONGODB_URI: `${mongoBase}${iso.database}`,
     KAFKA_EVENTS_TOPIC: iso.topic,
     KAFKA_CONSUMER_GROUP: iso.group,
+  };
+}
+
+/** The config a real deployment would get from its environment, pointed at this suite's names. */
+export function testConfig(iso: Isolation, overrides: Record<string, string> = {}): AppConfig {
+  return loadConfig({
+    PORT: '0',
+    ...isolatedEnv(iso),
     KAFKA_CLIENT_ID: 'e2e',
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'error',
     ...overrides,

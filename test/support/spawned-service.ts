@@ -2,7 +2,8 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
-import { Isolation, stackEnv, waitUntil } from './service';
+import { runCli } from './cli-process';
+import { Isolation, isolatedEnv, waitUntil } from './service';
 
 const REPO_ROOT = join(__dirname, '..', '..');
 const BUILT = join(REPO_ROOT, 'dist', 'apps', 'api-keys', 'src');
@@ -31,13 +32,9 @@ export function freePort(): Promise<number> {
 
 /** The environment a deployment would give the service, pointed at this suite's topic, group and database. */
 export function serviceEnv(iso: Isolation, overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const { brokers, mongoBase } = stackEnv();
   return {
     ...process.env,
-    KAFKA_BROKERS: brokers,
-    MONGODB_URI: `${mongoBase}${iso.database}`,
-    KAFKA_EVENTS_TOPIC: iso.topic,
-    KAFKA_CONSUMER_GROUP: iso.group,
+    ...isolatedEnv(iso),
     KAFKA_CLIENT_ID: 'e2e-spawned',
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info',
     ...overrides,
@@ -116,20 +113,11 @@ export class SpawnedService {
 }
 
 /**
- * A user and their private key, made with the built bootstrap command (npm run cli -- bootstrap).
+ * A user and their private key, made with the bootstrap command as operators run it (npm run cli).
  * Asynchronous: the command may talk to servers through a relay living in this process.
  */
 export async function bootstrapUser(env: NodeJS.ProcessEnv, email: string): Promise<{ key: string; keyId: number }> {
-  const child = spawn(process.execPath, [join(BUILT, 'cli.js'), 'bootstrap', '--email', email], {
-    cwd: REPO_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
+  const { code, stdout, stderr } = await runCli(['bootstrap', '--email', email], env);
   if (code !== 0) throw new Error(`bootstrap failed (${code}): ${stderr}`);
   const body = JSON.parse(stdout) as { data: { id: number; key_value: string } };
   return { key: body.data.key_value, keyId: body.data.id };

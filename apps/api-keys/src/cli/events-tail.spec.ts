@@ -1,36 +1,19 @@
-import { API_KEY_CREATED, API_KEY_DELETED, ApiKeyEvent, encodeEvent } from '@app/contracts';
+import { API_KEY_DELETED, API_KEY_UPDATED, ApiKeyEvent, encodeEvent } from '@app/contracts';
 import { tailLine } from './events-tail';
 
-const event = (id: number, type: typeof API_KEY_DELETED | typeof API_KEY_CREATED = API_KEY_DELETED): ApiKeyEvent =>
-  type === API_KEY_DELETED
-    ? {
-        event_id: `e${id}`,
-        event_type: API_KEY_DELETED,
-        schema_version: 1,
-        api_key_id: id,
-        user_id: 3,
-        occurred_at: '2024-01-20T00:00:00.000Z',
-        correlation_id: 'req',
-        data: {},
-      }
-    : {
-        event_id: `e${id}`,
-        event_type: API_KEY_CREATED,
-        schema_version: 1,
-        api_key_id: id,
-        user_id: 3,
-        occurred_at: '2024-01-20T00:00:00.000Z',
-        correlation_id: 'req',
-        data: {
-          key_type: 'private',
-          name: 'Key',
-          allowed_origins: [],
-          allowed_assistants: [],
-          key_hash: 'a'.repeat(64),
-          transient_assistant: false,
-          user_email: 'u@example.com',
-        },
-      };
+const event = (id: number, type: typeof API_KEY_DELETED | typeof API_KEY_UPDATED = API_KEY_DELETED): ApiKeyEvent => {
+  const base = {
+    event_id: `e${id}`,
+    schema_version: 1,
+    api_key_id: id,
+    user_id: 3,
+    occurred_at: '2024-01-20T00:00:00.000Z',
+    correlation_id: 'req',
+  } as const;
+  return type === API_KEY_DELETED
+    ? { ...base, event_type: API_KEY_DELETED, data: {} }
+    : { ...base, event_type: API_KEY_UPDATED, data: { changes: { name: 'Key', allowed_origins: [] } } };
+};
 const recordOf = (e: ApiKeyEvent, offset = 5) => {
   const { key, value } = encodeEvent(e);
   return { partition: 2, offset, key, value: Buffer.from(value) };
@@ -38,11 +21,11 @@ const recordOf = (e: ApiKeyEvent, offset = 5) => {
 
 describe('events tail, one record', () => {
   it('prints the decoded event with its partition and offset as one JSON line', () => {
-    const result = tailLine(recordOf(event(7, API_KEY_CREATED)));
+    const result = tailLine(recordOf(event(7, API_KEY_UPDATED)));
     expect(result).toEqual({ line: expect.any(String) });
     const line = (result as { line: string }).line;
     expect(line).not.toContain('\n');
-    expect(JSON.parse(line)).toEqual({ partition: 2, offset: 5, event: event(7, API_KEY_CREATED) });
+    expect(JSON.parse(line)).toEqual({ partition: 2, offset: 5, event: event(7, API_KEY_UPDATED) });
   });
 
   it('prints the event as the contract decodes it: fields it does not know are left out', () => {

@@ -1,6 +1,5 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { decideDelete } from '@app/domain';
-import { expectedVersion } from '../http/etags';
 import { KeyCommandFlow, KeyCommandResult } from '../key-commands/key-command-flow';
 import { DeleteApiKeyCommand } from './delete-api-key.command';
 
@@ -9,21 +8,13 @@ export class DeleteApiKeyHandler implements ICommandHandler<DeleteApiKeyCommand,
   constructor(private readonly flow: KeyCommandFlow) {}
 
   execute({ keyId, caller, correlationId, bounds, conditions }: DeleteApiKeyCommand): Promise<KeyCommandResult> {
-    const { ifMatch, idempotency } = conditions;
     return this.flow.run({
       keyId,
       userId: caller.userId,
       correlationId,
       bounds,
-      idempotency,
-      decide: (state, meta, set) => {
-        const expected = expectedVersion(ifMatch, state?.version);
-        return decideDelete(
-          state,
-          { keyId, userId: caller.userId, conditions: { ...set, expectedVersion: expected } },
-          meta,
-        );
-      },
+      ...conditions,
+      decide: (state, meta, set) => decideDelete(state, { keyId, userId: caller.userId, conditions: set }, meta),
       // Two deletes can race past the decision on two instances; the one the log applied is the
       // one whose event revoked the key, and only it answers 200.
       applied: (after, position) =>

@@ -15,6 +15,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { ApiKeyNotFoundError, IdempotencyKeyReusedError, PreconditionFailedError, rejectionError } from '../errors';
 import { eventMetadata } from '../event-log/event-metadata';
 import { EventRecorder, assertWithinBounds } from '../event-log/event-recorder';
+import { EntityTags, expectedVersion } from '../http/etags';
 import { RequestBounds } from '../http/request-context';
 import { ProjectedKey } from '../read-model/api-key.document';
 import { ApiKeyStates } from '../read-model/api-key-states';
@@ -40,6 +41,8 @@ export interface KeyCommand<E extends ApiKeyEvent> {
   readonly userId: number;
   readonly correlationId: string;
   readonly bounds: RequestBounds;
+  /** If-Match: the versions the client expects; the flow turns them into the event's expected version. */
+  readonly ifMatch?: EntityTags;
   readonly idempotency?: IdempotencyRequest;
   readonly dryRun?: boolean;
   /** The domain's decision on the key's current state, with the conditions the request set. */
@@ -85,9 +88,12 @@ export class KeyCommandFlow {
       }
     }
     const expiresAt = new Date(Date.now() + this.config.idempotencyWindowMs).toISOString();
-    const conditions = idempotency && !command.dryRun ? { idempotency: { ...idempotency, expiresAt } } : {};
     // Decided before anything reaches the log: a rejected command leaves no event.
     const state = await this.states.find(command.keyId);
+    const conditions = {
+      ...(idempotency && !command.dryRun && { idempotency: { ...idempotency, expiresAt } }),
+      expectedVersion: expectedVersion(command.ifMatch, state?.version),
+    };
     const decision = command.decide(state, eventMetadata(command.correlationId), conditions);
     if (isRejection(decision)) throw rejectionError(decision.rejection);
     const { event } = decision;

@@ -1,6 +1,5 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { decideUpdate, isLiveKeyOf } from '@app/domain';
-import { expectedVersion } from '../http/etags';
 import { KeyCommandFlow, KeyCommandResult } from '../key-commands/key-command-flow';
 import { UpdateApiKeyCommand } from './update-api-key.command';
 
@@ -16,19 +15,14 @@ export class UpdateApiKeyHandler implements ICommandHandler<UpdateApiKeyCommand,
     bounds,
     conditions,
   }: UpdateApiKeyCommand): Promise<KeyCommandResult> {
-    const { ifMatch, idempotency, dryRun } = conditions;
     return this.flow.run({
       keyId,
       userId: caller.userId,
       correlationId,
       bounds,
-      idempotency,
-      dryRun,
-      decide: (state, meta, set) => {
-        const expected = expectedVersion(ifMatch, state?.version);
-        const command = { keyId, userId: caller.userId, changes, conditions: { ...set, expectedVersion: expected } };
-        return decideUpdate(state, command, meta);
-      },
+      ...conditions,
+      decide: (state, meta, set) =>
+        decideUpdate(state, { keyId, userId: caller.userId, changes, conditions: set }, meta),
       // The log ignores an update only of a key that is revoked or not the caller's, for good.
       applied: (after) => isLiveKeyOf(after, caller.userId),
     });
