@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError, KNOWN_ENV_VARS, loadConfig } from './config';
 
 describe('loadConfig', () => {
@@ -44,5 +46,12 @@ describe('loadConfig', () => {
         'LOG_LEVEL',
       ]),
     );
+  });
+
+  it('is documented in the README: one configuration row per variable, none left over', () => {
+    const readme = readFileSync(join(__dirname, '../../../../README.md'), 'utf8');
+    const section = readme.split('## Configuration')[1].split('\n## ')[0];
+    const documented = [...section.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((match) => match[1]);
+    expect([...documented].sort()).toEqual([...KNOWN_ENV_VARS].sort());
   });
 });
