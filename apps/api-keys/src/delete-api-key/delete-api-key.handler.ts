@@ -1,19 +1,16 @@
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { decideDelete } from '@app/domain';
-import { KeyCommandFlow, KeyCommandResult } from '../key-commands/key-command-flow';
+import { KeyCommandFlow, KeyCommandResult, keyCommandOf } from '../key-commands/key-command-flow';
 import { DeleteApiKeyCommand } from './delete-api-key.command';
 
 @CommandHandler(DeleteApiKeyCommand)
 export class DeleteApiKeyHandler implements ICommandHandler<DeleteApiKeyCommand, KeyCommandResult> {
   constructor(private readonly flow: KeyCommandFlow) {}
 
-  execute({ keyId, caller, correlationId, bounds, conditions }: DeleteApiKeyCommand): Promise<KeyCommandResult> {
+  execute(command: DeleteApiKeyCommand): Promise<KeyCommandResult> {
+    const { keyId, caller } = command;
     return this.flow.run({
-      keyId,
-      userId: caller.userId,
-      correlationId,
-      bounds,
-      ...conditions,
+      ...keyCommandOf(command),
       decide: (state, meta, set) => decideDelete(state, { keyId, userId: caller.userId, conditions: set }, meta),
       // Two deletes can race past the decision on two instances; the one the log applied is the
       // one whose event revoked the key, and only it answers 200.

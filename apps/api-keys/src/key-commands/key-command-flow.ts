@@ -16,12 +16,13 @@ import { ApiKeyNotFoundError, IdempotencyKeyReusedError, PreconditionFailedError
 import { eventMetadata } from '../event-log/event-metadata';
 import { EventRecorder, assertWithinBounds } from '../event-log/event-recorder';
 import { EntityTags, expectedVersion } from '../http/etags';
-import { RequestBounds } from '../http/request-context';
+import { Principal, RequestBounds } from '../http/request-context';
 import { ProjectedKey } from '../read-model/api-key.document';
 import { ApiKeyStates } from '../read-model/api-key-states';
 import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
 import { IdempotencyRecordDocument, idempotencyId } from '../read-model/schemas';
 import { KeyLock } from './key-lock';
+import { RequestConditions } from './request-conditions';
 
 export type KeyCommandResult =
   | { readonly kind: 'done'; readonly key: ApiKeyView; readonly version: number }
@@ -54,6 +55,24 @@ export interface KeyCommand<E extends ApiKeyEvent> {
    */
   applied(after: ProjectedKey | null, position: LogPosition): boolean;
 }
+
+/** What every command on one key carries: which key, who asks, the request's bounds and conditions. */
+export interface KeyRequest {
+  readonly keyId: number;
+  readonly caller: Principal;
+  readonly correlationId: string;
+  readonly bounds: RequestBounds;
+  readonly conditions: RequestConditions;
+}
+
+/** A command's request as the flow takes it; the handler adds the decision. */
+export const keyCommandOf = ({ keyId, caller, correlationId, bounds, conditions }: KeyRequest) => ({
+  keyId,
+  userId: caller.userId,
+  correlationId,
+  bounds,
+  ...conditions,
+});
 
 /**
  * The one way a command on an existing key runs: one at a time per key in this process (a bounded
