@@ -1,31 +1,15 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
 import { APP_CONFIG, AppConfig } from '../../apps/api-keys/src/config/config';
 import { EventLog } from '../../apps/api-keys/src/event-log/event-log';
-import { ErrorFilter } from '../../apps/api-keys/src/http/error.filter';
+import { HTTP_STACK_PROVIDERS } from '../../apps/api-keys/src/http/http-stack';
 import { RequestMiddleware } from '../../apps/api-keys/src/http/request.middleware';
 import { ApiKeyStates } from '../../apps/api-keys/src/read-model/api-key-states';
 import { ApiKeysReadModel } from '../../apps/api-keys/src/read-model/api-keys.read-model';
 import { KeyStateCache } from '../../apps/api-keys/src/read-model/key-state-cache';
-import {
-  API_KEYS,
-  CHECKPOINTS,
-  KEY_HASHES,
-  USER_EMAILS,
-  USER_KEYS,
-  apiKeySchema,
-  checkpointSchema,
-  keyHashSchema,
-  userEmailSchema,
-  userKeysSchema,
-} from '../../apps/api-keys/src/read-model/schemas';
+import { CONNECTION_OPTIONS, READ_MODELS } from '../../apps/api-keys/src/read-model/schemas';
 import { UnknownHashes } from '../../apps/api-keys/src/read-model/unknown-hashes';
 import { CrudUpdateController } from './crud-update.controller';
-
-// As the service's AppModule (keep in step with it).
-const UNKNOWN_HASHES_KEPT = 10_000;
-const UNKNOWN_HASH_TTL_MS = 10_000;
 
 /**
  * The CRUD baseline app: the service's HTTP stack (request middleware, error filter, auth guard)
@@ -41,29 +25,14 @@ export class CrudModule implements NestModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: CrudModule,
-      imports: [
-        // The same connection options as the service's AppModule (keep in step with it).
-        MongooseModule.forRoot(config.mongodbUri, {
-          bufferCommands: false,
-          serverSelectionTimeoutMS: 2000,
-          connectTimeoutMS: 2000,
-          heartbeatFrequencyMS: 2000,
-        }),
-        MongooseModule.forFeature([
-          { name: API_KEYS, schema: apiKeySchema },
-          { name: KEY_HASHES, schema: keyHashSchema },
-          { name: USER_KEYS, schema: userKeysSchema },
-          { name: USER_EMAILS, schema: userEmailSchema },
-          { name: CHECKPOINTS, schema: checkpointSchema },
-        ]),
-      ],
+      imports: [MongooseModule.forRoot(config.mongodbUri, CONNECTION_OPTIONS), MongooseModule.forFeature(READ_MODELS)],
       controllers: [CrudUpdateController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
-        { provide: APP_FILTER, useClass: ErrorFilter },
+        ...HTTP_STACK_PROVIDERS,
         // Owns no partitions (setOwned is never called), so it never answers from memory.
         { provide: KeyStateCache, useFactory: () => new KeyStateCache(() => 0) },
-        { provide: UnknownHashes, useValue: new UnknownHashes(UNKNOWN_HASHES_KEPT, UNKNOWN_HASH_TTL_MS) },
+        { provide: UnknownHashes, useValue: UnknownHashes.forService() },
         // ApiKeyStates asks the log only for its partition count, and only to list a user's keys,
         // which this app never does: no Kafka here.
         { provide: EventLog, useValue: { partitionCount: 3 } },

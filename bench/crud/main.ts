@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '../../apps/api-keys/src/config/config';
+import { BoundedExpressAdapter } from '../../apps/api-keys/src/http/bounded-express-adapter';
 import { jsonLogger } from '../../apps/api-keys/src/logging';
 import { CrudModule } from './crud.module';
 
@@ -8,8 +9,9 @@ import { CrudModule } from './crud.module';
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = jsonLogger(config.logLevel);
-  // As the service's createHttpApp (keep in step with it): no Express body parser, same prefix and logger.
-  const app = await NestFactory.create(CrudModule.register(config), {
+  // As the service's createHttpApp (keep in step with it): the same bounded adapter, no Express body
+  // parser, the same prefix and logger.
+  const app = await NestFactory.create(CrudModule.register(config), new BoundedExpressAdapter(config.http), {
     bodyParser: false,
     logger,
     forceCloseConnections: true,

@@ -1,5 +1,4 @@
 import { DynamicModule, Logger, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { MongooseModule, getModelToken } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
@@ -15,13 +14,8 @@ import { GetApiKeyController } from './get-api-key/get-api-key.controller';
 import { GetApiKeyHistoryController } from './get-api-key-history/get-api-key-history.controller';
 import { HealthController } from './health/health.controller';
 import { RequestMiddleware } from './http/request.middleware';
-import { ErrorFilter } from './http/error.filter';
-import { ReplyInterceptor } from './http/reply.interceptor';
-import { JsonBodyInterceptor } from './http/json-body.interceptor';
-import { RouteTable } from './http/route-table';
-import { Metrics } from './metrics/metrics';
+import { HTTP_STACK_PROVIDERS } from './http/http-stack';
 import { MetricsController } from './metrics/metrics.controller';
-import { RateLimits } from './rate-limits/rate-limits';
 import { KeyCommandFlow } from './key-commands/key-command-flow';
 import { KeyLock } from './key-commands/key-lock';
 import { ListApiKeysController } from './list-api-keys/list-api-keys.controller';
@@ -33,29 +27,15 @@ import { KeyStateCache } from './read-model/key-state-cache';
 import { ReadModelHealth } from './read-model/read-model-health';
 import { IdAllocator } from './read-model/id-allocator';
 import {
-  API_KEYS,
   API_KEY_ID_BLOCKS,
-  CHECKPOINTS,
-  IDEMPOTENCY_CLAIMS,
-  IDEMPOTENCY_RECORDS,
   IdBlockDocument,
-  KEY_EVENTS,
-  KEY_HASHES,
-  USER_EMAILS,
   USER_EMAIL_CLAIMS,
   USER_ID_BLOCKS,
-  USER_KEYS,
   apiKeyIdBlockSchema,
-  apiKeySchema,
-  checkpointSchema,
-  idempotencyClaimSchema,
-  idempotencyRecordSchema,
-  keyEventSchema,
-  keyHashSchema,
   userEmailClaimSchema,
-  userEmailSchema,
   userIdBlockSchema,
-  userKeysSchema,
+  CONNECTION_OPTIONS,
+  READ_MODELS,
 } from './read-model/schemas';
 import { UnknownHashes } from './read-model/unknown-hashes';
 import { UpdateApiKeyController } from './update-api-key/update-api-key.controller';
@@ -65,10 +45,6 @@ import { USER_ID_ALLOCATOR, Users } from './users/users';
 // Key ids are claimed a hundred at a time (one insert per hundred creations); users are rare and
 // made by one-off bootstrap processes, so they claim one id at a time.
 const KEY_ID_BLOCK = 100;
-// Enough to absorb a client hammering a handful of bad keys; a guesser sends new ones each time,
-// and the failed-authentication rate limit is what bounds that.
-const UNKNOWN_HASHES_KEPT = 10_000;
-const UNKNOWN_HASH_TTL_MS = 10_000;
 
 export interface AppOptions {
   /** The HTTP service runs the projector; the bootstrap command does not. */
@@ -82,26 +58,12 @@ export class AppModule implements NestModule {
       module: AppModule,
       imports: [
         CqrsModule.forRoot(),
-        MongooseModule.forRoot(config.mongodbUri, {
-          // Fail fast instead of queueing operations while the server is away: a 503 in seconds.
-          bufferCommands: false,
-          serverSelectionTimeoutMS: 2000,
-          connectTimeoutMS: 2000,
-          // Notice a vanished server within seconds even while idle (see EventRecorder).
-          heartbeatFrequencyMS: 2000,
-        }),
+        MongooseModule.forRoot(config.mongodbUri, CONNECTION_OPTIONS),
         MongooseModule.forFeature([
-          { name: API_KEYS, schema: apiKeySchema },
-          { name: KEY_HASHES, schema: keyHashSchema },
-          { name: USER_KEYS, schema: userKeysSchema },
-          { name: USER_EMAILS, schema: userEmailSchema },
-          { name: CHECKPOINTS, schema: checkpointSchema },
+          ...READ_MODELS,
           { name: API_KEY_ID_BLOCKS, schema: apiKeyIdBlockSchema },
           { name: USER_ID_BLOCKS, schema: userIdBlockSchema },
           { name: USER_EMAIL_CLAIMS, schema: userEmailClaimSchema },
-          { name: KEY_EVENTS, schema: keyEventSchema },
-          { name: IDEMPOTENCY_RECORDS, schema: idempotencyRecordSchema },
-          { name: IDEMPOTENCY_CLAIMS, schema: idempotencyClaimSchema },
         ]),
       ],
       controllers: [
@@ -117,9 +79,7 @@ export class AppModule implements NestModule {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: PROJECTOR_ENABLED, useValue: options.projector },
-        { provide: APP_FILTER, useClass: ErrorFilter },
-        { provide: APP_INTERCEPTOR, useClass: ReplyInterceptor },
-        { provide: APP_INTERCEPTOR, useClass: JsonBodyInterceptor },
+        ...HTTP_STACK_PROVIDERS,
         {
           provide: EventLog,
           useFactory: () => EventLog.open(config.kafka, kafkaLogOf(new Logger('kafka'))),
@@ -146,7 +106,7 @@ export class AppModule implements NestModule {
           useFactory: (blocks: Model<IdBlockDocument>, readModel: ApiKeysReadModel, log: EventLog) =>
             new IdAllocator(blocks, async () => (await readModel.largestIds(log.topic, log.partitionCount)).userId, 1),
         },
-        { provide: UnknownHashes, useValue: new UnknownHashes(UNKNOWN_HASHES_KEPT, UNKNOWN_HASH_TTL_MS) },
+        { provide: UnknownHashes, useValue: UnknownHashes.forService() },
         {
           provide: KeyStateCache,
           inject: [EventLog],
@@ -154,9 +114,6 @@ export class AppModule implements NestModule {
         },
         ApiKeysReadModel,
         ApiKeyStates,
-        RateLimits,
-        RouteTable,
-        Metrics,
         ReadModelHealth,
         EventRecorder,
         { provide: KeyLock, useValue: new KeyLock(config.keyQueueLimit) },

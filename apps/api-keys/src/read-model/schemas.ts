@@ -155,3 +155,25 @@ export const idempotencyClaimSchema = new Schema<IdempotencyClaimDocument>(
   { _id: String, key_id: Number, request_fingerprint: String, expires_at: String },
   { collection: 'idempotency_claims', versionKey: false, _id: false },
 );
+
+/** The read-model connection's options (the bench's CRUD baseline connects the same way). */
+export const CONNECTION_OPTIONS = {
+  // Fail fast instead of queueing operations while the server is away: a 503 in seconds.
+  bufferCommands: false,
+  serverSelectionTimeoutMS: 2000,
+  connectTimeoutMS: 2000,
+  // Notice a vanished server within seconds even while idle (see EventRecorder).
+  heartbeatFrequencyMS: 2000,
+} as const;
+
+/** The collections ApiKeysReadModel reads and writes (the CRUD baseline registers the same). */
+export const READ_MODELS = [
+  { name: API_KEYS, schema: apiKeySchema },
+  { name: KEY_HASHES, schema: keyHashSchema },
+  { name: USER_KEYS, schema: userKeysSchema },
+  { name: USER_EMAILS, schema: userEmailSchema },
+  { name: CHECKPOINTS, schema: checkpointSchema },
+  { name: KEY_EVENTS, schema: keyEventSchema },
+  { name: IDEMPOTENCY_RECORDS, schema: idempotencyRecordSchema },
+  { name: IDEMPOTENCY_CLAIMS, schema: idempotencyClaimSchema },
+];

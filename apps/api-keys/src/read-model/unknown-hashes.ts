@@ -6,6 +6,14 @@
  * applies that key's creation.
  */
 export class UnknownHashes {
+  /**
+   * As the service runs it: enough to absorb a client hammering a handful of bad keys; a guesser
+   * sends new ones each time, and the failed-authentication rate limit is what bounds that.
+   */
+  static forService(): UnknownHashes {
+    return new UnknownHashes(10_000, 10_000);
+  }
+
   private readonly seen = new Map<string, number>();
 
   constructor(
