@@ -95,38 +95,30 @@ const SCHEMAS: Record<string, Schema> = {
     required: ['id', 'event_id'],
     properties: { id: { type: 'integer', minimum: 1 }, event_id: { type: 'string', format: 'uuid' } },
   },
-  CreateApiKeyRequest: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['api_key'],
+  CreateApiKeyRequest: apiKeyRequest({
+    required: ['key_type', ...fields.filter(([, rule]) => rule.requiredOnCreate).map(([name]) => name)],
     properties: {
-      api_key: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['key_type', ...fields.filter(([, rule]) => rule.requiredOnCreate).map(([name]) => name)],
-        properties: {
-          ...fieldSchemas(),
-          key_type: { enum: [...KEY_TYPES] },
-          transient_assistant: { type: 'boolean', default: false },
-        },
-      },
+      ...fieldSchemas(),
+      key_type: { enum: [...KEY_TYPES] },
+      transient_assistant: { type: 'boolean', default: false },
     },
-  },
-  UpdateApiKeyRequest: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['api_key'],
-    properties: {
-      api_key: {
-        type: 'object',
-        description: `Sets at least one of ${FIELD_NAMES.join(', ')}; fields left out keep their value, and arrays are replaced whole. Any other field (key_type, key_value...) is refused with 422.`,
-        additionalProperties: false,
-        minProperties: 1,
-        properties: fieldSchemas(),
-      },
-    },
-  },
+  }),
+  UpdateApiKeyRequest: apiKeyRequest({
+    description: `Sets at least one of ${FIELD_NAMES.join(', ')}; fields left out keep their value, and arrays are replaced whole. Any other field (key_type, key_value...) is refused with 422.`,
+    minProperties: 1,
+    properties: fieldSchemas(),
+  }),
 };
+
+/** A request body: `{"api_key": {...}}`, nothing else at either level. */
+function apiKeyRequest(apiKey: Schema): Schema {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['api_key'],
+    properties: { api_key: { type: 'object', additionalProperties: false, ...apiKey } },
+  };
+}
 
 const envelope = (data: Schema): Schema => ({
   type: 'object',
