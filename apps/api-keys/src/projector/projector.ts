@@ -80,11 +80,11 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     const lastOffset = batch.records[batch.records.length - 1].offset;
     if (lastOffset <= checkpoint.offset) return this.progress.markApplied(batch.topic, batch.partition, lastOffset);
 
-    const finals = await this.saveKeys(events);
+    const { finals, published } = await this.saveKeys(events);
     const touched = [...membershipChanges(events)].map((id) => finals.get(id)).filter((k) => k !== undefined);
     await this.saveMemberships(checkpoint, events, touched);
     // Every key the batch touched, as it now stands (a redelivery publishes the same values again).
-    await this.log.publishStates(finals.values());
+    await (published ?? this.log.publishStates(finals.values()));
     // Order matters. Keys, their lookups and their published states first, then this process's
     // cache, then the checkpoint: whoever sees the checkpoint (a request polling it, another
     // instance) must find the documents and the cache at least as new. A crash between steps
@@ -133,7 +133,16 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
    * the events name, as it now stands. This projector is the only writer of its partitions' keys,
    * so cached states are current; keys created in this batch are new unless the insert says not.
    */
-  private async saveKeys(events: readonly LoggedEvent[]): Promise<Map<number, ProjectedKey>> {
+  /**
+   * Folds the batch onto its keys and writes them. Returns their final states, and the publication
+   * of those states when it could start early: a batch without creations folds once, so its final
+   * states are known before the writes, and the state topic's round trip runs beside them. Either
+   * way the states are published before the checkpoint; a state published ahead of its documents
+   * is still what the log decides, and a redelivery publishes it again.
+   */
+  private async saveKeys(
+    events: readonly LoggedEvent[],
+  ): Promise<{ finals: Map<number, ProjectedKey>; published: Promise<void> | null }> {
     const ids = new Set(events.map(({ event }) => event.api_key_id));
     const fresh = createdFirst(events);
     const starts = new Map<number, ProjectedKey | null>();
@@ -155,10 +164,13 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     // to be written again (identically) on redelivery, while the keys, once written, are ahead of
     // a redelivered batch, which then folds nothing.
     const { changed, history, records } = foldBatch(events, starts, known);
-    await this.readModel.insertKeyEvents(history);
-    await this.readModel.saveIdempotencyRecords([...records.values()]);
     const inserted = [...changed.values()].filter((key) => starts.get(key.id) === null);
     const replaced = [...changed.values()].filter((key) => starts.get(key.id) !== null);
+    const published = inserted.length === 0 ? this.log.publishStates(finalsOf(ids, changed, starts).values()) : null;
+    // Awaited by apply(); this only keeps a failed write below from leaving its rejection unobserved.
+    published?.catch(() => {});
+    await this.readModel.insertKeyEvents(history);
+    await this.readModel.saveIdempotencyRecords([...records.values()]);
     const existing = await this.readModel.insertKeys(inserted);
     if (existing.length > 0) {
       // A redelivery after a crash, or an id created twice in the log: fold again from what is stored.
@@ -179,13 +191,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
       await this.readModel.saveIdempotencyRecords([...refolded.records.values()]);
     }
     await this.readModel.replaceKeys(replaced);
-
-    const finals = new Map<number, ProjectedKey>();
-    for (const id of ids) {
-      const key = changed.get(id) ?? starts.get(id);
-      if (key) finals.set(id, key);
-    }
-    return finals;
+    return { finals: finalsOf(ids, changed, starts), published };
   }
 
   /** The hash lookups, owners' emails and per-user lists of keys the batch created or revoked. */
@@ -280,4 +286,18 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     this.checkpoints.set(partition, checkpoint);
     return checkpoint;
   }
+}
+
+/** Each key of the batch as it now stands: changed by the batch, or as it started. */
+function finalsOf(
+  ids: Iterable<number>,
+  changed: ReadonlyMap<number, ProjectedKey>,
+  starts: ReadonlyMap<number, ProjectedKey | null>,
+): Map<number, ProjectedKey> {
+  const finals = new Map<number, ProjectedKey>();
+  for (const id of ids) {
+    const key = changed.get(id) ?? starts.get(id);
+    if (key) finals.set(id, key);
+  }
+  return finals;
 }
