@@ -28,14 +28,14 @@ import { ReadModelHealth } from './read-model/read-model-health';
 import { IdAllocator } from './read-model/id-allocator';
 import {
   API_KEY_ID_BLOCKS,
+  CONNECTION_OPTIONS,
   IdBlockDocument,
+  READ_MODELS,
   USER_EMAIL_CLAIMS,
   USER_ID_BLOCKS,
   apiKeyIdBlockSchema,
   userEmailClaimSchema,
   userIdBlockSchema,
-  CONNECTION_OPTIONS,
-  READ_MODELS,
 } from './read-model/schemas';
 import { UnknownHashes } from './read-model/unknown-hashes';
 import { UpdateApiKeyController } from './update-api-key/update-api-key.controller';

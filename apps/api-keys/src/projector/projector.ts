@@ -132,13 +132,12 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
    * Folds the events onto the keys' states and writes each changed key once. Returns every key
    * the events name, as it now stands. This projector is the only writer of its partitions' keys,
    * so cached states are current; keys created in this batch are new unless the insert says not.
-   */
-  /**
-   * Folds the batch onto its keys and writes them. Returns their final states, and the publication
-   * of those states when it could start early: a batch without creations folds once, so its final
-   * states are known before the writes, and the state topic's round trip runs beside them. Either
-   * way the states are published before the checkpoint; a state published ahead of its documents
-   * is still what the log decides, and a redelivery publishes it again.
+   *
+   * Also returns the publication of those states when it could start early: a batch without
+   * creations folds once, so its final states are known before the writes, and the state topic's
+   * round trip runs beside them. apply() awaits it before the checkpoint either way; a state
+   * published ahead of its documents is still what the log decided, and a redelivery publishes
+   * it again.
    */
   private async saveKeys(
     events: readonly LoggedEvent[],
@@ -160,15 +159,16 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     );
     const known = await this.readModel.idempotencyRecords([...new Set(recordIds)]);
 
-    // History and idempotency records go first: a crash before the keys are written leaves them
-    // to be written again (identically) on redelivery, while the keys, once written, are ahead of
-    // a redelivered batch, which then folds nothing.
     const { changed, history, records } = foldBatch(events, starts, known);
     const inserted = [...changed.values()].filter((key) => starts.get(key.id) === null);
     const replaced = [...changed.values()].filter((key) => starts.get(key.id) !== null);
     const published = inserted.length === 0 ? this.log.publishStates(finalsOf(ids, changed, starts).values()) : null;
     // Awaited by apply(); this only keeps a failed write below from leaving its rejection unobserved.
     published?.catch(() => {});
+
+    // History and idempotency records go first: a crash before the keys are written leaves them
+    // to be written again (identically) on redelivery, while the keys, once written, are ahead of
+    // a redelivered batch, which then folds nothing.
     await this.readModel.insertKeyEvents(history);
     await this.readModel.saveIdempotencyRecords([...records.values()]);
     const existing = await this.readModel.insertKeys(inserted);
