@@ -9,7 +9,7 @@ import { ApiKeyNotFoundError } from '../../apps/api-keys/src/errors';
 import { ValidBody } from '../../apps/api-keys/src/http/body-validation';
 import { success } from '../../apps/api-keys/src/http/envelope';
 import { Principal } from '../../apps/api-keys/src/http/request-context';
-import { KeyLock } from '../../apps/api-keys/src/key-commands/key-lock';
+import { KeyLock } from '../../apps/api-keys/src/write-path/key-lock';
 import { ApiKeyStates } from '../../apps/api-keys/src/read-model/api-key-states';
 import { ApiKeyDocument } from '../../apps/api-keys/src/read-model/api-key.document';
 import { API_KEYS } from '../../apps/api-keys/src/read-model/schemas';
@@ -51,7 +51,7 @@ export class CrudUpdateController {
     @Body(new ValidBody(UpdateApiKeyRequest)) body: UpdateApiKeyRequest,
     @Caller() caller: Principal,
   ) {
-    return this.locks.run(id, async () => {
+    return this.locks.run(String(id), async () => {
       const current = await this.states.findOwned(id, caller.userId);
       if (!current) throw new ApiKeyNotFoundError();
       const next: ApiKeyState = {

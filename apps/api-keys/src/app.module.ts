@@ -5,23 +5,20 @@ import { Model } from 'mongoose';
 import { AppConfig, APP_CONFIG } from './config/config';
 import { kafkaLogOf } from './logging';
 import { CreateApiKeyController } from './create-api-key/create-api-key.controller';
-import { API_KEY_ID_ALLOCATOR, CreateApiKeyHandler } from './create-api-key/create-api-key.handler';
+import { CreateApiKeyHandler } from './create-api-key/create-api-key.handler';
 import { DeleteApiKeyController } from './delete-api-key/delete-api-key.controller';
 import { DeleteApiKeyHandler } from './delete-api-key/delete-api-key.handler';
 import { EventLog } from './event-log/event-log';
-import { EventRecorder } from './event-log/event-recorder';
 import { GetApiKeyController } from './get-api-key/get-api-key.controller';
 import { GetApiKeyHistoryController } from './get-api-key-history/get-api-key-history.controller';
 import { HealthController } from './health/health.controller';
 import { RequestMiddleware } from './http/request.middleware';
 import { HTTP_STACK_PROVIDERS } from './http/http-stack';
-import { MetricsController } from './metrics/metrics.controller';
-import { KeyCommandFlow } from './key-commands/key-command-flow';
-import { KeyLock } from './key-commands/key-lock';
+import { MetricsController } from './health/metrics.controller';
 import { ListApiKeysController } from './list-api-keys/list-api-keys.controller';
 import { ProjectionProgress } from './projector/projection-progress';
 import { PROJECTOR_ENABLED, Projector } from './projector/projector';
-import { ApiKeyStates } from './read-model/api-key-states';
+import { ApiKeyStates, EVENT_PARTITIONS } from './read-model/api-key-states';
 import { ApiKeysReadModel } from './read-model/api-keys.read-model';
 import { KeyStateCache } from './read-model/key-state-cache';
 import { ReadModelHealth } from './read-model/read-model-health';
@@ -41,6 +38,9 @@ import { UnknownHashes } from './read-model/unknown-hashes';
 import { UpdateApiKeyController } from './update-api-key/update-api-key.controller';
 import { UpdateApiKeyHandler } from './update-api-key/update-api-key.handler';
 import { USER_ID_ALLOCATOR, Users } from './users/users';
+import { API_KEY_ID_ALLOCATOR, CommandFlow } from './write-path/command-flow';
+import { EventRecorder } from './write-path/event-recorder';
+import { KeyLock } from './write-path/key-lock';
 
 // Key ids are claimed a hundred at a time (one insert per hundred creations); users are rare and
 // made by one-off bootstrap processes, so they claim one id at a time.
@@ -106,6 +106,7 @@ export class AppModule implements NestModule {
           useFactory: (blocks: Model<IdBlockDocument>, readModel: ApiKeysReadModel, log: EventLog) =>
             new IdAllocator(blocks, async () => (await readModel.largestIds(log.topic, log.partitionCount)).userId, 1),
         },
+        { provide: EVENT_PARTITIONS, inject: [EventLog], useFactory: (log: EventLog) => log.partitionCount },
         { provide: UnknownHashes, useValue: UnknownHashes.forService() },
         {
           provide: KeyStateCache,
@@ -117,7 +118,7 @@ export class AppModule implements NestModule {
         ReadModelHealth,
         EventRecorder,
         { provide: KeyLock, useValue: new KeyLock(config.keyQueueLimit) },
-        KeyCommandFlow,
+        CommandFlow,
         Projector,
         Users,
         CreateApiKeyHandler,

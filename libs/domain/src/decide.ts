@@ -69,6 +69,7 @@ function check(state: ApiKeyState | null, userId: number, expectedVersion?: numb
 }
 
 export interface CreateKey {
+  readonly type: 'create';
   readonly keyId: number;
   readonly owner: { readonly userId: number; readonly email: string };
   readonly keyType: KeyType;
@@ -82,7 +83,7 @@ export interface CreateKey {
   readonly conditions?: CommandConditions;
 }
 
-export function decideCreate(command: CreateKey, meta: EventMetadata): Decision<ApiKeyCreated> {
+export function decideCreate(command: Omit<CreateKey, 'type'>, meta: EventMetadata): Decision<ApiKeyCreated> {
   if (command.liveKeys >= command.maxKeys) {
     return { rejection: { reason: 'key_limit_reached', limit: command.maxKeys } };
   }
@@ -103,6 +104,7 @@ export function decideCreate(command: CreateKey, meta: EventMetadata): Decision<
 }
 
 export interface UpdateKey {
+  readonly type: 'update';
   readonly keyId: number;
   readonly userId: number;
   /** Exactly the fields the request set. */
@@ -117,7 +119,7 @@ export interface UpdateKey {
  */
 export function decideUpdate(
   state: ApiKeyState | null,
-  command: UpdateKey,
+  command: Omit<UpdateKey, 'type'>,
   meta: EventMetadata,
 ): Decision<ApiKeyUpdated> {
   const rejection = check(state, command.userId, command.conditions?.expectedVersion);
@@ -127,6 +129,7 @@ export function decideUpdate(
 }
 
 export interface DeleteKey {
+  readonly type: 'delete';
   readonly keyId: number;
   readonly userId: number;
   readonly conditions?: CommandConditions;
@@ -134,10 +137,28 @@ export interface DeleteKey {
 
 export function decideDelete(
   state: ApiKeyState | null,
-  command: DeleteKey,
+  command: Omit<DeleteKey, 'type'>,
   meta: EventMetadata,
 ): Decision<ApiKeyDeleted> {
   const rejection = check(state, command.userId, command.conditions?.expectedVersion);
   if (rejection) return { rejection };
   return eventOf<ApiKeyDeleted>(API_KEY_DELETED, command.keyId, command.userId, meta, {}, command.conditions);
+}
+
+/** Every command on a key. A new one (roll, ...) is one more member and one more case below. */
+export type Command = CreateKey | UpdateKey | DeleteKey;
+
+/**
+ * The decider: the one event a command appends given the key's current state (null for a key not
+ * yet in the log), or the named reason it may not. Pure: the event's id and time are given.
+ */
+export function decide(command: Command, state: ApiKeyState | null, meta: EventMetadata): Decision<ApiKeyEvent> {
+  switch (command.type) {
+    case 'create':
+      return decideCreate(command, meta);
+    case 'update':
+      return decideUpdate(state, command, meta);
+    case 'delete':
+      return decideDelete(state, command, meta);
+  }
 }

@@ -1,14 +1,10 @@
-import { RequestBounds } from '../http/request-context';
-import { IdempotencyRequest } from '../key-commands/key-command-flow';
+import { WriteRequest } from '../write-path/write-request';
 import { NewKeyFields } from './create-api-key.request';
 
 export class CreateApiKeyCommand {
   constructor(
-    readonly owner: { readonly userId: number; readonly email: string },
+    /** The fields the request set; the caller becomes the owner. */
     readonly fields: NewKeyFields,
-    readonly correlationId: string,
-    readonly bounds: RequestBounds,
-    /** Idempotency-Key, with the fingerprint of this request. */
-    readonly idempotency?: IdempotencyRequest,
+    readonly request: WriteRequest,
   ) {}
 }

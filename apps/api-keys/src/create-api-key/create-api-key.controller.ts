@@ -7,9 +7,9 @@ import { ValidBody } from '../http/body-validation';
 import { Reply } from '../http/envelope';
 import { etagOf } from '../http/etags';
 import { Bounds, Principal, RequestBounds, RequestId } from '../http/request-context';
-import { requestConditions } from '../key-commands/request-conditions';
+import { WriteResult } from '../write-path/command-flow';
+import { requestConditions } from '../write-path/write-request';
 import { CreateApiKeyCommand } from './create-api-key.command';
-import { CreateApiKeyResult } from './create-api-key.handler';
 import { CreateApiKeyRequest } from './create-api-key.request';
 import { createdBody } from './created-body';
 
@@ -38,12 +38,11 @@ export class CreateApiKeyController {
     @Bounds() bounds: RequestBounds,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
   ) {
-    const { idempotency } = requestConditions({ method: 'POST', body: body.api_key, idempotencyKey });
-    const owner = { userId: caller.userId, email: caller.userEmail };
-    const result = await this.commands.execute<CreateApiKeyCommand, CreateApiKeyResult>(
-      new CreateApiKeyCommand(owner, body.api_key, requestId, bounds, idempotency),
+    const conditions = requestConditions({ method: 'POST', body: body.api_key, idempotencyKey });
+    const result = await this.commands.execute<CreateApiKeyCommand, WriteResult>(
+      new CreateApiKeyCommand(body.api_key, { caller, correlationId: requestId, bounds, conditions }),
     );
     const reply = createdBody(result);
-    return reply.status.code === 201 ? new Reply(reply, { ETag: etagOf(1) }) : reply;
+    return result.kind === 'done' ? new Reply(reply, { ETag: etagOf(result.version) }) : reply;
   }
 }

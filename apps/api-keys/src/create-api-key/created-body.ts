@@ -1,16 +1,22 @@
 import { success } from '../http/envelope';
-import { CreateApiKeyResult } from './create-api-key.handler';
+import { WriteResult } from '../write-path/command-flow';
 
 /** The create answer, shared by POST and the bootstrap command so both print the same body. */
-export function createdBody(result: CreateApiKeyResult) {
-  if (result.repeated) {
-    return success(
-      201,
-      'API key created by an earlier request with this Idempotency-Key; its key_value was shown only in that answer',
-      result.key,
-    );
+export function createdBody(result: WriteResult) {
+  switch (result.kind) {
+    case 'done':
+      return result.repeated
+        ? success(
+            201,
+            'API key created by an earlier request with this Idempotency-Key; its key_value was shown only in that answer',
+            result.key,
+          )
+        : success(201, 'API key created successfully', result.key);
+    case 'accepted':
+      if (result.created) {
+        return success(202, 'API key created; it is recorded and not yet usable, retry in a moment', result.created);
+      }
+      break;
   }
-  return result.visible
-    ? success(201, 'API key created successfully', result.key)
-    : success(202, 'API key created; it is recorded and not yet usable, retry in a moment', result.key);
+  throw new Error(`a create cannot answer ${result.kind} without its key`);
 }

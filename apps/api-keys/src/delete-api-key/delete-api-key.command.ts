@@ -1,12 +1,8 @@
-import { RequestConditions } from '../key-commands/request-conditions';
-import { Principal, RequestBounds } from '../http/request-context';
+import { WriteRequest } from '../write-path/write-request';
 
 export class DeleteApiKeyCommand {
   constructor(
     readonly keyId: number,
-    readonly caller: Principal,
-    readonly correlationId: string,
-    readonly bounds: RequestBounds,
-    readonly conditions: RequestConditions = {},
+    readonly request: WriteRequest,
   ) {}
 }

@@ -4,10 +4,10 @@ import { ApiRoute, KEY } from '../http/openapi';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiKeyIdPipe } from '../api-key-resource/api-key-id.pipe';
 import { AuthGuard, Caller } from '../auth/auth.guard';
-import { requestConditions } from '../key-commands/request-conditions';
 import { Bounds, Principal, RequestBounds, RequestId } from '../http/request-context';
-import { KeyCommandResult } from '../key-commands/key-command-flow';
-import { keyCommandReply } from '../key-commands/key-command-reply';
+import { WriteResult } from '../write-path/command-flow';
+import { writeReply } from '../write-path/write-reply';
+import { requestConditions } from '../write-path/write-request';
 import { DeleteApiKeyCommand } from './delete-api-key.command';
 
 @ApiTags('API keys')
@@ -35,9 +35,9 @@ export class DeleteApiKeyController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
   ) {
     const conditions = requestConditions({ method: 'DELETE', keyId: id, ifMatch, idempotencyKey });
-    const result = await this.commands.execute<DeleteApiKeyCommand, KeyCommandResult>(
-      new DeleteApiKeyCommand(id, caller, requestId, bounds, conditions),
+    const result = await this.commands.execute<DeleteApiKeyCommand, WriteResult>(
+      new DeleteApiKeyCommand(id, { caller, correlationId: requestId, bounds, conditions }),
     );
-    return keyCommandReply(result, 'API key deleted successfully', 'API key deletion accepted');
+    return writeReply(result, 'API key deleted successfully', 'API key deletion accepted');
   }
 }

@@ -1,5 +1,5 @@
 import { OnApplicationShutdown } from '@nestjs/common';
-import { ApiKeyEvent, encodeEvent, encodeState, stateTombstone } from '@app/contracts';
+import { ApiKeyEvent, ApiKeyState, AppliedPosition, encodeEvent, encodeState, stateTombstone } from '@app/contracts';
 import {
   BatchingProducer,
   ConsumedBatch,
@@ -15,7 +15,6 @@ import {
   pingCluster,
 } from '@app/kafka';
 import { AppConfig } from '../config/config';
-import { ProjectedKey } from '../read-model/api-key.document';
 
 /**
  * The service's view of Kafka: append events to the log, set unreadable records aside, and
@@ -68,7 +67,7 @@ export class EventLog implements OnApplicationShutdown {
    * Publishes keys' current states to the compacted state topic (a revoked key: its last state,
    * then a tombstone), once all in-sync replicas have them. Per key, in the order given.
    */
-  async publishStates(keys: Iterable<ProjectedKey>): Promise<void> {
+  async publishStates(keys: Iterable<ApiKeyState & { readonly applied: AppliedPosition }>): Promise<void> {
     const topic = this.config.stateTopic;
     if (!topic) return;
     const records = [...keys].flatMap((key) => [

@@ -7,8 +7,10 @@ import {
   evolve,
   isLiveKeyOf,
 } from '@app/domain';
-import { AppliedPosition, ProjectedKey } from '../read-model/api-key.document';
+import { AppliedPosition } from '@app/contracts';
+import { ProjectedKey } from '../read-model/api-key.document';
 import {
+  EventOutcomeDocument,
   IdempotencyRecordDocument,
   KeyEventDocument,
   UserKeysDocument,
@@ -33,16 +35,21 @@ export function project(current: ProjectedKey | null, event: ApiKeyEvent, at: Ap
   return next && next !== current ? { ...next, applied: at } : null;
 }
 
-/** What folding a batch gives: the keys it changed, their new history entries, the idempotency records it set. */
+/**
+ * What folding a batch gives: the keys it changed, their new history entries, the idempotency
+ * records it set, and what became of each event not folded before.
+ */
 export interface FoldResult {
   readonly changed: Map<number, ProjectedKey>;
   readonly history: KeyEventDocument[];
   readonly records: Map<string, IdempotencyRecordDocument>;
+  readonly outcomes: EventOutcomeDocument[];
 }
 
 /** Why an event that names a key changed nothing, judged on the key as it was before the event. */
-function outcomeOf(before: ApiKeyState | null, event: ApiKeyEvent): IdempotencyRecordDocument['outcome'] {
-  if (event.event_type !== API_KEY_CREATED && !isLiveKeyOf(before, event.user_id)) return 'key_not_found';
+function ignoredBecause(before: ApiKeyState | null, event: ApiKeyEvent): IdempotencyRecordDocument['outcome'] {
+  if (event.event_type === API_KEY_CREATED) return 'key_exists';
+  if (!isLiveKeyOf(before, event.user_id)) return 'key_not_found';
   return 'version_mismatch';
 }
 
@@ -69,13 +76,26 @@ export function foldBatch(
   const changed = new Map<number, ProjectedKey>();
   const history: KeyEventDocument[] = [];
   const records = new Map<string, IdempotencyRecordDocument>();
+  const outcomes: EventOutcomeDocument[] = [];
   for (const { event, at } of events) {
     const id = event.api_key_id;
+    const before = current.get(id) ?? null;
+    // Folded before (a redelivery): its outcome is recorded already.
+    if (before && at.offset <= before.applied.offset) continue;
     const recordId = event.idempotency_key === undefined ? null : idempotencyId(event.user_id, event.idempotency_key);
     const earlier = recordId === null ? undefined : (records.get(recordId) ?? knownRecords.get(recordId));
-    if (earlier && earlier.event_id !== event.event_id && event.occurred_at < earlier.expires_at) continue;
-    const before = current.get(id) ?? null;
+    if (earlier && earlier.event_id !== event.event_id && event.occurred_at < earlier.expires_at) {
+      outcomes.push({
+        _id: event.event_id,
+        api_key_id: id,
+        outcome: 'idempotent_retry',
+        version: before?.version ?? null,
+      });
+      continue;
+    }
     const next = project(before, event, at);
+    const outcome = next ? 'applied' : ignoredBecause(before, event);
+    outcomes.push({ _id: event.event_id, api_key_id: id, outcome, version: (next ?? before)?.version ?? null });
     if (next) {
       current.set(id, next);
       changed.set(id, next);
@@ -90,7 +110,7 @@ export function foldBatch(
         ...(event.event_type === API_KEY_UPDATED && { changes: event.data.changes }),
       });
     }
-    if (recordId !== null && (next !== null || !before || at.offset > before.applied.offset)) {
+    if (recordId !== null) {
       records.set(recordId, {
         _id: recordId,
         user_id: event.user_id,
@@ -98,13 +118,13 @@ export function foldBatch(
         event_id: event.event_id,
         event_type: event.event_type,
         api_key_id: id,
-        outcome: next ? 'applied' : outcomeOf(before, event),
+        outcome,
         key: snapshot(next ?? before),
         expires_at: event.idempotency_expires_at!,
       });
     }
   }
-  return { changed, history, records };
+  return { changed, history, records, outcomes };
 }
 
 /**

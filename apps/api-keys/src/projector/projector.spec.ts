@@ -7,6 +7,7 @@ import { KeyStateCache } from '../read-model/key-state-cache';
 import {
   CheckpointDocument,
   IdempotencyRecordDocument,
+  EventOutcomeDocument,
   KeyEventDocument,
   KeyHashDocument,
   UserEmailDocument,
@@ -33,6 +34,8 @@ type Store = Pick<
   | 'idempotencyRecords'
   | 'insertKeyEvents'
   | 'replaceKeyEvents'
+  | 'insertEventOutcomes'
+  | 'replaceEventOutcomes'
   | 'saveIdempotencyRecords'
 >;
 
@@ -44,6 +47,7 @@ class FakeReadModel implements Store {
   readonly userKeys = new Map<string, UserKeysDocument>();
   readonly history = new Map<string, KeyEventDocument>();
   readonly records = new Map<string, IdempotencyRecordDocument>();
+  readonly outcomes = new Map<string, EventOutcomeDocument>();
   readonly steps: string[] = [];
   readonly keyReads: number[] = [];
   readonly userKeyReads: string[] = [];
@@ -58,6 +62,12 @@ class FakeReadModel implements Store {
   };
   replaceKeyEvents = async (docs: readonly KeyEventDocument[]) => {
     for (const doc of docs) this.history.set(doc._id, doc);
+  };
+  insertEventOutcomes = async (docs: readonly EventOutcomeDocument[]) => {
+    for (const doc of docs) if (!this.outcomes.has(doc._id)) this.outcomes.set(doc._id, doc);
+  };
+  replaceEventOutcomes = async (docs: readonly EventOutcomeDocument[]) => {
+    for (const doc of docs) this.outcomes.set(doc._id, doc);
   };
   saveIdempotencyRecords = async (docs: readonly IdempotencyRecordDocument[]) => {
     for (const doc of docs) this.records.set(doc._id, doc);
@@ -339,6 +349,33 @@ describe('Projector.apply', () => {
       ['1:1', 'ApiKeyCreated', null],
       ['1:2', 'ApiKeyUpdated', { name: 'a' }],
       ['1:3', 'ApiKeyDeleted', null],
+    ]);
+  });
+
+  it('records what became of every event, applied or ignored and why, by its event id', async () => {
+    const { readModel, projector } = setup();
+    const events = [
+      created(1),
+      guarded(1, 'first', { expected: 1, key: 'one' }),
+      guarded(1, 'stale', { expected: 1 }),
+      guarded(1, 'again', { key: 'one' }),
+      deleted(1),
+      renamed(1, 'too late'),
+      created(1, 1, 'second'),
+    ];
+    await projector.apply(batch(events));
+    const outcomes = events.map((e) => {
+      const { outcome, version } = readModel.outcomes.get(JSON.parse(e.value).event_id)!;
+      return [outcome, version];
+    });
+    expect(outcomes).toEqual([
+      ['applied', 1],
+      ['applied', 2],
+      ['version_mismatch', 2],
+      ['idempotent_retry', 2],
+      ['applied', 3],
+      ['key_not_found', 3],
+      ['key_exists', 3],
     ]);
   });
 

@@ -159,17 +159,18 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     );
     const known = await this.readModel.idempotencyRecords([...new Set(recordIds)]);
 
-    const { changed, history, records } = foldBatch(events, starts, known);
+    const { changed, history, records, outcomes } = foldBatch(events, starts, known);
     const inserted = [...changed.values()].filter((key) => starts.get(key.id) === null);
     const replaced = [...changed.values()].filter((key) => starts.get(key.id) !== null);
     const published = inserted.length === 0 ? this.log.publishStates(finalsOf(ids, changed, starts).values()) : null;
     // Awaited by apply(); this only keeps a failed write below from leaving its rejection unobserved.
     published?.catch(() => {});
 
-    // History and idempotency records go first: a crash before the keys are written leaves them
+    // History, outcomes and idempotency records go first: a crash before the keys are written leaves them
     // to be written again (identically) on redelivery, while the keys, once written, are ahead of
     // a redelivered batch, which then folds nothing.
     await this.readModel.insertKeyEvents(history);
+    await this.readModel.insertEventOutcomes(outcomes);
     await this.readModel.saveIdempotencyRecords([...records.values()]);
     const existing = await this.readModel.insertKeys(inserted);
     if (existing.length > 0) {
@@ -188,6 +189,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
       for (const [id, key] of refolded.changed) changed.set(id, key);
       replaced.push(...refolded.changed.values());
       await this.readModel.replaceKeyEvents(refolded.history);
+      await this.readModel.replaceEventOutcomes(refolded.outcomes);
       await this.readModel.saveIdempotencyRecords([...refolded.records.values()]);
     }
     await this.readModel.replaceKeys(replaced);

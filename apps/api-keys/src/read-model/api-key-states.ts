@@ -1,10 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { isLiveKeyOf } from '@app/domain';
-import { EventLog } from '../event-log/event-log';
 import { ProjectedKey } from './api-key.document';
 import { ApiKeysReadModel } from './api-keys.read-model';
 import { KeyStateCache } from './key-state-cache';
 import { UnknownHashes } from './unknown-hashes';
+
+/** How many partitions the events topic has: a user's keys are listed per partition. */
+export const EVENT_PARTITIONS = Symbol('EVENT_PARTITIONS');
 
 /**
  * Current state of single keys, as requests see it: from this process's cache when its projector
@@ -16,12 +18,12 @@ export class ApiKeyStates {
     private readonly readModel: ApiKeysReadModel,
     private readonly cache: KeyStateCache,
     private readonly unknownHashes: UnknownHashes,
-    private readonly log: EventLog,
+    @Inject(EVENT_PARTITIONS) private readonly partitionCount: number,
   ) {}
 
   /** The user's live keys, ascending: one read per partition of the events topic. */
   async liveKeyIdsOf(userId: number): Promise<number[]> {
-    const partitions = Array.from({ length: this.log.partitionCount }, (_, p) => p);
+    const partitions = Array.from({ length: this.partitionCount }, (_, p) => p);
     const docs = await this.readModel.userKeyDocs(userId, partitions);
     return [...docs.values()].flatMap((doc) => doc.key_ids).sort((a, b) => a - b);
   }

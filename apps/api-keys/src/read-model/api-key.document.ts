@@ -1,12 +1,9 @@
-import { ApiKeyState } from '@app/domain';
+import { AppliedPosition, ApiKeyState } from '@app/contracts';
 
-/** Where in the log the last event that changed a key sits; replays skip anything at or before it. */
-export interface AppliedPosition {
-  readonly partition: number;
-  readonly offset: number;
-}
-
-/** A key's state as the projector folded it, and how far into the log that fold went. */
+/**
+ * A key's state as the projector folded it, and how far into the log that fold went: replays skip
+ * anything at or before `applied`.
+ */
 export type ProjectedKey = ApiKeyState & { readonly applied: AppliedPosition };
 
 /**

@@ -6,6 +6,8 @@ import {
   API_KEYS,
   CHECKPOINTS,
   CheckpointDocument,
+  EVENT_OUTCOMES,
+  EventOutcomeDocument,
   IDEMPOTENCY_CLAIMS,
   IDEMPOTENCY_RECORDS,
   IdempotencyClaimDocument,
@@ -67,7 +69,23 @@ export class ApiKeysReadModel {
     @InjectModel(KEY_EVENTS) private readonly keyEvents: Model<KeyEventDocument>,
     @InjectModel(IDEMPOTENCY_RECORDS) private readonly records: Model<IdempotencyRecordDocument>,
     @InjectModel(IDEMPOTENCY_CLAIMS) private readonly claims: Model<IdempotencyClaimDocument>,
+    @InjectModel(EVENT_OUTCOMES) private readonly outcomes: Model<EventOutcomeDocument>,
   ) {}
+
+  /** What the fold made of an event, once the projection has passed it. */
+  eventOutcome(eventId: string): Promise<EventOutcomeDocument | null> {
+    return this.outcomes.findById(eventId).lean<EventOutcomeDocument>().exec();
+  }
+
+  /** An event's outcome is written once; a redelivered one is left as it is. */
+  async insertEventOutcomes(docs: readonly EventOutcomeDocument[]): Promise<void> {
+    await this.insertNew(this.outcomes, docs);
+  }
+
+  /** Outcomes folded again from what was stored (a redelivery, a reused id) replace guesses. */
+  replaceEventOutcomes(docs: readonly EventOutcomeDocument[]): Promise<void> {
+    return this.replaceAll(this.outcomes, docs);
+  }
 
   /** A key's applied events at these versions (those that exist), in the order asked. */
   async eventsOf(keyId: number, versions: readonly number[]): Promise<KeyEventDocument[]> {

@@ -119,6 +119,31 @@ export const keyEventSchema = new Schema<KeyEventDocument>(
 export const keyEventId = (keyId: number, version: number) => `${keyId}:${version}`;
 
 /**
+ * What the fold made of an event: applied, or ignored and why. `key_exists`: a creation of an id
+ * the log has already; `idempotent_retry`: a later attempt of a request whose Idempotency-Key an
+ * earlier event of the same user holds (its answer is that event's record).
+ */
+export type EventOutcome = 'applied' | 'key_not_found' | 'version_mismatch' | 'key_exists' | 'idempotent_retry';
+
+/**
+ * What became of each event (`event_outcomes`, `_id` = the event id): how a writer learns what the
+ * log decided for its own event, whichever instance projected it. Written once, by the projector
+ * of the event's partition, before its checkpoint passes the event.
+ */
+export const EVENT_OUTCOMES = 'EventOutcome';
+export interface EventOutcomeDocument {
+  readonly _id: string;
+  readonly api_key_id: number;
+  readonly outcome: EventOutcome;
+  /** The key's version once the event was folded: the one it made, or the one that stood (null: no key). */
+  readonly version: number | null;
+}
+export const eventOutcomeSchema = new Schema<EventOutcomeDocument>(
+  { _id: String, api_key_id: Number, outcome: String, version: Number },
+  { collection: 'event_outcomes', versionKey: false, _id: false },
+);
+
+/**
  * What became of the first event a user sent with an Idempotency-Key (`idempotency_records`,
  * `_id` = `<user id>:<idempotency key>`), so a retry is answered as that first attempt was.
  * Written by the projector of the event's key, whose partition every retry also goes to.
@@ -132,7 +157,7 @@ export interface IdempotencyRecordDocument {
   readonly event_type: string;
   readonly api_key_id: number;
   /** Whether the fold applied the event, or why not. */
-  readonly outcome: 'applied' | 'key_not_found' | 'version_mismatch';
+  readonly outcome: Exclude<EventOutcome, 'idempotent_retry'>;
   /** The key as that event left it (null when there was none). */
   readonly key: ApiKeyState | null;
   readonly expires_at: string;
@@ -176,4 +201,5 @@ export const READ_MODELS = [
   { name: KEY_EVENTS, schema: keyEventSchema },
   { name: IDEMPOTENCY_RECORDS, schema: idempotencyRecordSchema },
   { name: IDEMPOTENCY_CLAIMS, schema: idempotencyClaimSchema },
+  { name: EVENT_OUTCOMES, schema: eventOutcomeSchema },
 ];

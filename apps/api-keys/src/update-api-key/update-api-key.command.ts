@@ -1,15 +1,11 @@
 import { ApiKeyChanges } from '@app/domain';
-import { RequestConditions } from '../key-commands/request-conditions';
-import { Principal, RequestBounds } from '../http/request-context';
+import { WriteRequest } from '../write-path/write-request';
 
 export class UpdateApiKeyCommand {
   constructor(
     readonly keyId: number,
-    readonly caller: Principal,
     /** Exactly the fields the request set. */
     readonly changes: ApiKeyChanges,
-    readonly correlationId: string,
-    readonly bounds: RequestBounds,
-    readonly conditions: RequestConditions = {},
+    readonly request: WriteRequest,
   ) {}
 }

@@ -6,10 +6,10 @@ import { ApiKeyIdPipe } from '../api-key-resource/api-key-id.pipe';
 import { AuthGuard, Caller } from '../auth/auth.guard';
 import { ValidBody } from '../http/body-validation';
 import { WriteQuery } from '../http/write-query';
-import { requestConditions } from '../key-commands/request-conditions';
 import { Bounds, Principal, RequestBounds, RequestId } from '../http/request-context';
-import { KeyCommandResult } from '../key-commands/key-command-flow';
-import { keyCommandReply } from '../key-commands/key-command-reply';
+import { WriteResult } from '../write-path/command-flow';
+import { writeReply } from '../write-path/write-reply';
+import { requestConditions } from '../write-path/write-request';
 import { UpdateApiKeyCommand } from './update-api-key.command';
 import { UpdateApiKeyRequest, changesOf } from './update-api-key.request';
 
@@ -47,9 +47,9 @@ export class UpdateApiKeyController {
     const changes = changesOf(body);
     const dryRun = query.dry_run === 'true';
     const conditions = requestConditions({ method: 'PUT', keyId: id, body: changes, ifMatch, idempotencyKey, dryRun });
-    const result = await this.commands.execute<UpdateApiKeyCommand, KeyCommandResult>(
-      new UpdateApiKeyCommand(id, caller, changes, requestId, bounds, conditions),
+    const result = await this.commands.execute<UpdateApiKeyCommand, WriteResult>(
+      new UpdateApiKeyCommand(id, changes, { caller, correlationId: requestId, bounds, conditions }),
     );
-    return keyCommandReply(result, 'API key updated successfully', 'API key update accepted');
+    return writeReply(result, 'API key updated successfully', 'API key update accepted');
   }
 }

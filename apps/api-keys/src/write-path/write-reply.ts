@@ -1,12 +1,13 @@
 import { Reply, success } from '../http/envelope';
 import { etagOf } from '../http/etags';
-import { KeyCommandResult } from './key-command-flow';
+import { WriteResult } from './command-flow';
 
 /**
- * 200 with the key as the log left it (and its ETag); 202 naming the event when not yet visible;
- * for a dry run, 200 with the key it would leave and the event it would append.
+ * The answer to a write on an existing key: 200 with the key as the log left it (and its ETag);
+ * 202 naming the event when not yet visible; for a dry run, 200 with the key it would leave and
+ * the event it would append.
  */
-export function keyCommandReply(result: KeyCommandResult, done: string, accepted: string) {
+export function writeReply(result: WriteResult, done: string, accepted: string) {
   switch (result.kind) {
     case 'done':
       return new Reply(success(200, done, result.key), { ETag: etagOf(result.version) });

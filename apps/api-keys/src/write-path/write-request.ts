@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { BadHeaderError, EntityTags, parseEntityTags } from '../http/etags';
-import { IdempotencyRequest } from './key-command-flow';
+import { Principal, RequestBounds } from '../http/request-context';
+
+/** An Idempotency-Key and the fingerprint of the request it came with. */
+export interface IdempotencyRequest {
+  readonly key: string;
+  readonly fingerprint: string;
+}
 
 /** What a write request made its command conditional on, or asked of it, beyond its body. */
 export interface RequestConditions {
@@ -10,6 +16,15 @@ export interface RequestConditions {
   readonly idempotency?: IdempotencyRequest;
   /** `?dry_run=true`: decide and show, record nothing. */
   readonly dryRun?: boolean;
+}
+
+/** What every write carries besides its command: who asks, the request's id, bounds and conditions. */
+export interface WriteRequest {
+  readonly caller: Principal;
+  /** The request's X-Request-Id: its events' correlation_id. */
+  readonly correlationId: string;
+  readonly bounds: RequestBounds;
+  readonly conditions: RequestConditions;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;

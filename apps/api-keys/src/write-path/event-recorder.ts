@@ -7,7 +7,7 @@ import { RequestBounds } from '../http/request-context';
 import { Metrics } from '../metrics/metrics';
 import { ReadModelHealth } from '../read-model/read-model-health';
 import { ProjectionProgress } from '../projector/projection-progress';
-import { EventLog } from './event-log';
+import { EventLog } from '../event-log/event-log';
 
 export interface Recorded {
   readonly position: LogPosition;

@@ -4,7 +4,7 @@ import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import { Connection } from 'mongoose';
 import { EventLog } from '../event-log/event-log';
 import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
-import { Metrics } from './metrics';
+import { Metrics } from '../metrics/metrics';
 
 const CHECK_TIMEOUT_MS = 1500;
 

@@ -1,0 +1,208 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  ApiKeyEvent,
+  ApiKeyState,
+  Command,
+  CommandConditions,
+  CreateKey,
+  DeleteKey,
+  UpdateKey,
+  decide,
+  evolve,
+  isRejection,
+} from '@app/domain';
+import { ApiKeyView, toView } from '../api-key-resource/api-key.view';
+import { newSecret } from '../auth/api-key-secret';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { ApiKeyNotFoundError, IdempotencyKeyReusedError, PreconditionFailedError, rejectionError } from '../errors';
+import { expectedVersion } from '../http/etags';
+import { ApiKeyStates } from '../read-model/api-key-states';
+import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
+import { IdAllocator } from '../read-model/id-allocator';
+import { IdempotencyRecordDocument, idempotencyId } from '../read-model/schemas';
+import { EventRecorder, assertWithinBounds } from './event-recorder';
+import { eventMetadata } from './event-metadata';
+import { KeyLock } from './key-lock';
+import { IdempotencyRequest, WriteRequest } from './write-request';
+
+export const API_KEY_ID_ALLOCATOR = Symbol('API_KEY_ID_ALLOCATOR');
+
+/** A new key as its handler names it; the flow gives it an id, a secret and the owner's key count. */
+export type NewKey = Omit<CreateKey, 'keyId' | 'keyHash' | 'liveKeys' | 'maxKeys' | 'conditions'>;
+/** A command as a handler hands it over: the flow adds what the request's conditions say. */
+export type PendingCommand = NewKey | Omit<UpdateKey, 'conditions'> | Omit<DeleteKey, 'conditions'>;
+
+export type WriteResult =
+  /**
+   * The key as the log left it. A new key's view carries its secret (shown this once); `repeated`:
+   * the answer of an earlier request with the same Idempotency-Key, which the log applied.
+   */
+  | { readonly kind: 'done'; readonly key: ApiKeyView; readonly version: number; readonly repeated?: boolean }
+  /** The event is durable in the log but not yet in the read model: say so, never show stale data. */
+  | {
+      readonly kind: 'accepted';
+      readonly keyId: number;
+      readonly eventId: string;
+      /** A new key as its event makes it, with its secret: the only chance to see it. */
+      readonly created?: ApiKeyView;
+    }
+  /** What the command would do: the key it would leave and the event it would append (nothing was). */
+  | { readonly kind: 'dry_run'; readonly key: ApiKeyView; readonly version: number; readonly event: ApiKeyEvent };
+
+/** A command made ready to decide: complete, with the key's current state and a new key's secret. */
+interface Prepared {
+  readonly command: Command;
+  readonly state: ApiKeyState | null;
+  readonly secret?: string;
+}
+
+/**
+ * The one way every command runs (create, update, delete, and the next ones):
+ * 1. one at a time per key (per owner for creations) in this process, in a bounded queue;
+ * 2. a retry with a used Idempotency-Key is answered as its first attempt was, appending nothing;
+ * 3. the command is completed (a new key's id and secret; the conditions) and decided by the
+ *    domain on the key's current state: a rejection leaves no event;
+ * 4. the event is recorded (appended, then the projection awaited, bounded);
+ * 5. the answer is what the log decided for this very event, read by its id: the key as it left
+ *    it, 404 or 412 when it ignored the event, the first attempt's answer for a retry, 202 when the
+ *    projection did not catch up in time.
+ * Each step returns here; none calls back into the flow.
+ */
+@Injectable()
+export class CommandFlow {
+  constructor(
+    private readonly states: ApiKeyStates,
+    private readonly readModel: ApiKeysReadModel,
+    private readonly recorder: EventRecorder,
+    private readonly lock: KeyLock,
+    @Inject(API_KEY_ID_ALLOCATOR) private readonly ids: Pick<IdAllocator, 'allocate'>,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'idempotencyWindowMs' | 'maxKeysPerUser'>,
+  ) {}
+
+  run(command: PendingCommand, request: WriteRequest): Promise<WriteResult> {
+    // One user's creations in turn, so that each counts the keys the one before it made.
+    const queue = command.type === 'create' ? `user:${command.owner.userId}` : `key:${command.keyId}`;
+    return this.lock.run(queue, () => this.runInTurn(command, request));
+  }
+
+  private async runInTurn(pending: PendingCommand, request: WriteRequest): Promise<WriteResult> {
+    // Its turn may come after its client left or its deadline passed: then it records nothing.
+    assertWithinBounds(request.bounds);
+    const { dryRun } = request.conditions;
+    const idempotency = dryRun ? undefined : request.conditions.idempotency;
+    const recordId = idempotency && idempotencyId(request.caller.userId, idempotency.key);
+    if (recordId) {
+      const earlier = await this.readModel.idempotencyRecord(recordId);
+      if (earlier && earlier.expires_at > new Date().toISOString()) return repeat(earlier, idempotency);
+    }
+    const { command, state, secret } = await this.prepare(pending, request, idempotency);
+    const decision = decide(command, state, eventMetadata(request.correlationId));
+    if (isRejection(decision)) throw rejectionError(decision.rejection);
+    const { event } = decision;
+    if (dryRun) {
+      const next = evolve(state, event)!;
+      return { kind: 'dry_run', key: toView(next), version: next.version, event };
+    }
+    const { visible } = await this.recorder.record(event, request.bounds);
+    if (!visible) return accepted(event, secret);
+    return this.outcomeOf(event, secret, recordId);
+  }
+
+  /**
+   * The complete command and the state it is decided on. A new key gets its id (the one an earlier
+   * attempt with its Idempotency-Key claimed, so every attempt names the same key), its secret and
+   * its owner's count of live keys; a command on a key gets the key's current state and the
+   * version If-Match expects of it. Either carries its Idempotency-Key until its window ends.
+   */
+  private async prepare(
+    pending: PendingCommand,
+    request: WriteRequest,
+    idempotency: IdempotencyRequest | undefined,
+  ): Promise<Prepared> {
+    let expiresAt = new Date(Date.now() + this.config.idempotencyWindowMs).toISOString();
+    if (pending.type !== 'create') {
+      const state = await this.states.find(pending.keyId);
+      const conditions: CommandConditions = {
+        ...(idempotency && { idempotency: { ...idempotency, expiresAt } }),
+        expectedVersion: expectedVersion(request.conditions.ifMatch, state?.version),
+      };
+      return { command: { ...pending, conditions }, state };
+    }
+    const liveKeys = (await this.states.liveKeyIdsOf(pending.owner.userId)).length;
+    // Ids need not be dense: one spent on a refused create is simply never used.
+    let keyId = await this.ids.allocate();
+    if (idempotency) {
+      const claim = await this.readModel.claimIdempotency({
+        _id: idempotencyId(pending.owner.userId, idempotency.key),
+        key_id: keyId,
+        request_fingerprint: idempotency.fingerprint,
+        expires_at: expiresAt,
+      });
+      if (claim.request_fingerprint !== idempotency.fingerprint) throw new IdempotencyKeyReusedError();
+      keyId = claim.key_id;
+      expiresAt = claim.expires_at;
+    }
+    const secret = newSecret(pending.keyType);
+    const command: CreateKey = {
+      ...pending,
+      keyId,
+      keyHash: secret.hash,
+      liveKeys,
+      maxKeys: this.config.maxKeysPerUser,
+      conditions: idempotency && { idempotency: { ...idempotency, expiresAt } },
+    };
+    return { command, state: null, secret: secret.value };
+  }
+
+  /** What the log decided for this event, as the projector recorded it. */
+  private async outcomeOf(
+    event: ApiKeyEvent,
+    secret: string | undefined,
+    recordId: string | undefined,
+  ): Promise<WriteResult> {
+    const outcome = await this.readModel.eventOutcome(event.event_id);
+    switch (outcome?.outcome) {
+      case 'applied': {
+        const key = await this.states.find(event.api_key_id);
+        if (!key) break;
+        return { kind: 'done', key: toView(key, secret), version: key.version };
+      }
+      case 'idempotent_retry': {
+        // An earlier attempt with this Idempotency-Key got into the log first: its answer stands.
+        const earlier = recordId === undefined ? null : await this.readModel.idempotencyRecord(recordId);
+        if (earlier) return answerOf(earlier);
+        break;
+      }
+      case 'version_mismatch':
+        throw new PreconditionFailedError(outcome.version ?? 0);
+      case 'key_not_found':
+      case 'key_exists':
+        throw new ApiKeyNotFoundError();
+    }
+    // The projection passed the event, yet its outcome is not readable (yet): the event is in the
+    // log and will be applied, so the honest answer is "accepted", as when the wait runs out.
+    return accepted(event, secret);
+  }
+}
+
+/** 202: the event is in the log; a new key is shown as its event makes it, with its secret. */
+function accepted(event: ApiKeyEvent, secret: string | undefined): WriteResult {
+  const created = secret === undefined ? undefined : toView(evolve(null, event)!, secret);
+  return { kind: 'accepted', keyId: event.api_key_id, eventId: event.event_id, ...(created && { created }) };
+}
+
+/** A retry's answer: the first request's, unless the retry is not the same request. */
+function repeat(record: IdempotencyRecordDocument, idempotency: IdempotencyRequest): WriteResult {
+  if (record.request_fingerprint !== idempotency.fingerprint) throw new IdempotencyKeyReusedError();
+  return answerOf(record);
+}
+
+/** What the log decided for the first request with an Idempotency-Key. */
+function answerOf(record: IdempotencyRecordDocument): WriteResult {
+  const { key } = record;
+  if (record.outcome === 'applied' && key) {
+    return { kind: 'done', key: toView(key), version: key.version, repeated: true };
+  }
+  if (record.outcome === 'version_mismatch' && key) throw new PreconditionFailedError(key.version);
+  throw new ApiKeyNotFoundError();
+}
