@@ -2,6 +2,7 @@
 // TypeScript: the event types, the events' record codec, the state topic's record codec, the
 // schema identifiers (ce_dataschema) and the domain's fold (`evolve`), so a consumer can hold the
 // current state of every key from the log without reimplementing it, or read it from the state topic.
+// It also presents the updatable fields (schema, wording, example), for the schemas and the API docs.
 export { API_KEY_CREATED, API_KEY_DELETED, API_KEY_UPDATED, SCHEMA_VERSION, KEY_TYPES, evolve } from '@app/domain';
 export type {
   ApiKeyChanges,
@@ -28,3 +29,5 @@ export {
   eventSchemaId,
 } from './schemas';
 export type { ContractSchema, EventType, JsonSchema } from './schemas';
+export { FIELD_PRESENTATION, fieldSchemas } from './field-presentation';
+export type { FieldPresentation } from './field-presentation';

@@ -9,6 +9,7 @@ import {
   ApiKeyState,
   EventMetadata,
   UPDATABLE_FIELDS,
+  UpdatableField,
   decideCreate,
   decideDelete,
   decideUpdate,
@@ -16,6 +17,7 @@ import {
   isRejection,
 } from '@app/domain';
 import { ContractValidator, REPO_ROOT, SCHEMA_DIR, committedSchemas } from '../../../test/events/contract-schemas';
+import { FIELD_PRESENTATION } from './field-presentation';
 import { DEAD_LETTER_SCHEMA_ID, EVENT_TYPES, STATE_SCHEMA_ID, contractSchemas, eventSchemaId } from './schemas';
 import { decodeState, encodeState } from './state';
 import { decodeEvent, encodeEvent } from './wire';
@@ -80,8 +82,12 @@ function sampleLife(): { events: ApiKeyEvent[]; states: ApiKeyState[] } {
     states.push(state!);
   };
   // Each field alone, with its own example, then all of them at once, then emptied lists.
-  for (const [field, rule] of Object.entries(UPDATABLE_FIELDS))
-    apply(decided(decideUpdate(state, { keyId: 7, userId: 3, changes: { [field]: rule.example } }, meta())));
+  for (const field of Object.keys(UPDATABLE_FIELDS) as UpdatableField[])
+    apply(
+      decided(
+        decideUpdate(state, { keyId: 7, userId: 3, changes: { [field]: FIELD_PRESENTATION[field].example } }, meta()),
+      ),
+    );
   apply(
     decided(
       decideUpdate(

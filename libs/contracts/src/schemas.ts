@@ -1,7 +1,8 @@
-// The JSON Schemas (draft 2020-12) of everything the service publishes, generated from the domain:
-// the updatable fields' own `schema` fragments, the event types and the envelope every event
-// shares. The generated files are committed under libs/contracts/schemas/ for consumers, and
-// schemas.spec.ts fails when they differ from what this module produces, so they cannot drift.
+// The JSON Schemas (draft 2020-12) of everything the service publishes, generated from the domain
+// and the fields' presentation: the updatable fields' schema fragments (field-presentation.ts), the
+// event types and the envelope every event shares. The generated files are committed under
+// libs/contracts/schemas/ for consumers, and schemas.spec.ts fails when they differ from what this
+// module produces, so they cannot drift.
 //
 // The property maps below are typed by the domain's TypeScript types: a field added to an event's
 // data, to the envelope or to ApiKeyState fails the type check until its schema is written here.
@@ -16,12 +17,12 @@ import {
   CONDITIONAL_SCHEMA_VERSION,
   EventConditions,
   FieldRule,
-  JsonSchema,
   KEY_TYPES,
   SCHEMA_VERSION,
   UPDATABLE_FIELDS,
   UpdatableField,
 } from '@app/domain';
+import { JsonSchema, fieldSchemas } from './field-presentation';
 
 export type { JsonSchema };
 
@@ -82,15 +83,6 @@ const positiveId = (description: string): JsonSchema => ({
 
 const isoTime = (description: string): JsonSchema => ({ type: 'string', format: 'date-time', description });
 
-/** Each updatable field's schema, as the field list defines it, with its description and example. */
-function fieldProperties(): { readonly [K in UpdatableField]: JsonSchema } {
-  const properties: Record<string, JsonSchema> = {};
-  for (const [field, rule] of Object.entries(UPDATABLE_FIELDS) as [UpdatableField, FieldRule<unknown>][]) {
-    properties[field] = { ...rule.schema, description: rule.description, examples: [rule.example] };
-  }
-  return properties as { readonly [K in UpdatableField]: JsonSchema };
-}
-
 /** The updatable fields a reader may not default: those a creation must set. */
 const requiredFields = () =>
   (Object.entries(UPDATABLE_FIELDS) as [UpdatableField, FieldRule<unknown>][])
@@ -119,7 +111,7 @@ const userEmail: JsonSchema = {
 function createdData(): JsonSchema {
   const properties: { readonly [K in keyof ApiKeyCreatedData]-?: JsonSchema } = {
     key_type: keyType,
-    ...fieldProperties(),
+    ...fieldSchemas(),
     key_hash: keyHash,
     transient_assistant: transientAssistant,
     user_email: userEmail,
@@ -142,7 +134,7 @@ function updatedData(): JsonSchema {
         'Exactly the fields the request set, with their new values; lists replace the old list whole. ' +
         'A field not named here keeps its value.',
       minProperties: 1,
-      properties: fieldProperties(),
+      properties: fieldSchemas(),
     },
   };
   return { type: 'object', required: ['changes'], properties };
@@ -242,7 +234,7 @@ function stateSchema(): JsonSchema {
   const state: { readonly [K in keyof ApiKeyState]-?: JsonSchema } = {
     id: positiveId('The key id; also the message key and ce_subject, as a decimal string.'),
     key_type: keyType,
-    ...fieldProperties(),
+    ...fieldSchemas(),
     transient_assistant: transientAssistant,
     user_id: positiveId("The key's owner."),
     user_email: userEmail,

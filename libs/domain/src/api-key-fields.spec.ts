@@ -8,11 +8,11 @@ import {
   wireChangesProblem,
 } from './api-key-fields';
 
-/** A field the list does not have, to show what adding one takes: nothing but its entry. */
+/**
+ * A field the list does not have, to show what adding one takes in the domain: nothing but its
+ * entry (its presentation, in libs/contracts, is not the domain's concern).
+ */
 const description: FieldRule<string> = {
-  description: 'Free text',
-  schema: { type: 'string' },
-  example: 'Used by the billing job',
   requiredOnCreate: false,
   initial: '',
   normalize: (value) => value,
@@ -39,11 +39,10 @@ describe('the updatable field list', () => {
     expect(wireChangesProblem({ description: 7 }, extended)).toBe('.description has the wrong type');
   });
 
-  it('accepts each field’s own example and refuses a value of the wrong type', () => {
+  it('refuses a value of the wrong type in every field', () => {
     for (const [field, rule] of Object.entries(UPDATABLE_FIELDS) as [string, FieldRule<unknown>][]) {
-      expect([field, rule.problem(rule.normalize(rule.example))]).toEqual([field, null]);
-      expect([field, rule.isWireValue(rule.example)]).toEqual([field, true]);
       expect([field, rule.problem(42)]).not.toEqual([field, null]);
+      expect([field, rule.isWireValue(42)]).toEqual([field, false]);
     }
   });
 

@@ -1,6 +1,8 @@
 // The fields a user sets on a key, each with its rules. This list is the one place a field is
 // defined: request validation, the changes an update carries, the event decoder and `evolve`
-// are all derived from it, so adding a field here is the whole change (see api-key-fields.spec).
+// are all derived from it (see api-key-fields.spec). How a field is presented (its JSON Schema,
+// wording and example) is not a rule: libs/contracts/src/field-presentation.ts holds it, and the
+// type check fails there until a field added here is presented.
 
 export const NAME_MAX_LENGTH = 255;
 export const MAX_ORIGINS = 50;
@@ -14,15 +16,7 @@ export interface Problem {
   readonly message: string;
 }
 
-/** A JSON Schema fragment describing a field, for the published contracts. */
-export type JsonSchema = Readonly<Record<string, unknown>>;
-
 export interface FieldRule<T> {
-  /** What a client reads in the API reference. */
-  readonly description: string;
-  readonly schema: JsonSchema;
-  /** A valid value, for documentation and for the tests that walk the field list. */
-  readonly example: T;
   /** Must a create request set it? If not, a new key starts with `initial`. */
   readonly requiredOnCreate: boolean;
   readonly initial: T;
@@ -72,11 +66,6 @@ const isStringList = (value: unknown): value is readonly string[] => Array.isArr
 const problem = (message: string, index?: number): Problem => (index === undefined ? { message } : { index, message });
 
 const name: FieldRule<string> = {
-  description:
-    `Descriptive name: trimmed, 1 to ${NAME_MAX_LENGTH} characters (code points), at least one of them visible, ` +
-    'no control or bidirectional-control characters.',
-  schema: { type: 'string', minLength: 1, maxLength: NAME_MAX_LENGTH },
-  example: 'Updated Production Key',
   requiredOnCreate: true,
   initial: '',
   // Trim only clean strings: a control character must fail validation, not be trimmed away.
@@ -96,19 +85,13 @@ const name: FieldRule<string> = {
 
 /** A field that is a bounded list of valid, distinct strings, empty for a new key. */
 function listField(spec: {
-  description: string;
-  example: readonly string[];
   max: number;
   noun: string;
-  itemSchema: JsonSchema;
   isItem: (item: unknown) => boolean;
   /** What every item must be, completing "…[i] must be ". */
   item: string;
 }): FieldRule<readonly string[]> {
   return {
-    description: spec.description,
-    schema: { type: 'array', maxItems: spec.max, uniqueItems: true, items: spec.itemSchema },
-    example: spec.example,
     requiredOnCreate: false,
     initial: [],
     normalize: (value) => value,
@@ -129,11 +112,8 @@ function listField(spec: {
 }
 
 const allowedOrigins = listField({
-  description: `CORS origins allowed to use the key: at most ${MAX_ORIGINS} distinct origins exactly as browsers send them.`,
-  example: ['https://example.com', 'https://app.example.com'],
   max: MAX_ORIGINS,
   noun: 'origins',
-  itemSchema: { type: 'string', format: 'uri', maxLength: ORIGIN_MAX_LENGTH },
   isItem: (item) => isString(item) && isOrigin(item),
   item:
     'an origin exactly as browsers send it, such as https://app.example.com (http or https, lower-case host, ' +
@@ -141,13 +121,8 @@ const allowedOrigins = listField({
 });
 
 const allowedAssistants = listField({
-  description:
-    `Assistant ids the key may access: at most ${MAX_ASSISTANTS} distinct ids (compared in Unicode NFC), each ` +
-    `1 to ${ASSISTANT_ID_MAX_LENGTH} characters (code points), visible, without surrounding spaces or control characters.`,
-  example: ['123', '456'],
   max: MAX_ASSISTANTS,
   noun: 'assistant ids',
-  itemSchema: { type: 'string', minLength: 1, maxLength: ASSISTANT_ID_MAX_LENGTH },
   isItem: isAssistantId,
   item: `a non-empty string of at most ${ASSISTANT_ID_MAX_LENGTH} characters, without surrounding spaces or control characters`,
 });

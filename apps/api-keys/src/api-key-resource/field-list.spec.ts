@@ -1,10 +1,10 @@
-import { decodeEvent, encodeEvent } from '@app/contracts';
+import { FIELD_PRESENTATION, decodeEvent, encodeEvent } from '@app/contracts';
 import {
   API_KEY_UPDATED,
   ApiKeyState,
-  FieldRule,
   FieldValues,
   UPDATABLE_FIELDS,
+  UpdatableField,
   decideCreate,
   decideUpdate,
   evolve,
@@ -16,7 +16,8 @@ import { UpdateApiKeyRequest, changesOf } from '../update-api-key/update-api-key
 import { toView } from './api-key.view';
 
 // Walks every field of the domain's list through every place that handles fields: a field added
-// to the list is covered here without this test, or any of those places, being touched.
+// to the list is covered here without this test, or any of those places, being touched. Each
+// field's example comes from its presentation in libs/contracts, which the type check demands.
 const meta = { event_id: 'e', occurred_at: '2024-01-15T11:00:00.000Z', correlation_id: 'c' };
 const owner = { userId: 1, email: 'u@example.com' };
 
@@ -28,25 +29,27 @@ function createdKey(fields: Partial<FieldValues> = { name: 'k' }): ApiKeyState {
   return evolve(null, decision.event)!;
 }
 
-describe.each(Object.entries(UPDATABLE_FIELDS) as [string, FieldRule<unknown>][])('the field %s', (field, rule) => {
+describe.each(Object.keys(UPDATABLE_FIELDS) as UpdatableField[])('the field %s', (field) => {
+  const { example } = FIELD_PRESENTATION[field];
+
   it('is accepted by an update request and carried as a change', () => {
-    const body = new ValidBody(UpdateApiKeyRequest).transform({ api_key: { [field]: rule.example } });
-    expect(changesOf(body)).toEqual({ [field]: rule.example });
+    const body = new ValidBody(UpdateApiKeyRequest).transform({ api_key: { [field]: example } });
+    expect(changesOf(body)).toEqual({ [field]: example });
   });
 
   it('is accepted by a create request and lands in the new key', () => {
     const body = new ValidBody(CreateApiKeyRequest).transform({
-      api_key: { name: 'k', key_type: 'private', [field]: rule.example },
+      api_key: { name: 'k', key_type: 'private', [field]: example },
     });
-    expect(createdKey(body.api_key)[field as keyof ApiKeyState]).toEqual(rule.example);
+    expect(createdKey(body.api_key)[field]).toEqual(example);
   });
 
   it('survives the wire, the fold and the view', () => {
-    const decision = decideUpdate(createdKey(), { keyId: 5, userId: 1, changes: { [field]: rule.example } }, meta);
+    const decision = decideUpdate(createdKey(), { keyId: 5, userId: 1, changes: { [field]: example } }, meta);
     if (isRejection(decision)) throw new Error('update rejected');
     const decoded = decodeEvent(encodeEvent(decision.event).value, '5');
-    expect(decoded).toMatchObject({ event_type: API_KEY_UPDATED, data: { changes: { [field]: rule.example } } });
+    expect(decoded).toMatchObject({ event_type: API_KEY_UPDATED, data: { changes: { [field]: example } } });
     const state = evolve(createdKey(), decoded)!;
-    expect(toView(state)).toMatchObject({ [field]: rule.example });
+    expect(toView(state)).toMatchObject({ [field]: example });
   });
 });

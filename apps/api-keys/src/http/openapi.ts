@@ -8,22 +8,18 @@ import {
   OpenAPIObject,
   SwaggerModule,
 } from '@nestjs/swagger';
+import { fieldSchemas } from '@app/contracts';
 import { FieldRule, KEY_TYPES, UPDATABLE_FIELDS } from '@app/domain';
 import { MAX_JSON_DEPTH } from './json-body.interceptor';
 
 // The OpenAPI document is generated from the code: the routes from the controllers, the bodies
-// and the key resource from the domain's field list, the answers from the statuses each route is
-// decorated with below. It is served at /api/v1/openapi.json and rendered at /docs.
+// and the key resource from the domain's field list as libs/contracts presents it, the answers
+// from the statuses each route is decorated with below. It is served at /api/v1/openapi.json and
+// rendered at /docs.
 
 type Schema = Record<string, unknown>;
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const fields = Object.entries(UPDATABLE_FIELDS) as [string, FieldRule<unknown>][];
-const fieldSchemas = (requiredOnly?: boolean) =>
-  Object.fromEntries(
-    fields
-      .filter(([, rule]) => requiredOnly === undefined || rule.requiredOnCreate === requiredOnly)
-      .map(([name, rule]) => [name, { ...rule.schema, description: rule.description, examples: [rule.example] }]),
-  );
 const FIELD_NAMES = fields.map(([name]) => name);
 
 const time = { type: 'string', format: 'date-time', examples: ['2024-01-15T11:00:00Z'] };
