@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -128,4 +129,34 @@ describe('the cycle check of a service folder', () => {
       'projector/c.ts:1 architecture/no-cycles: import cycle between folders: projector -> event-log -> projector (the way back: event-log/a.ts -> projector/b.ts).',
     ]);
   });
+});
+
+describe('eslint.config.js', () => {
+  // ESLint runs in a child process: it loads its config with a dynamic import, which jest's
+  // module system cannot run.
+  const root = path.resolve(__dirname, '..');
+  const printConfig = (file: string) => {
+    const eslint = path.join(root, 'node_modules', 'eslint', 'bin', 'eslint.js');
+    const run = spawnSync(process.execPath, [eslint, '--print-config', file], { cwd: root, encoding: 'utf8' });
+    return JSON.parse(run.stdout) as { rules: Record<string, [number, { order?: string[][] }?]> };
+  };
+
+  it('applies both rules as errors to the service, with every entry of its folder placed once', () => {
+    const { rules } = printConfig('apps/api-keys/src/main.ts');
+    expect(rules['architecture/layers'][0]).toBe(2);
+    expect(rules['architecture/no-cycles']).toEqual([2, { root: 'apps/api-keys/src' }]);
+    const placed = (rules['architecture/layers'][1]?.order ?? []).flat().sort();
+    const entries = fs
+      .readdirSync(path.join(root, 'apps/api-keys/src'), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() || (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')))
+      .map((entry) => entry.name)
+      .sort();
+    expect(placed).toEqual(entries);
+  }, 60000);
+
+  it('leaves the specs out of the graph', () => {
+    const { rules } = printConfig('apps/api-keys/src/shutdown.spec.ts');
+    expect(rules['architecture/layers']).toBeUndefined();
+    expect(rules['architecture/no-cycles']).toBeUndefined();
+  }, 60000);
 });
