@@ -22,10 +22,12 @@ const USER_KEYS_CACHED = 10_000;
  * Folds the events topic into the read models. One batch is one partition's records in log order.
  * Records at or before the partition's checkpoint are already applied and skipped; the rest are
  * decoded, folded in memory onto the keys' current states (cached; new keys need no read; the rest
- * read by `_id`), and each changed key is written once: new ones inserted, others replaced. Then
- * the hash and per-user read models of created and revoked keys, the keys' states on the state
- * topic, this process's cache, the checkpoint; only then are waiting requests woken and the Kafka offsets committed. Records it
- * cannot read go to the dead-letter topic and the partition moves on.
+ * read by `_id`). Then, in this order: each event's history entry and outcome, the idempotency
+ * records, each changed key once (new ones inserted, others replaced); the hash and per-user read
+ * models of created and revoked keys; the keys' states on the state topic (published beside the
+ * key writes when the batch creates no key, since its final states are known before them); this
+ * process's cache; the checkpoint. Only then are waiting requests woken and the Kafka offsets
+ * committed. Records it cannot read go to the dead-letter topic and the partition moves on.
  */
 @Injectable()
 export class Projector implements OnApplicationBootstrap, OnApplicationShutdown {
