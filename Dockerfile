@@ -5,6 +5,8 @@
 FROM node:26.12.1-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm ci runs it as the project's postinstall: our fixes to installed dependencies.
+COPY scripts/patch-dependencies.js ./scripts/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json nest-cli.json ./
 COPY apps ./apps
