@@ -1,9 +1,12 @@
 # syntax=docker/dockerfile:1
 # The api-keys service. Build: docker build -t api-keys-service .  (or docker compose up --build)
+# Both stages use the Node version in .node-version (scripts/node-version.spec.ts holds them equal).
 
-FROM node:20.20.2-bookworm-slim AS build
+FROM node:26.12.1-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm ci runs it as the project's postinstall: our fixes to installed dependencies.
+COPY scripts/patch-dependencies.js ./scripts/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json nest-cli.json ./
 COPY apps ./apps
@@ -11,7 +14,7 @@ COPY libs ./libs
 RUN npx nest build api-keys \
  && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20.20.2-bookworm-slim
+FROM node:26.12.1-bookworm-slim
 ENV NODE_ENV=production
 # The service's V8 limits, as npm start sets them (scripts/lib/prepare.js says why).
 ENV NODE_OPTIONS="--max-old-space-size=192 --max-semi-space-size=4"

@@ -9,6 +9,7 @@
 // See docs/benchmarks.md.
 const fs = require('node:fs');
 const { runMain, describeError } = require('../scripts/lib/run');
+const { onPinnedNode } = require('../scripts/lib/node-runtime');
 const { USAGE, UsageError, parseOptions } = require('./lib/options');
 const { prepare, seed } = require('./lib/prepare');
 const { startServer, killAllNow } = require('./lib/servers');
@@ -83,8 +84,10 @@ async function main(log, signal) {
   }
 }
 
-runMain('bench', main, (signal) => {
-  process.stderr.write(`[bench] ${signal} again: killing what the bench started\n`);
-  killAllNow();
-  process.exit(130);
-});
+onPinnedNode('bench', () =>
+  runMain('bench', main, (signal) => {
+    process.stderr.write(`[bench] ${signal} again: killing what the bench started\n`);
+    killAllNow();
+    process.exit(130);
+  }),
+);

@@ -8,6 +8,7 @@
 const { spawn } = require('node:child_process');
 const { REPO_ROOT, StackError, createLogger, exitOf, runMain } = require('./lib/run');
 const { ensureDependencies, ensureBuild, serversToStart, serviceEnv, redactUri } = require('./lib/prepare');
+const { onPinnedNode } = require('./lib/node-runtime');
 const { readStackSettings } = require('./stack/settings');
 const lifecycle = require('./stack/lifecycle');
 
@@ -71,7 +72,9 @@ async function runService(entry, env, settings, log) {
   }
 }
 
-runMain('start', async (log, signal) => {
+/** @type {Parameters<typeof runMain>[1]} */
+async function main(log, signal) {
+  log.info(`Node ${process.version}`);
   const stackLog = createLogger('stack');
   const settings = readStackSettings(process.env);
   await ensureDependencies({ log, signal });
@@ -116,4 +119,6 @@ runMain('start', async (log, signal) => {
       });
     }
   }
-});
+}
+
+onPinnedNode('start', () => runMain('start', main));

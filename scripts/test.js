@@ -7,6 +7,7 @@
 const path = require('node:path');
 const { REPO_ROOT, StackError, createLogger, formatDuration, runForeground, runMain } = require('./lib/run');
 const { ensureDependencies } = require('./lib/prepare');
+const { onPinnedNode } = require('./lib/node-runtime');
 const { readStackSettings } = require('./stack/settings');
 const lifecycle = require('./stack/lifecycle');
 const ferretdb = require('./stack/ferretdb');
@@ -109,6 +110,8 @@ async function main(log, signal) {
   const settings = readStackSettings({ ...process.env, ...testStackEnv(process.env) });
   const stackLog = createLogger('stack');
   const began = Date.now();
+  // The runtime jest, the service and the e2e suites' children run on (.node-version pins it).
+  log.info(`Node ${process.version} (${process.execPath})`);
   /** @type {string[]} */
   const timings = [];
   /** @type {<T>(name: string, work: () => Promise<T>) => Promise<T>} */
@@ -179,6 +182,6 @@ async function main(log, signal) {
   return failures.length > 0 ? 1 : 0;
 }
 
-if (require.main === module) runMain('test', main);
+if (require.main === module) onPinnedNode('test', () => runMain('test', main));
 
 module.exports = { planJestRuns, testStackEnv, e2eEnv };

@@ -1,9 +1,8 @@
-import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { APP_CONFIG, AppConfig } from '../../apps/api-keys/src/config/config';
 import { EventLog } from '../../apps/api-keys/src/event-log/event-log';
 import { HTTP_STACK_PROVIDERS } from '../../apps/api-keys/src/http/http-stack';
-import { RequestMiddleware } from '../../apps/api-keys/src/http/request.middleware';
 import { ApiKeyStates } from '../../apps/api-keys/src/read-model/api-key-states';
 import { ApiKeysReadModel } from '../../apps/api-keys/src/read-model/api-keys.read-model';
 import { KeyStateCache } from '../../apps/api-keys/src/read-model/key-state-cache';
@@ -21,7 +20,7 @@ import { CrudUpdateController } from './crud-update.controller';
  * service.
  */
 @Module({})
-export class CrudModule implements NestModule {
+export class CrudModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: CrudModule,
@@ -40,9 +39,5 @@ export class CrudModule implements NestModule {
         ApiKeyStates,
       ],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestMiddleware).forRoutes('*');
   }
 }

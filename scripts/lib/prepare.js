@@ -7,6 +7,7 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { REPO_ROOT, StackError, formatDuration, exitOf } = require('./run');
 const { withLock } = require('../stack/proc');
+const { applyPatches } = require('../patch-dependencies');
 
 /** @typedef {{ log: import('./run').Log, signal?: AbortSignal }} Options */
 
@@ -28,7 +29,8 @@ async function runToStderr(/** @type {string} */ command, args, /** @type {Abort
 
 /**
  * npm ci when node_modules is absent, or package-lock.json changed after the last install (npm
- * writes node_modules/.package-lock.json at the end of every install).
+ * writes node_modules/.package-lock.json at the end of every install); else the dependency patches
+ * (scripts/patch-dependencies.js), which npm ci applies itself.
  * @param {Options} options
  */
 function ensureDependencies({ log, signal }) {
@@ -36,7 +38,11 @@ function ensureDependencies({ log, signal }) {
     const installed = mtimeMs(path.join(REPO_ROOT, 'node_modules', '.package-lock.json'));
     const lockfile = mtimeMs(path.join(REPO_ROOT, 'package-lock.json')) ?? 0;
     const state = staleness(fs.existsSync(path.join(REPO_ROOT, 'node_modules')), installed, lockfile);
-    if (state === 'fresh') return;
+    if (state === 'fresh') {
+      // npm ci patches as its postinstall; a node_modules from before a new patch gets it here.
+      applyPatches(path.join(REPO_ROOT, 'node_modules')).forEach((line) => log.info(`patched ${line}`));
+      return;
+    }
     const began = Date.now();
     log.info(`${state === 'missing' ? 'node_modules is missing' : 'package-lock.json changed'}: running npm ci...`);
     await runToStderr('npm', ['ci', '--no-audit', '--no-fund'], signal);

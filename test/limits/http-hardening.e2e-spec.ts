@@ -3,7 +3,16 @@ import net from 'node:net';
 import { Reply, call, expectErrorEnvelope, readReply } from '../support/http';
 import { CapturedLogs } from '../support/logs';
 import { API_KEYS_PATH, ApiKeyData, createKey, expectRefusedWithoutEvent, getKey, keyPath } from '../support/keys';
-import { RunningService, User, closeAll, isolation, newUser, startService, testConfig } from '../support/service';
+import {
+  RunningService,
+  User,
+  closeAll,
+  isolation,
+  newUser,
+  startService,
+  testConfig,
+  waitUntil,
+} from '../support/service';
 
 const json = (value: unknown) => JSON.stringify(value);
 const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
@@ -220,6 +229,28 @@ describe('HTTP hardening', () => {
         call(service.url, 'PUT', keyPath(existing.id), { key: alice.key, body: { api_key: fields } }),
       );
       expect(reply.body.errors).toEqual([message]);
+    });
+  });
+
+  describe('the request log', () => {
+    it.each([
+      ['a route of the API', () => `${API_KEYS_PATH}/${existing.id}`, 200],
+      ['a health route below another health route', () => '/health/ready', 200],
+      ['a route outside /api/v1', () => '/metrics', 200],
+      ['an unknown route', () => '/no-such-route', 404],
+    ])('writes one line, with the request id it answers with, for %s', async (_, path, status) => {
+      const requestId = `log-once-${path().replaceAll('/', '-')}`;
+      const response = await fetch(`${service.url}${path()}`, {
+        headers: { 'X-API-Key': alice.key, 'X-Request-Id': requestId },
+      });
+      await response.arrayBuffer();
+      expect(response.status).toBe(status);
+      expect(response.headers.get('x-request-id')).toBe(requestId);
+      const linesOf = () => logs.lines.filter((line) => line.includes(`requestId: '${requestId}'`));
+      await waitUntil(async () => linesOf().length > 0, 5000, `the log line of ${requestId}`);
+      // Every listener of the response's close event has run by now: a second line would be here.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(linesOf()).toHaveLength(1);
     });
   });
 });

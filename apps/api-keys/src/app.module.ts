@@ -1,4 +1,4 @@
-import { DynamicModule, Logger, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { MongooseModule, getModelToken } from '@nestjs/mongoose';
 import { Model } from 'mongoose';
@@ -12,7 +12,6 @@ import { EventLog } from './event-log/event-log';
 import { GetApiKeyController } from './get-api-key/get-api-key.controller';
 import { GetApiKeyHistoryController } from './get-api-key-history/get-api-key-history.controller';
 import { HealthController } from './health/health.controller';
-import { RequestMiddleware } from './http/request.middleware';
 import { HTTP_STACK_PROVIDERS } from './http/http-stack';
 import { MetricsController } from './health/metrics.controller';
 import { ListApiKeysController } from './list-api-keys/list-api-keys.controller';
@@ -52,7 +51,7 @@ export interface AppOptions {
 }
 
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   static register(config: AppConfig, options: AppOptions): DynamicModule {
     return {
       module: AppModule,
@@ -126,9 +125,5 @@ export class AppModule implements NestModule {
         DeleteApiKeyHandler,
       ],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestMiddleware).forRoutes('*');
   }
 }

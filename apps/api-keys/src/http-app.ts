@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/config';
 import { BoundedExpressAdapter } from './http/bounded-express-adapter';
+import { useRequestMiddleware } from './http/http-stack';
 import { serveOpenApi } from './http/openapi';
 
 /** The HTTP service with its projector, as `npm start` runs it (tests boot the very same thing). */
@@ -18,6 +19,7 @@ export async function createHttpApp(config: AppConfig, logger: LoggerService): P
       abortOnError: false,
     },
   );
+  useRequestMiddleware(app);
   app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/ready', 'health/live', 'metrics'] });
   serveOpenApi(app);
   return app;

@@ -1,10 +1,11 @@
-import { Provider } from '@nestjs/common';
+import { INestApplication, Provider } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { Metrics } from '../metrics/metrics';
 import { RateLimits } from '../rate-limits/rate-limits';
 import { ErrorFilter } from './error.filter';
 import { JsonBodyInterceptor } from './json-body.interceptor';
 import { ReplyInterceptor } from './reply.interceptor';
+import { RequestMiddleware } from './request.middleware';
 import { RouteTable } from './route-table';
 
 /**
@@ -20,4 +21,18 @@ export const HTTP_STACK_PROVIDERS: Provider[] = [
   RateLimits,
   RouteTable,
   Metrics,
+  RequestMiddleware,
 ];
+
+/**
+ * RequestMiddleware on every request, exactly once, before routing: also on unknown routes (their
+ * 404 carries a request id too) and on the routes outside the global prefix. Not through Nest's
+ * MiddlewareConsumer: with a global prefix and exclusions, forRoutes('*') registers the middleware
+ * once per excluded path as well, and Express matches those by prefix, so `/health` ran it a
+ * second time for `/health/ready` (two log lines per request) while `/nope` ran it never.
+ * Call before the app is initialised (before listen), so that it precedes the routes.
+ */
+export function useRequestMiddleware(app: INestApplication): void {
+  const middleware = app.get(RequestMiddleware);
+  app.use(middleware.use.bind(middleware));
+}
