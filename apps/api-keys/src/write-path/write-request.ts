@@ -27,7 +27,11 @@ export interface WriteRequest {
   readonly conditions: RequestConditions;
 }
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** What an Idempotency-Key may be: also the pattern of the header in the OpenAPI document. */
+export const IDEMPOTENCY_KEY_PATTERN = '^[\\x21-\\x7e]{1,255}$';
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
+const IDEMPOTENCY_KEY = new RegExp(IDEMPOTENCY_KEY_PATTERN);
+const IDEMPOTENCY_KEY_RULE = '1 to 255 printable ASCII characters (! to ~, no spaces), such as a UUID';
 
 /**
  * The conditions of a write from its headers: If-Match, and Idempotency-Key with the fingerprint
@@ -44,7 +48,7 @@ export function requestConditions(request: {
 }): RequestConditions {
   const { idempotencyKey } = request;
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-    throw new BadHeaderError('Idempotency-Key', 'must be 1 to 255 printable ASCII characters');
+    throw new BadHeaderError('Idempotency-Key', 'must be 1 to 255 printable ASCII characters', IDEMPOTENCY_KEY_RULE);
   }
   const fingerprint = createHash('sha256')
     .update(JSON.stringify([request.method, request.keyId ?? null, request.body ?? null, request.ifMatch ?? null]))
