@@ -94,7 +94,7 @@ const SCHEMAS: Record<string, Schema> = {
   CreateApiKeyRequest: apiKeyRequest({
     required: ['key_type', ...fields.filter(([, rule]) => rule.requiredOnCreate).map(([name]) => name)],
     properties: {
-      ...fieldSchemas(),
+      ...fieldSchemas('request'),
       key_type: { enum: [...KEY_TYPES] },
       transient_assistant: { type: 'boolean', default: false },
     },
@@ -102,7 +102,7 @@ const SCHEMAS: Record<string, Schema> = {
   UpdateApiKeyRequest: apiKeyRequest({
     description: `Sets at least one of ${FIELD_NAMES.join(', ')}; fields left out keep their value, and arrays are replaced whole. Any other field (key_type, key_value...) is refused with 422.`,
     minProperties: 1,
-    properties: fieldSchemas(),
+    properties: fieldSchemas('request'),
   }),
 };
 
