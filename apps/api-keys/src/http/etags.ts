@@ -15,10 +15,16 @@ export class BadHeaderError extends ApiError {
 
 // RFC 9110 §8.8.3 and §13.1.1-2: `*`, or a comma-separated list of entity-tags, each `"…"` or
 // `W/"…"` around etagc characters (visible ASCII but `"`, and obs-text, which Node hands over as
-// Latin-1). A list may hold empty elements (§5.6.1.2), but not only those.
+// Latin-1). A list may hold empty elements (§5.6.1.2), but not only those. The pattern is also the
+// headers' pattern in the OpenAPI document, so it is written for ECMA-262 and other engines alike.
+const OWS = '[ \\t]*';
 const ETAGC = '[\\x21\\x23-\\x7e\\x80-\\xff]*';
 const TAG = `(?:W/)?"${ETAGC}"`;
-const TAG_LIST = new RegExp(`^[ \\t]*(?:,[ \\t]*)*${TAG}(?:[ \\t]*,(?:[ \\t]*${TAG})?)*[ \\t]*$`);
+/** A valid If-Match / If-None-Match: blank (as if absent), `*`, or a list of entity-tags. */
+export const ENTITY_TAGS_PATTERN = `^${OWS}(?:\\*|(?:,${OWS})*${TAG}(?:${OWS},(?:${OWS}${TAG})?)*)?${OWS}$`;
+const VALID = new RegExp(ENTITY_TAGS_PATTERN);
+const BLANK = /^[ \t]*$/;
+const ANY = /^[ \t]*\*[ \t]*$/;
 const TAGS = new RegExp(`(W/)?"(${ETAGC})"`, 'g');
 // The opaque-tags this API gives: a version, spelled as etagOf spells it (tags compare by characters).
 const VERSION = /^(?:0|[1-9]\d{0,14})$/;
@@ -33,15 +39,16 @@ export const ENTITY_TAGS_RULE = '"*" or a comma-separated list of ETags, such as
  * entity-tag list at all is refused, so a condition the client meant is never silently dropped.
  */
 export function parseEntityTags(header: string, value: string | undefined, weak: boolean): EntityTags | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  if (value.trim() === '*') return { any: true };
-  if (!TAG_LIST.test(value)) {
+  if (value === undefined) return undefined;
+  if (!VALID.test(value)) {
     throw new BadHeaderError(
       header,
       `is ${JSON.stringify(value)}, which is not "*" or a list of entity-tags`,
       ENTITY_TAGS_RULE,
     );
   }
+  if (BLANK.test(value)) return undefined;
+  if (ANY.test(value)) return { any: true };
   const versions: number[] = [];
   for (const [, weakPrefix, opaque] of value.matchAll(TAGS)) {
     if (weakPrefix && !weak) continue;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { BadHeaderError, EntityTags, parseEntityTags } from '../http/etags';
-import { Principal, RequestBounds } from '../http/request-context';
+import { IDEMPOTENCY_KEY_PATTERN, Principal, RequestBounds } from '../http/request-context';
 
 /** An Idempotency-Key and the fingerprint of the request it came with. */
 export interface IdempotencyRequest {
@@ -27,9 +27,6 @@ export interface WriteRequest {
   readonly conditions: RequestConditions;
 }
 
-/** What an Idempotency-Key may be: also the pattern of the header in the OpenAPI document. */
-export const IDEMPOTENCY_KEY_PATTERN = '^[\\x21-\\x7e]{1,255}$';
-export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
 const IDEMPOTENCY_KEY = new RegExp(IDEMPOTENCY_KEY_PATTERN);
 const IDEMPOTENCY_KEY_RULE = '1 to 255 printable ASCII characters (! to ~, no spaces), such as a UUID';
 
