@@ -24,6 +24,11 @@ export interface FieldPresentation<T> {
    * even when a request rule is tightened (docs/events.md).
    */
   readonly schema: JsonSchema;
+  /**
+   * What a request may send, when that differs from `schema`: a request rule tightened after records
+   * were written (the log keeps the old bound), or a value the service normalizes before judging it.
+   */
+  readonly requestSchema?: JsonSchema;
   /** What a client reads in the API reference and a consumer in the event schemas. */
   readonly description: string;
   /** A valid value, for documentation and for the tests that walk the field list. */
@@ -38,37 +43,80 @@ const listSchema = (max: number, items: JsonSchema): JsonSchema => ({
   items,
 });
 
+// The character rules of libs/domain/src/api-key-fields.ts as JSON Schema patterns. Patterns are
+// ECMA-262 with code-point semantics; classes are spelled as explicit ranges rather than \p{…} so
+// that tools in other languages (schemathesis, in Python) read them the same way.
+// \p{Cc}: C0 and C1 controls.
+const CONTROLS = '\\x00-\\x1f\\x7f-\\x9f';
+// Bidirectional embeddings, overrides and isolates: refused since the first release.
+const BIDI_OVERRIDES = '\\u202a-\\u202e\\u2066-\\u2069';
+// Bidirectional marks: refused in requests later, so records in the log may hold them.
+const BIDI_MARKS = '\\u061c\\u200e\\u200f';
+const LOGGED_FORBIDDEN = CONTROLS + BIDI_OVERRIDES;
+const REQUEST_FORBIDDEN = LOGGED_FORBIDDEN + BIDI_MARKS;
+// What String.prototype.trim removes, less the controls above (tab, newline...).
+const SPACES = '\\x20\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+
+/** Text without `forbidden` characters that neither starts nor ends with a space; at most `max` long if given. */
+const trimmedText = (forbidden: string, max?: number) =>
+  `[^${SPACES}${forbidden}](?:[^${forbidden}]${max === undefined ? '*' : `{0,${max - 2}}`}[^${SPACES}${forbidden}])?`;
+
+/** A request's name is trimmed before it is judged: spaces around it are allowed and not counted. */
+export const NAME_REQUEST_PATTERN = `^[${SPACES}]*${trimmedText(REQUEST_FORBIDDEN, NAME_MAX_LENGTH)}[${SPACES}]*$`;
+
+// What every origin a browser sends looks like: http or https, a lower-case ASCII host (a domain
+// without the characters WHATWG URLs forbid in one, or a bracketed IPv6 address), and a port. The
+// rest of "exactly as browsers send it" is said in words.
+export const ORIGIN_PATTERN =
+  '^https?://(?:\\[[0-9a-f:.]+\\]|[!"$&\'()*+,\\-.0-9;=_`a-z{}~]+)(?::(?:0|[1-9][0-9]{0,4}))?$';
+
+const assistantId = (forbidden: string): JsonSchema => ({
+  type: 'string',
+  minLength: 1,
+  maxLength: ASSISTANT_ID_MAX_LENGTH,
+  pattern: `^${trimmedText(forbidden)}$`,
+});
+
 export const FIELD_PRESENTATION: { readonly [K in UpdatableField]: FieldPresentation<FieldValues[K]> } = {
   name: {
-    schema: { type: 'string', minLength: 1, maxLength: NAME_MAX_LENGTH },
+    schema: { type: 'string', minLength: 1, maxLength: NAME_MAX_LENGTH, pattern: `^${trimmedText(LOGGED_FORBIDDEN)}$` },
+    requestSchema: { type: 'string', minLength: 1, pattern: NAME_REQUEST_PATTERN },
     description:
-      `Descriptive name: trimmed, 1 to ${NAME_MAX_LENGTH} characters (code points), at least one of them visible, ` +
+      `Descriptive name: trimmed, 1 to ${NAME_MAX_LENGTH} characters (code points), at least one of them visible ` +
+      '(not only spaces, format characters such as zero-width spaces, variation selectors or blank fillers), ' +
       'no control or bidirectional-control characters.',
     example: 'Updated Production Key',
   },
   allowed_origins: {
-    schema: listSchema(MAX_ORIGINS, { type: 'string', format: 'uri', maxLength: ORIGIN_MAX_LENGTH }),
-    description: `CORS origins allowed to use the key: at most ${MAX_ORIGINS} distinct origins exactly as browsers send them.`,
+    schema: listSchema(MAX_ORIGINS, { type: 'string', maxLength: ORIGIN_MAX_LENGTH, pattern: ORIGIN_PATTERN }),
+    description:
+      `CORS origins allowed to use the key: at most ${MAX_ORIGINS} distinct origins exactly as browsers send them ` +
+      "(a WHATWG URL's origin, serialized): http or https, the host lower-case and in ASCII (punycode), IPv4 in " +
+      "dotted decimal, a port only when not the scheme's default; no path, query, trailing slash or credentials.",
     example: ['https://example.com', 'https://app.example.com'],
   },
   allowed_assistants: {
-    schema: listSchema(MAX_ASSISTANTS, { type: 'string', minLength: 1, maxLength: ASSISTANT_ID_MAX_LENGTH }),
+    schema: listSchema(MAX_ASSISTANTS, assistantId(LOGGED_FORBIDDEN)),
+    requestSchema: listSchema(MAX_ASSISTANTS, assistantId(REQUEST_FORBIDDEN)),
     description:
-      `Assistant ids the key may access: at most ${MAX_ASSISTANTS} distinct ids (compared in Unicode NFC), each ` +
-      `1 to ${ASSISTANT_ID_MAX_LENGTH} characters (code points), visible, without surrounding spaces or control characters.`,
+      `Assistant ids the key may access: at most ${MAX_ASSISTANTS} distinct ids (compared in Unicode NFC, so two ` +
+      `spellings of one text are duplicates), each 1 to ${ASSISTANT_ID_MAX_LENGTH} characters (code points), at ` +
+      'least one of them visible, without surrounding spaces, control or bidirectional-control characters.',
     example: ['123', '456'],
   },
 };
 
 /**
  * Each updatable field's documented schema (its fragment with its description and example), in
- * the order of the domain's list.
+ * the order of the domain's list: what the log and a key hold, or with `'request'`, what a
+ * request may send.
  */
-export function fieldSchemas(): { readonly [K in UpdatableField]: JsonSchema } {
+export function fieldSchemas(of: 'record' | 'request' = 'record'): { readonly [K in UpdatableField]: JsonSchema } {
   const properties: Record<string, JsonSchema> = {};
   for (const field of Object.keys(UPDATABLE_FIELDS) as UpdatableField[]) {
-    const { schema, description, example } = FIELD_PRESENTATION[field];
-    properties[field] = { ...schema, description, examples: [example] };
+    const { schema, requestSchema, description, example } = FIELD_PRESENTATION[field];
+    const fragment = of === 'request' ? (requestSchema ?? schema) : schema;
+    properties[field] = { ...fragment, description, examples: [example] };
   }
   return properties as { readonly [K in UpdatableField]: JsonSchema };
 }

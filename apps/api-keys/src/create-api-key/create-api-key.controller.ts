@@ -27,7 +27,10 @@ export class CreateApiKeyController {
       'Idempotency-Key gets the key the first attempt created, with `key_value` null.',
     body: 'CreateApiKeyRequest',
     ok: { status: 201, description: 'Created; `data.key_value` is the secret.', data: KEY },
-    accepted: 'Recorded, not yet usable: `data` is the new key, with its `key_value`; retry using it in a moment.',
+    accepted: {
+      description: 'Recorded, not yet usable: `data` is the new key, with its `key_value`; retry using it in a moment.',
+      data: KEY,
+    },
     headers: ['Idempotency-Key'],
     errors: [400, 401, 403, 413, 415, 422, 429, 503],
   })

@@ -1,6 +1,6 @@
 import { Controller, Delete, Headers, Param, UseGuards } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiRoute, KEY } from '../http/openapi';
+import { ACCEPTED, ApiRoute, KEY } from '../http/openapi';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiKeyIdPipe } from '../api-key-resource/api-key-id.pipe';
 import { AuthGuard, Caller } from '../auth/auth.guard';
@@ -21,7 +21,10 @@ export class DeleteApiKeyController {
     summary: 'Revoke an API key',
     description: 'The key stops authenticating before this answers.',
     ok: { status: 200, description: 'The revoked key as it was.', data: KEY },
-    accepted: 'Recorded, not yet visible in reads: `data` names the key and the event.',
+    accepted: {
+      description: 'Recorded, not yet visible in reads: `data` names the key and the event.',
+      data: ACCEPTED,
+    },
     headers: ['If-Match', 'Idempotency-Key'],
     errors: [400, 401, 403, 404, 412, 429, 503],
   })

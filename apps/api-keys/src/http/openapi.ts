@@ -8,9 +8,11 @@ import {
   OpenAPIObject,
   SwaggerModule,
 } from '@nestjs/swagger';
-import { fieldSchemas } from '@app/contracts';
+import { contractSchemas, fieldSchemas } from '@app/contracts';
 import { FieldRule, KEY_TYPES, UPDATABLE_FIELDS } from '@app/domain';
+import { ENTITY_TAGS_PATTERN } from './etags';
 import { MAX_JSON_DEPTH } from './json-body.interceptor';
+import { IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN, REQUEST_ID_PATTERN } from './request-context';
 
 // The OpenAPI document is generated from the code: the routes from the controllers, the bodies
 // and the key resource from the domain's field list as libs/contracts presents it, the answers
@@ -91,10 +93,24 @@ const SCHEMAS: Record<string, Schema> = {
     required: ['id', 'event_id'],
     properties: { id: { type: 'integer', minimum: 1 }, event_id: { type: 'string', format: 'uuid' } },
   },
+  DryRun: {
+    type: 'object',
+    description:
+      'A dry run: the key as the change would leave it, and the event it would append. Nothing was recorded.',
+    additionalProperties: false,
+    required: ['key', 'event'],
+    properties: { key: ref('ApiKey'), event: ref('ApiKeyUpdatedEvent') },
+  },
+  ApiKeyUpdatedEvent: {
+    description:
+      'An ApiKeyUpdated event as the events topic carries it: schema_version 2 when the request had an If-Match ' +
+      'or an Idempotency-Key, else 1 (the contract schemas in libs/contracts/schemas/).',
+    oneOf: updatedEventSchemas(),
+  },
   CreateApiKeyRequest: apiKeyRequest({
     required: ['key_type', ...fields.filter(([, rule]) => rule.requiredOnCreate).map(([name]) => name)],
     properties: {
-      ...fieldSchemas(),
+      ...fieldSchemas('request'),
       key_type: { enum: [...KEY_TYPES] },
       transient_assistant: { type: 'boolean', default: false },
     },
@@ -102,9 +118,19 @@ const SCHEMAS: Record<string, Schema> = {
   UpdateApiKeyRequest: apiKeyRequest({
     description: `Sets at least one of ${FIELD_NAMES.join(', ')}; fields left out keep their value, and arrays are replaced whole. Any other field (key_type, key_value...) is refused with 422.`,
     minProperties: 1,
-    properties: fieldSchemas(),
+    properties: fieldSchemas('request'),
   }),
 };
+
+/** The contract's ApiKeyUpdated schemas, every version, without the keywords that name their files. */
+function updatedEventSchemas(): Schema[] {
+  return contractSchemas()
+    .filter(({ file }) => file.startsWith('api-key-updated.'))
+    .map(({ schema }) => {
+      const { $schema: _dialect, $id: _id, $comment: _comment, ...rest } = schema;
+      return rest;
+    });
+}
 
 /** A request body: `{"api_key": {...}}`, nothing else at either level. */
 function apiKeyRequest(apiKey: Schema): Schema {
@@ -159,14 +185,46 @@ const response = (status: number, description: string, schema: Schema) =>
     headers: { ...RATE_LIMIT_HEADERS, ...(status === 429 || status === 503 ? RETRY_AFTER : {}) },
   });
 
-/** The request headers this API reads besides the credentials. */
-const REQUEST_HEADERS = {
-  'If-Match': 'Apply only if the key is at this version: its ETag, such as "3" (or *). Otherwise 412.',
-  'If-None-Match': 'The ETag of the copy you hold: when it is current the answer is 304 with no body.',
-  'Idempotency-Key':
-    'Up to 255 printable ASCII characters naming this request. A retry with the same key and the same ' +
-    'request, within IDEMPOTENCY_WINDOW_HOURS, is answered as the first attempt was and records nothing; ' +
-    'the same key with another request is a 422.',
+/** The request headers a route may read besides the credentials and X-Request-Id, with their rules. */
+const REQUEST_HEADERS: Record<
+  'If-Match' | 'If-None-Match' | 'Idempotency-Key',
+  { description: string; schema: Schema }
+> = {
+  'If-Match': {
+    description:
+      'Apply only if the key is at one of these versions: `*` (any), or a comma-separated list of ETags such as ' +
+      '`"3"`. Compared strongly: a weak tag (`W/"3"`) or a well-formed tag this API never gives matches nothing, ' +
+      'so a list of only those is answered 412. A blank header counts as absent; a value that is not an ' +
+      'entity-tag list (RFC 9110) is a 400.',
+    schema: { type: 'string', pattern: ENTITY_TAGS_PATTERN },
+  },
+  'If-None-Match': {
+    description:
+      'The ETags of the copies you hold: `*`, or a comma-separated list such as `"3", W/"4"`. Compared weakly ' +
+      '(`W/"3"` matches `"3"`); a tag this API never gives matches nothing. When one matches the key the answer is ' +
+      '304 with no body. A blank header counts as absent; a value that is not an entity-tag list (RFC 9110) is a 400.',
+    schema: { type: 'string', pattern: ENTITY_TAGS_PATTERN },
+  },
+  'Idempotency-Key': {
+    description:
+      `1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters (\`!\` to \`~\`, no spaces) naming this request, ` +
+      'such as a UUID; anything else is a 400. A retry with the same key and the same request, within ' +
+      'IDEMPOTENCY_WINDOW_HOURS, is answered as the first attempt was and records nothing; the same key with ' +
+      'another request is a 422.',
+    schema: { type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX_LENGTH, pattern: IDEMPOTENCY_KEY_PATTERN },
+  },
+};
+
+/** Read on every request; never refused, since a request id only labels the request. */
+const REQUEST_ID_HEADER = {
+  name: 'X-Request-Id',
+  in: 'header',
+  required: false,
+  description:
+    'Your id for this request, echoed in the answer and kept as the correlation_id of the events it causes. ' +
+    `Used when it matches \`${REQUEST_ID_PATTERN}\` (1 to 128 printable ASCII characters, no spaces); any other ` +
+    'value is replaced by a generated UUID, never refused.',
+  schema: { type: 'string' },
 };
 
 /** One route's documentation: what it does, its body, its successes and its errors. */
@@ -176,24 +234,25 @@ export function ApiRoute(spec: {
   body?: 'CreateApiKeyRequest' | 'UpdateApiKeyRequest';
   headers?: (keyof typeof REQUEST_HEADERS)[];
   ok: { status: 200 | 201; description: string; data: Schema };
-  accepted?: string;
+  accepted?: { description: string; data: Schema };
   notModified?: boolean;
   errors: number[];
 }): MethodDecorator {
   return applyDecorators(
     ApiOperation({ summary: spec.summary, description: spec.description }),
     ...(spec.body ? [ApiBody({ schema: ref(spec.body) })] : []),
-    ...(spec.headers ?? []).map((name) =>
-      ApiHeader({ name, required: false, description: REQUEST_HEADERS[name], schema: { type: 'string' } }),
-    ),
+    ...(spec.headers ?? []).map((name) => ApiHeader({ name, required: false, ...REQUEST_HEADERS[name] })),
     ...(spec.notModified ? [ApiResponse({ status: 304, description: 'Your copy is current: no body.' })] : []),
     response(spec.ok.status, spec.ok.description, envelope(spec.ok.data)),
-    ...(spec.accepted ? [response(202, spec.accepted, envelope(ref('Accepted')))] : []),
+    ...(spec.accepted ? [response(202, spec.accepted.description, envelope(spec.accepted.data))] : []),
     ...spec.errors.map((status) => response(status, ERRORS[status], ref('Error'))),
   );
 }
 
 export const KEY = ref('ApiKey');
+export const ACCEPTED = ref('Accepted');
+/** What `PUT ?dry_run=true` answers in `data`: the key as it would be and the event it would append. */
+export const DRY_RUN = ref('DryRun');
 export const KEY_HISTORY = { type: 'array', items: ref('KeyEvent') };
 export const KEY_LIST = { type: 'array', items: ref('ApiKey') };
 
@@ -210,17 +269,38 @@ export function serveOpenApi(app: INestApplication): OpenAPIObject {
         'path asked with a method it does not answer gets 405 with an `Allow` header; a path that ' +
         'does not exist, 404.',
     )
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'apiKey')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The same API key, as a bearer token.' }, 'bearer')
+    .addApiKey(
+      {
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-API-Key',
+        description:
+          'Your API key. Surrounding spaces are ignored and a blank header counts as absent. With Authorization ' +
+          'too, both must name the same key (else 401). Only private keys may use this API (else 403).',
+      },
+      'apiKey',
+    )
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'The same API key as `Authorization: Bearer <key>` (scheme in any case); any other form is a 401.',
+      },
+      'bearer',
+    )
     .addSecurityRequirements('apiKey')
     .addSecurityRequirements('bearer')
     .build();
   const document = SwaggerModule.createDocument(app, config);
-  // Operations outside /api/v1 (health, metrics) take no key.
   for (const [path, operations] of Object.entries(document.paths)) {
-    if (path.startsWith('/api/v1/')) continue;
-    for (const operation of Object.values(operations as Record<string, { security?: unknown[] }>))
-      operation.security = [];
+    for (const operation of Object.values(
+      operations as Record<string, { security?: unknown[]; parameters?: unknown[] }>,
+    )) {
+      // Every request is tagged with its id (RequestMiddleware), whatever its route.
+      operation.parameters = [...(operation.parameters ?? []), REQUEST_ID_HEADER];
+      // Operations outside /api/v1 (health, metrics) take no key.
+      if (!path.startsWith('/api/v1/')) operation.security = [];
+    }
   }
   document.components = { ...document.components, schemas: { ...document.components?.schemas, ...SCHEMAS } };
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'api/v1/openapi.json', useGlobalPrefix: false });

@@ -27,8 +27,13 @@ declare global {
   }
 }
 
-// Printable ASCII only, bounded: the id is echoed in a header and written to logs and events.
-const USABLE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+/** Printable ASCII only, bounded: the id is echoed in a header and written to logs and events. */
+export const REQUEST_ID_PATTERN = '^[\\x21-\\x7e]{1,128}$';
+const USABLE_REQUEST_ID = new RegExp(REQUEST_ID_PATTERN);
+
+/** What an Idempotency-Key may be (the write path enforces it); also its pattern in the OpenAPI document. */
+export const IDEMPOTENCY_KEY_PATTERN = '^[\\x21-\\x7e]{1,255}$';
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
 
 export function requestIdFrom(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;

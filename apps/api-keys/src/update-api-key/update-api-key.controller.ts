@@ -1,6 +1,6 @@
 import { Body, Controller, Headers, Param, Put, Query, UseGuards } from '@nestjs/common';
 import { ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { ApiRoute, KEY } from '../http/openapi';
+import { ACCEPTED, ApiRoute, DRY_RUN, KEY } from '../http/openapi';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiKeyIdPipe } from '../api-key-resource/api-key-id.pipe';
 import { AuthGuard, Caller } from '../auth/auth.guard';
@@ -27,8 +27,17 @@ export class UpdateApiKeyController {
       'new ETag. With `?dry_run=true` it decides (owner, rules, If-Match) and answers 200 with `data.key`, the ' +
       'key as it would be, and `data.event`, the event it would append, recording nothing.',
     body: 'UpdateApiKeyRequest',
-    ok: { status: 200, description: 'The key with this change applied (or a later one).', data: KEY },
-    accepted: 'Recorded, not yet visible in reads: `data` names the key and the event.',
+    ok: {
+      status: 200,
+      description:
+        'The key with this change applied (or a later one); with `?dry_run=true`, `{key, event}`: the key as it ' +
+        'would be and the event that would be appended.',
+      data: { oneOf: [KEY, DRY_RUN] },
+    },
+    accepted: {
+      description: 'Recorded, not yet visible in reads: `data` names the key and the event.',
+      data: ACCEPTED,
+    },
     headers: ['If-Match', 'Idempotency-Key'],
     errors: [400, 401, 403, 404, 412, 413, 415, 422, 429, 503],
   })

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { BadHeaderError, EntityTags, parseEntityTags } from '../http/etags';
-import { Principal, RequestBounds } from '../http/request-context';
+import { IDEMPOTENCY_KEY_PATTERN, Principal, RequestBounds } from '../http/request-context';
 
 /** An Idempotency-Key and the fingerprint of the request it came with. */
 export interface IdempotencyRequest {
@@ -27,7 +27,8 @@ export interface WriteRequest {
   readonly conditions: RequestConditions;
 }
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const IDEMPOTENCY_KEY = new RegExp(IDEMPOTENCY_KEY_PATTERN);
+const IDEMPOTENCY_KEY_RULE = '1 to 255 printable ASCII characters (! to ~, no spaces), such as a UUID';
 
 /**
  * The conditions of a write from its headers: If-Match, and Idempotency-Key with the fingerprint
@@ -44,7 +45,7 @@ export function requestConditions(request: {
 }): RequestConditions {
   const { idempotencyKey } = request;
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-    throw new BadHeaderError('Idempotency-Key', 'must be 1 to 255 printable ASCII characters');
+    throw new BadHeaderError('Idempotency-Key', 'must be 1 to 255 printable ASCII characters', IDEMPOTENCY_KEY_RULE);
   }
   const fingerprint = createHash('sha256')
     .update(JSON.stringify([request.method, request.keyId ?? null, request.body ?? null, request.ifMatch ?? null]))
