@@ -95,6 +95,14 @@ describe('the OpenAPI document', () => {
     await send('GET', keyPath(id), { key });
     await send('GET', keyPath(987654321), { key });
     await send('PUT', keyPath(id), { key, body: { api_key: { name: 'Renamed' } } });
+    // A dry run answers {key, event}: schema_version 1 without conditions, 2 with an If-Match.
+    const dryRun = await send('PUT', `${keyPath(id)}?dry_run=true`, { key, body: { api_key: { name: 'Maybe' } } });
+    expect(Object.keys(dryRun.body.data)).toEqual(['key', 'event']);
+    await send('PUT', `${keyPath(id)}?dry_run=true`, {
+      key,
+      body: { api_key: { allowed_assistants: ['a'] } },
+      headers: { 'If-Match': '"2"' },
+    });
     await send('PUT', keyPath(id), { key, body: { api_key: { key_type: 'public' } } });
     await send('PUT', keyPath(id), { key, rawBody: '{"api_key":', headers: { 'Content-Type': 'application/json' } });
     await send('PUT', keyPath(id), { key, rawBody: 'x', headers: { 'Content-Type': 'text/plain' } });
@@ -137,8 +145,68 @@ describe('the OpenAPI document', () => {
       );
       expect(reply.status).toBe(202);
       expectDocumented('PUT', keyPath(slow.keyId), reply);
+      const created = await call(impatient.url, 'POST', API_KEYS_PATH, {
+        key: slow.key,
+        body: { api_key: { name: 'Not yet', key_type: 'private' } },
+      });
+      expect(created.status).toBe(202);
+      expectDocumented('POST', API_KEYS_PATH, created);
     } finally {
       await impatient.close();
+    }
+  });
+
+  it('lets foreign entity-tags simply not match, and refuses only malformed headers, naming their rule', async () => {
+    const user = await newUser(suite.service);
+    const path = keyPath(user.keyId);
+    const headers = (value: string) => ({ key: user.key, headers: { 'If-None-Match': value } });
+    const weakly = await call(suite.service.url, 'GET', path, headers('W/"1", W/"\\yiB", "1nX)^b"'));
+    expect(weakly.status).toBe(304);
+    await send('GET', path, headers('"abc", W/"7"'));
+    const malformed = await send('GET', path, headers('3'));
+    expect([malformed.status, malformed.body.details]).toEqual([
+      400,
+      expect.stringMatching(/^Send If-None-Match as "\*" or/),
+    ]);
+    const idempotency = await send('POST', API_KEYS_PATH, {
+      key: user.key,
+      body: { api_key: { name: 'Spaced', key_type: 'private' } },
+      headers: { 'Idempotency-Key': 'a b' },
+    });
+    expect([idempotency.status, idempotency.body.details]).toEqual([
+      400,
+      expect.stringMatching(/^Send Idempotency-Key as 1 to 255 printable ASCII characters/),
+    ]);
+  });
+
+  it('states the rules of every request header the service reads', () => {
+    type Parameter = { name: string; in: string; schema: { pattern?: string } };
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({
+        at: `${method} ${path}`,
+        headers: new Map(
+          ((operation.parameters ?? []) as Parameter[]).filter((p) => p.in === 'header').map((p) => [p.name, p.schema]),
+        ),
+      })),
+    );
+    expect(operations.filter(({ headers }) => !headers.has('X-Request-Id')).map(({ at }) => at)).toEqual([]);
+    const writes = operations.filter(({ at }) => /^(post|put|delete) /.test(at));
+    const idempotencyPatterns = writes.map(({ headers }) => headers.get('Idempotency-Key')?.pattern);
+    expect(idempotencyPatterns.map((p) => p !== undefined && !new RegExp(p, 'u').test('a b'))).toEqual(
+      writes.map(() => true),
+    );
+    const conditional = operations.flatMap(({ headers }) =>
+      ['If-Match', 'If-None-Match'].flatMap((name) => headers.get(name)?.pattern ?? []),
+    );
+    expect(conditional).toHaveLength(3);
+    for (const pattern of conditional) {
+      expect(['*', '', 'W/"1", W/"\\yiB", "1nX)^b"', ', "3",,'].map((v) => new RegExp(pattern, 'u').test(v))).toEqual([
+        true,
+        true,
+        true,
+        true,
+      ]);
+      expect(new RegExp(pattern, 'u').test('3')).toBe(false);
     }
   });
 
