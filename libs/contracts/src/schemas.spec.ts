@@ -4,6 +4,7 @@ import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   API_KEY_CREATED,
+  API_KEY_DELETED,
   API_KEY_UPDATED,
   ApiKeyEvent,
   ApiKeyState,
@@ -230,24 +231,41 @@ describe('the committed JSON Schemas', () => {
       }
     });
 
-    it('both still read a creation written before an optional field existed, and ignore unknown fields', () => {
+    it('both still read a creation written before an optional field existed, and an unknown envelope field', () => {
       const created = JSON.parse(encodeEvent(events[0]).value);
       const older = edited(created, ['data', 'allowed_assistants']);
-      const newer = edited(edited(created, ['data', 'colour'], 'blue'), ['region'], 'eu');
-      for (const variant of [older, newer]) {
+      const withEnvelopeField = edited(created, ['region'], 'eu');
+      for (const variant of [older, withEnvelopeField]) {
         expect(validator.problems(eventSchemaId(API_KEY_CREATED, 1), variant)).toEqual([]);
         expect(decodeEvent(JSON.stringify(variant), '7')).toMatchObject({ data: { name: 'Production' } });
       }
       expect(decodeEvent(JSON.stringify(older), '7').data).toMatchObject({ allowed_assistants: [] });
     });
 
-    it('differ on purpose on an update naming a field they do not know: consumers skip it, the service refuses it', () => {
+    it('both refuse a field its schema_version does not define, in data or in changes', () => {
+      const created = JSON.parse(encodeEvent(events[0]).value);
       const update = JSON.parse(encodeEvent(events.find((e) => e.event_type === API_KEY_UPDATED)!).value);
-      const unknownChange = edited(update, ['data', 'changes'], { colour: 'blue' });
-      // A consumer does not hold the field, so ignoring its change is right for it; the service's
-      // projector must hold every field, so it sets such a record aside (docs/events.md).
-      expect(validator.problems(eventSchemaId(API_KEY_UPDATED, 1), unknownChange)).toEqual([]);
-      expect(() => decodeEvent(JSON.stringify(unknownChange), '7')).toThrow(/colour is not an updatable field/);
+      const deleted = JSON.parse(encodeEvent(events.find((e) => e.event_type === API_KEY_DELETED)!).value);
+      const cases: [string, unknown, RegExp][] = [
+        [eventSchemaId(API_KEY_CREATED, 1), edited(created, ['data', 'colour'], 'blue'), /data\.colour is not a field/],
+        [
+          eventSchemaId(API_KEY_UPDATED, 1),
+          edited(update, ['data', 'changes'], { colour: 'blue' }),
+          /colour is not an updatable field/,
+        ],
+        [eventSchemaId(API_KEY_UPDATED, 1), edited(update, ['data', 'note'], 'x'), /data\.note is not a field/],
+        [eventSchemaId(API_KEY_DELETED, 1), edited(deleted, ['data', 'reason'], 'x'), /data\.reason is not a field/],
+      ];
+      for (const [schemaId, record, reason] of cases) {
+        expect(validator.problems(schemaId, record)).not.toEqual([]);
+        expect(() => decodeEvent(JSON.stringify(record), '7')).toThrow(reason);
+      }
+    });
+
+    it('ignore a version a creation names: it is no field of ApiKeyCreated', () => {
+      const created = { ...JSON.parse(encodeEvent(events[0]).value), schema_version: 2, expected_version: 0 };
+      expect(validator.problems(eventSchemaId(API_KEY_CREATED, 2), created)).toEqual([]);
+      expect(decodeEvent(JSON.stringify(created), '7')).not.toHaveProperty('expected_version');
     });
   });
 

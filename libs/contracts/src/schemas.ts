@@ -123,6 +123,7 @@ function createdData(): JsonSchema {
       '(an empty list for allowed_origins and allowed_assistants).',
     required: ['key_type', ...requiredFields(), 'key_hash', 'transient_assistant', 'user_email'],
     properties,
+    additionalProperties: false,
   };
 }
 
@@ -135,14 +136,16 @@ function updatedData(): JsonSchema {
         'A field not named here keeps its value.',
       minProperties: 1,
       properties: fieldSchemas(),
+      additionalProperties: false,
     },
   };
-  return { type: 'object', required: ['changes'], properties };
+  return { type: 'object', required: ['changes'], properties, additionalProperties: false };
 }
 
 const deletedData: JsonSchema = {
   type: 'object',
   description: 'Empty: the envelope says everything. The key is revoked at occurred_at.',
+  maxProperties: 0,
 };
 
 const DATA: { readonly [T in EventType]: { readonly data: () => JsonSchema; readonly description: string } } = {
@@ -180,8 +183,8 @@ const CONDITIONS: { readonly [K in keyof EventConditions]-?: JsonSchema } = {
     minLength: 1,
     maxLength: 255,
     description:
-      "The request's Idempotency-Key. A later event of the same user_id with the same key, occurring before " +
-      "this one's idempotency_expires_at, is a retry and is ignored.",
+      "The request's Idempotency-Key. A later event of the same API key and user_id with the same " +
+      "Idempotency-Key, occurring before this one's idempotency_expires_at, is a retry and is ignored.",
   },
   request_fingerprint: {
     type: 'string',
@@ -190,6 +193,13 @@ const CONDITIONS: { readonly [K in keyof EventConditions]-?: JsonSchema } = {
   },
   idempotency_expires_at: isoTime('Until when the Idempotency-Key is remembered.'),
 };
+
+/** A creation expects no version (If-Match names an existing key); the other events may. */
+function conditionsOf(type: EventType): JsonSchema {
+  if (type !== API_KEY_CREATED) return CONDITIONS;
+  const { expected_version: _none, ...rest } = CONDITIONS;
+  return rest;
+}
 
 function eventSchema(type: EventType, version: number): JsonSchema {
   const properties: { readonly [K in keyof Omit<ApiKeyEvent, keyof EventConditions>]-?: JsonSchema } = {
@@ -218,7 +228,7 @@ function eventSchema(type: EventType, version: number): JsonSchema {
     ...header(eventSchemaId(type, version), `${type}, schema_version ${version}`, description),
     type: 'object',
     required: Object.keys(properties),
-    properties: conditional ? { ...properties, ...CONDITIONS } : properties,
+    properties: conditional ? { ...properties, ...conditionsOf(type) } : properties,
     ...(conditional && {
       dependentRequired: {
         idempotency_key: ['request_fingerprint', 'idempotency_expires_at'],

@@ -9,6 +9,7 @@ import {
   CONDITIONAL_SCHEMA_VERSION,
   EventConditions,
   SCHEMA_VERSION,
+  UPDATABLE_FIELDS,
   pickChanges,
   wireChangesProblem,
 } from '@app/domain';
@@ -60,6 +61,21 @@ const check: Check = (condition, reason) => {
 
 const KEY_HASH = new RegExp(KEY_HASH_PATTERN);
 
+/** The fields an ApiKeyCreated's data holds in every version: anything else makes it malformed. */
+const CREATED_DATA_FIELDS = new Set([
+  'key_type',
+  ...Object.keys(UPDATABLE_FIELDS),
+  'key_hash',
+  'transient_assistant',
+  'user_email',
+]);
+
+/** A field its version's schema does not define makes a record malformed: no reader may guess at it. */
+function checkOnly(data: Record<string, unknown>, allowed: ReadonlySet<string>, where: string): void {
+  const extra = Object.keys(data).find((field) => !allowed.has(field));
+  check(extra === undefined, `${where}${extra} is not a field of this schema_version`);
+}
+
 function decodeChanges(raw: unknown): ApiKeyChanges {
   check(isObject(raw), 'data.changes must be an object');
   const problem = wireChangesProblem(raw);
@@ -93,6 +109,11 @@ function decodeConditions(body: Record<string, unknown>): EventConditions {
       idempotency_expires_at: idempotency_expires_at,
     }),
   };
+}
+
+function withoutExpectedVersion<T extends { expected_version?: number }>(base: T): Omit<T, 'expected_version'> {
+  const { expected_version: _ignored, ...rest } = base;
+  return rest;
 }
 
 const isVersion = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
@@ -130,6 +151,7 @@ export function decodeEvent(value: Buffer | string | null, key?: string | null):
   const data = body.data;
   switch (body.event_type) {
     case API_KEY_CREATED:
+      checkOnly(data, CREATED_DATA_FIELDS, 'data.');
       check(KEY_TYPES.includes(data.key_type as KeyType), 'data.key_type must be private or public');
       check(
         typeof data.key_hash === 'string' && KEY_HASH.test(data.key_hash),
@@ -138,7 +160,9 @@ export function decodeEvent(value: Buffer | string | null, key?: string | null):
       check(typeof data.transient_assistant === 'boolean', 'data.transient_assistant must be a boolean');
       check(typeof data.user_email === 'string', 'data.user_email must be a string');
       return {
-        ...base,
+        // A creation expects no version (If-Match names a key that exists): not in its schema, so
+        // like any envelope field a schema does not define, it is ignored.
+        ...withoutExpectedVersion(base),
         event_type: API_KEY_CREATED,
         data: {
           key_type: data.key_type as KeyType,
@@ -149,8 +173,10 @@ export function decodeEvent(value: Buffer | string | null, key?: string | null):
         },
       };
     case API_KEY_UPDATED:
+      checkOnly(data, new Set(['changes']), 'data.');
       return { ...base, event_type: API_KEY_UPDATED, data: { changes: decodeChanges(data.changes) } };
     case API_KEY_DELETED:
+      checkOnly(data, new Set(), 'data.');
       return { ...base, event_type: API_KEY_DELETED, data: {} };
     default:
       throw new UnreadableEventError(`unknown event_type ${JSON.stringify(body.event_type)}`);

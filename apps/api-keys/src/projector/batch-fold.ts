@@ -10,6 +10,7 @@ import {
 import { AppliedPosition } from '@app/contracts';
 import { ProjectedKey } from '../read-model/api-key.document';
 import {
+  EventOutcome,
   EventOutcomeDocument,
   IdempotencyRecordDocument,
   KeyEventDocument,
@@ -61,41 +62,54 @@ const snapshot = (key: ProjectedKey | null) => {
 };
 
 /**
- * Folds a partition's events, in log order, onto each key's state at the start. Each applied event
- * becomes the key's next history entry. An event carrying an Idempotency-Key that an earlier event
- * of the same user already used, before that one's window ends, is a retry: it is not folded. The
- * first event with a key records what became of it (applied, or why not), for retries to be
+ * Folds a partition's events, in log order, onto each key's state at the start, by the rules of
+ * docs/events.md ("Folding the events"), checked in this order:
+ * 1. an event at or before the key's applied position was folded already (a redelivery): skipped;
+ * 2. an event whose event_id an earlier record of the log carried (`knownOutcomes`, or earlier in
+ *    this batch) is a duplicate: ignored, whatever became of the first;
+ * 3. an event with an Idempotency-Key that an earlier event of the same user used on the same key,
+ *    before that one's window ends, is a retry: ignored (its answer is the first one's record);
+ * 4. then `evolve`: the first creation of an id wins; an update or delete of a missing, revoked or
+ *    foreign key, or of a key at another version than it expected, is ignored.
+ * Each applied event becomes the key's next history entry; every event but a duplicate gets its
+ * outcome; the first event with an Idempotency-Key records what became of it, for retries to be
  * answered the same way. All of it is decided from the log alone.
  */
 export function foldBatch(
   events: readonly LoggedEvent[],
   starts: ReadonlyMap<number, ProjectedKey | null>,
   knownRecords: ReadonlyMap<string, IdempotencyRecordDocument> = new Map(),
+  knownOutcomes: ReadonlyMap<string, EventOutcomeDocument> = new Map(),
 ): FoldResult {
   const current = new Map(starts);
   const changed = new Map<number, ProjectedKey>();
   const history: KeyEventDocument[] = [];
   const records = new Map<string, IdempotencyRecordDocument>();
   const outcomes: EventOutcomeDocument[] = [];
+  const seen = new Map<string, EventOutcomeDocument>();
   for (const { event, at } of events) {
     const id = event.api_key_id;
     const before = current.get(id) ?? null;
-    // Folded before (a redelivery): its outcome is recorded already.
     if (before && at.offset <= before.applied.offset) continue;
-    const recordId = event.idempotency_key === undefined ? null : idempotencyId(event.user_id, event.idempotency_key);
+    const first = seen.get(event.event_id) ?? knownOutcomes.get(event.event_id);
+    // Another record with this event_id: the same event again. (The same record again, redelivered
+    // after a crash that left its outcome written, is not a duplicate of itself.)
+    if (first && first.offset !== at.offset) continue;
+    const outcomeOf = (outcome: EventOutcome, key: ApiKeyState | null) => {
+      const doc = { _id: event.event_id, api_key_id: id, offset: at.offset, outcome, version: key?.version ?? null };
+      outcomes.push(doc);
+      seen.set(event.event_id, doc);
+    };
+    const recordId =
+      event.idempotency_key === undefined ? null : idempotencyId(event.user_id, id, event.idempotency_key);
     const earlier = recordId === null ? undefined : (records.get(recordId) ?? knownRecords.get(recordId));
     if (earlier && earlier.event_id !== event.event_id && event.occurred_at < earlier.expires_at) {
-      outcomes.push({
-        _id: event.event_id,
-        api_key_id: id,
-        outcome: 'idempotent_retry',
-        version: before?.version ?? null,
-      });
+      outcomeOf('idempotent_retry', before);
       continue;
     }
     const next = project(before, event, at);
     const outcome = next ? 'applied' : ignoredBecause(before, event);
-    outcomes.push({ _id: event.event_id, api_key_id: id, outcome, version: (next ?? before)?.version ?? null });
+    outcomeOf(outcome, next ?? before);
     if (next) {
       current.set(id, next);
       changed.set(id, next);

@@ -34,6 +34,7 @@ type Store = Pick<
   | 'idempotencyRecords'
   | 'insertKeyEvents'
   | 'replaceKeyEvents'
+  | 'eventOutcomes'
   | 'insertEventOutcomes'
   | 'replaceEventOutcomes'
   | 'saveIdempotencyRecords'
@@ -63,6 +64,8 @@ class FakeReadModel implements Store {
   replaceKeyEvents = async (docs: readonly KeyEventDocument[]) => {
     for (const doc of docs) this.history.set(doc._id, doc);
   };
+  eventOutcomes = async (ids: readonly string[]) =>
+    new Map(ids.filter((id) => this.outcomes.has(id)).map((id) => [id, this.outcomes.get(id)!]));
   insertEventOutcomes = async (docs: readonly EventOutcomeDocument[]) => {
     for (const doc of docs) if (!this.outcomes.has(doc._id)) this.outcomes.set(doc._id, doc);
   };
@@ -282,6 +285,31 @@ describe('Projector.apply', () => {
     expect(stored.userKeys).toEqual(expected.userKeys);
   });
 
+  it('ignores an event appended again with the same event_id, in the same batch or a later one', async () => {
+    const { readModel, projector } = setup();
+    const first = renamed(1, 'first');
+    await projector.apply(batch([created(1), first, renamed(1, 'second'), first]));
+    expect(readModel.keys.get(1)).toMatchObject({ name: 'second', version: 3 });
+    // The old rename again, much later: it must not roll the key back, nor raise its version.
+    await projector.apply(batch([first, created(1)], 4));
+    expect(readModel.keys.get(1)).toMatchObject({ name: 'second', version: 3 });
+    expect([...readModel.history.keys()]).toEqual(['1:1', '1:2', '1:3']);
+    expect(readModel.outcomes.get(JSON.parse(first.value).event_id)).toMatchObject({ offset: 1, outcome: 'applied' });
+  });
+
+  it('applies a redelivered record whose outcome a crash left written, since it is no duplicate of itself', async () => {
+    const stored = new FakeReadModel();
+    await setup(stored).projector.apply(batch([created(1)]));
+    const before = { key: stored.keys.get(1)!, checkpoint: stored.stored };
+    await setup(stored).projector.apply(batch([renamed(1, 'once')], 1));
+    const expected = stored.keys.get(1);
+    // The crash came after the rename's outcome was written, before its key and checkpoint were.
+    stored.keys.set(1, before.key);
+    stored.stored = before.checkpoint;
+    await setup(stored).projector.apply(batch([renamed(1, 'once')], 1));
+    expect(stored.keys.get(1)).toEqual(expected);
+  });
+
   it('inserts the per-user lists of a rebuild without reading them (no checkpoint yet)', async () => {
     const { readModel, projector } = setup();
     await projector.apply(batch([created(1), created(2, 2)]));
@@ -389,8 +417,8 @@ describe('Projector.apply', () => {
       ]),
     );
     expect(readModel.keys.get(1)).toMatchObject({ name: 'first', version: 2 });
-    expect(readModel.records.get('1:one')).toMatchObject({ outcome: 'applied', key: { name: 'first', version: 2 } });
-    expect(readModel.records.get('1:two')).toMatchObject({ outcome: 'version_mismatch', key: { version: 2 } });
+    expect(readModel.records.get('1:1:one')).toMatchObject({ outcome: 'applied', key: { name: 'first', version: 2 } });
+    expect(readModel.records.get('1:1:two')).toMatchObject({ outcome: 'version_mismatch', key: { version: 2 } });
   });
 
   it('folds a retry with a used Idempotency-Key not at all, in this batch or a later one', async () => {
@@ -398,6 +426,6 @@ describe('Projector.apply', () => {
     await projector.apply(batch([created(1), guarded(1, 'once', { key: 'k' }), guarded(1, 'twice', { key: 'k' })]));
     await projector.apply(batch([guarded(1, 'thrice', { key: 'k' })], 3));
     expect(readModel.keys.get(1)).toMatchObject({ name: 'once', version: 2 });
-    expect(readModel.records.get('1:k')).toMatchObject({ event_id: 'g1once', outcome: 'applied' });
+    expect(readModel.records.get('1:1:k')).toMatchObject({ event_id: 'g1once', outcome: 'applied' });
   });
 });

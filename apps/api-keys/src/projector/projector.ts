@@ -157,20 +157,26 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     const loaded = await this.readModel.findKeys(unknown);
     for (const id of unknown) starts.set(id, loaded.get(id) ?? null);
     const recordIds = events.flatMap(({ event }) =>
-      event.idempotency_key === undefined ? [] : [idempotencyId(event.user_id, event.idempotency_key)],
+      event.idempotency_key === undefined
+        ? []
+        : [idempotencyId(event.user_id, event.api_key_id, event.idempotency_key)],
     );
     const known = await this.readModel.idempotencyRecords([...new Set(recordIds)]);
-
-    const { changed, history, records, outcomes } = foldBatch(events, starts, known);
+    // Whether an event was in the log before (a duplicate): only a key that existed before this
+    // batch can have had it, so a batch of new keys (a backlog, a rebuild) reads nothing here.
+    const outcomesBefore = await this.readModel.eventOutcomes(
+      events.filter(({ event }) => !fresh.has(event.api_key_id)).map(({ event }) => event.event_id),
+    );
+    const { changed, history, records, outcomes } = foldBatch(events, starts, known, outcomesBefore);
     const inserted = [...changed.values()].filter((key) => starts.get(key.id) === null);
     const replaced = [...changed.values()].filter((key) => starts.get(key.id) !== null);
     const published = inserted.length === 0 ? this.log.publishStates(finalsOf(ids, changed, starts).values()) : null;
     // Awaited by apply(); this only keeps a failed write below from leaving its rejection unobserved.
     published?.catch(() => {});
 
-    // History, outcomes and idempotency records go first: a crash before the keys are written leaves them
-    // to be written again (identically) on redelivery, while the keys, once written, are ahead of
-    // a redelivered batch, which then folds nothing.
+    // History, outcomes and idempotency records go first: a crash before the keys are written
+    // leaves them to be written again (identically) on redelivery, while the keys, once written,
+    // are ahead of a redelivered batch, which then folds nothing.
     await this.readModel.insertKeyEvents(history);
     await this.readModel.insertEventOutcomes(outcomes);
     await this.readModel.saveIdempotencyRecords([...records.values()]);
@@ -183,11 +189,9 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
         starts.set(id, again.get(id) ?? null);
         changed.delete(id);
       }
-      const refolded = foldBatch(
-        events.filter(({ event }) => again.has(event.api_key_id)),
-        again,
-        known,
-      );
+      const refoldedEvents = events.filter(({ event }) => again.has(event.api_key_id));
+      const outcomesAgain = await this.readModel.eventOutcomes(refoldedEvents.map(({ event }) => event.event_id));
+      const refolded = foldBatch(refoldedEvents, again, known, outcomesAgain);
       for (const [id, key] of refolded.changed) changed.set(id, key);
       replaced.push(...refolded.changed.values());
       await this.readModel.replaceKeyEvents(refolded.history);

@@ -77,6 +77,12 @@ export class ApiKeysReadModel {
     return this.outcomes.findById(eventId).lean<EventOutcomeDocument>().exec();
   }
 
+  /** The outcomes recorded for these events (those that have one). */
+  async eventOutcomes(eventIds: readonly string[]): Promise<Map<string, EventOutcomeDocument>> {
+    const docs = await readAll([...new Set(eventIds)], (id) => this.eventOutcome(id));
+    return new Map(docs.filter((doc) => doc !== null).map((doc) => [doc._id, doc]));
+  }
+
   /** An event's outcome is written once; a redelivered one is left as it is. */
   async insertEventOutcomes(docs: readonly EventOutcomeDocument[]): Promise<void> {
     await this.insertNew(this.outcomes, docs);

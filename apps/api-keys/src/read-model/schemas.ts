@@ -134,12 +134,14 @@ export const EVENT_OUTCOMES = 'EventOutcome';
 export interface EventOutcomeDocument {
   readonly _id: string;
   readonly api_key_id: number;
+  /** The record's offset in its partition (the key's): another record with this id is a duplicate. */
+  readonly offset: number;
   readonly outcome: EventOutcome;
   /** The key's version once the event was folded: the one it made, or the one that stood (null: no key). */
   readonly version: number | null;
 }
 export const eventOutcomeSchema = new Schema<EventOutcomeDocument>(
-  { _id: String, api_key_id: Number, outcome: String, version: Number },
+  { _id: String, api_key_id: Number, offset: Number, outcome: String, version: Number },
   { collection: 'event_outcomes', versionKey: false, _id: false },
 );
 
@@ -166,9 +168,20 @@ export const idempotencyRecordSchema = new Schema<IdempotencyRecordDocument>(
   { _id: String },
   { collection: 'idempotency_records', versionKey: false, _id: false, strict: false },
 );
-export const idempotencyId = (userId: number, key: string) => `${userId}:${key}`;
+/**
+ * Idempotency records are per key: all of a key's events are in one partition, so "earlier" is the
+ * log's order and one projector writes the record. (A create's attempts all name one key: the
+ * claim below gives its Idempotency-Key the key id.)
+ */
+export const idempotencyId = (userId: number, keyId: number, key: string) => `${userId}:${keyId}:${key}`;
+/** The claim of an Idempotency-Key by a user's first request with it, whichever key it names. */
+export const idempotencyClaimId = (userId: number, key: string) => `${userId}:${key}`;
 
-/** Which key id a create's Idempotency-Key was given, so every retry names the same key. */
+/**
+ * Which request first used a user's Idempotency-Key, and on which key (for a create: the key id it
+ * was given, so every retry names the same key). Written by the writer before its event exists: a
+ * reuse of the key for another request is refused at once, on any key.
+ */
 export const IDEMPOTENCY_CLAIMS = 'IdempotencyClaim';
 export interface IdempotencyClaimDocument {
   readonly _id: string;

@@ -377,6 +377,23 @@ describe('CreateApiKeyHandler', () => {
   });
 });
 
+describe('an Idempotency-Key across keys', () => {
+  it('refuses a key its user already used for a request on another key with 422, appending nothing', async () => {
+    const { log, create, update } = setup();
+    const created = await create.execute(
+      post(ALICE, 'r', open(), { idempotency: { key: 'k', fingerprint: 'a'.repeat(64) } }),
+    );
+    expect(created).toMatchObject({ kind: 'done', key: { id: 41 } });
+    const appended = log.events.length;
+    await expect(
+      update.execute(
+        put(7, ALICE, { name: 'x' }, 'r', open(), { idempotency: { key: 'k', fingerprint: 'b'.repeat(64) } }),
+      ),
+    ).rejects.toMatchObject({ code: 'idempotency_key_reused' });
+    expect(log.events).toHaveLength(appended);
+  });
+});
+
 // The one path every command takes: the same retry, answered by the flow, not by any handler.
 describe.each([
   ['create', (s: ReturnType<typeof setup>, c: RequestConditions) => s.create.execute(post(ALICE, 'r', open(), c))],

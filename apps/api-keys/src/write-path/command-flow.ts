@@ -19,7 +19,7 @@ import { expectedVersion } from '../http/etags';
 import { ApiKeyStates } from '../read-model/api-key-states';
 import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
 import { IdAllocator } from '../read-model/id-allocator';
-import { IdempotencyRecordDocument, idempotencyId } from '../read-model/schemas';
+import { IdempotencyRecordDocument, idempotencyClaimId, idempotencyId } from '../read-model/schemas';
 import { EventRecorder, assertWithinBounds } from './event-recorder';
 import { eventMetadata } from './event-metadata';
 import { KeyLock } from './key-lock';
@@ -48,6 +48,12 @@ export type WriteResult =
     }
   /** What the command would do: the key it would leave and the event it would append (nothing was). */
   | { readonly kind: 'dry_run'; readonly key: ApiKeyView; readonly version: number; readonly event: ApiKeyEvent };
+
+/** An Idempotency-Key this request holds: on which key, and until when. */
+interface Claimed extends IdempotencyRequest {
+  readonly keyId: number;
+  readonly expiresAt: string;
+}
 
 /** A command made ready to decide: complete, with the key's current state and a new key's secret. */
 interface Prepared {
@@ -89,13 +95,15 @@ export class CommandFlow {
     // Its turn may come after its client left or its deadline passed: then it records nothing.
     assertWithinBounds(request.bounds);
     const { dryRun } = request.conditions;
-    const idempotency = dryRun ? undefined : request.conditions.idempotency;
-    const recordId = idempotency && idempotencyId(request.caller.userId, idempotency.key);
+    const requested = dryRun ? undefined : request.conditions.idempotency;
+    const idempotency = requested && (await this.claim(pending, request.caller.userId, requested));
+    const keyId = pending.type !== 'create' ? pending.keyId : (idempotency?.keyId ?? (await this.ids.allocate()));
+    const recordId = idempotency && idempotencyId(request.caller.userId, keyId, idempotency.key);
     if (recordId) {
       const earlier = await this.readModel.idempotencyRecord(recordId);
       if (earlier && earlier.expires_at > new Date().toISOString()) return repeat(earlier, idempotency);
     }
-    const { command, state, secret } = await this.prepare(pending, request, idempotency);
+    const { command, state, secret } = await this.prepare(pending, keyId, request, idempotency);
     const decision = decide(command, state, eventMetadata(request.correlationId));
     if (isRejection(decision)) throw rejectionError(decision.rejection);
     const { event } = decision;
@@ -109,39 +117,46 @@ export class CommandFlow {
   }
 
   /**
-   * The complete command and the state it is decided on. A new key gets its id (the one an earlier
-   * attempt with its Idempotency-Key claimed, so every attempt names the same key), its secret and
-   * its owner's count of live keys; a command on a key gets the key's current state and the
-   * version If-Match expects of it. Either carries its Idempotency-Key until its window ends.
+   * Claims the request's Idempotency-Key for this request, on whichever key: a user's first request
+   * with it holds it for the window, and another request reusing it is refused at once (422). A
+   * create's attempts all get the key id the first one was given, so the log can tell a retry.
+   */
+  private async claim(pending: PendingCommand, userId: number, idempotency: IdempotencyRequest): Promise<Claimed> {
+    const keyId = pending.type === 'create' ? await this.ids.allocate() : pending.keyId;
+    const claim = await this.readModel.claimIdempotency({
+      _id: idempotencyClaimId(userId, idempotency.key),
+      key_id: keyId,
+      request_fingerprint: idempotency.fingerprint,
+      expires_at: new Date(Date.now() + this.config.idempotencyWindowMs).toISOString(),
+    });
+    if (claim.request_fingerprint !== idempotency.fingerprint) throw new IdempotencyKeyReusedError();
+    return { ...idempotency, keyId: claim.key_id, expiresAt: claim.expires_at };
+  }
+
+  /**
+   * The complete command and the state it is decided on. A new key gets its id, its secret and its
+   * owner's count of live keys; a command on a key gets the key's current state and the version
+   * If-Match expects of it. Either carries its Idempotency-Key until its window ends.
    */
   private async prepare(
     pending: PendingCommand,
+    keyId: number,
     request: WriteRequest,
-    idempotency: IdempotencyRequest | undefined,
+    idempotency: Claimed | undefined,
   ): Promise<Prepared> {
-    let expiresAt = new Date(Date.now() + this.config.idempotencyWindowMs).toISOString();
+    const held = idempotency && {
+      idempotency: { key: idempotency.key, fingerprint: idempotency.fingerprint, expiresAt: idempotency.expiresAt },
+    };
     if (pending.type !== 'create') {
-      const state = await this.states.find(pending.keyId);
+      const state = await this.states.find(keyId);
       const conditions: CommandConditions = {
-        ...(idempotency && { idempotency: { ...idempotency, expiresAt } }),
+        ...held,
         expectedVersion: expectedVersion(request.conditions.ifMatch, state?.version),
       };
       return { command: { ...pending, conditions }, state };
     }
-    const liveKeys = (await this.states.liveKeyIdsOf(pending.owner.userId)).length;
     // Ids need not be dense: one spent on a refused create is simply never used.
-    let keyId = await this.ids.allocate();
-    if (idempotency) {
-      const claim = await this.readModel.claimIdempotency({
-        _id: idempotencyId(pending.owner.userId, idempotency.key),
-        key_id: keyId,
-        request_fingerprint: idempotency.fingerprint,
-        expires_at: expiresAt,
-      });
-      if (claim.request_fingerprint !== idempotency.fingerprint) throw new IdempotencyKeyReusedError();
-      keyId = claim.key_id;
-      expiresAt = claim.expires_at;
-    }
+    const liveKeys = (await this.states.liveKeyIdsOf(pending.owner.userId)).length;
     const secret = newSecret(pending.keyType);
     const command: CreateKey = {
       ...pending,
@@ -149,7 +164,7 @@ export class CommandFlow {
       keyHash: secret.hash,
       liveKeys,
       maxKeys: this.config.maxKeysPerUser,
-      conditions: idempotency && { idempotency: { ...idempotency, expiresAt } },
+      conditions: held,
     };
     return { command, state: null, secret: secret.value };
   }
