@@ -80,6 +80,12 @@ class Environment {
   @Max(1_000_000)
   AUTH_FAILURES_PER_ADDRESS = 60;
 
+  /** IPv6 clients spend that budget per prefix of this many bits: one client is handed a whole /64. */
+  @IsInt()
+  @Min(1)
+  @Max(128)
+  AUTH_FAILURES_IPV6_PREFIX = 64;
+
   /** The rate-limit window; every budget resets at its end. */
   @IsInt()
   @Min(1)
@@ -166,6 +172,7 @@ export interface AppConfig {
   readonly rateLimits: {
     readonly requestsPerKey: number;
     readonly authFailuresPerAddress: number;
+    readonly authFailuresIpv6Prefix: number;
     readonly windowMs: number;
   };
   readonly requestTimeoutMs: number;
@@ -232,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     rateLimits: {
       requestsPerKey: parsed.RATE_LIMIT_PER_KEY,
       authFailuresPerAddress: parsed.AUTH_FAILURES_PER_ADDRESS,
+      authFailuresIpv6Prefix: parsed.AUTH_FAILURES_IPV6_PREFIX,
       windowMs: parsed.RATE_LIMIT_WINDOW_SECONDS * 1000,
     },
     requestTimeoutMs: parsed.REQUEST_TIMEOUT_MS,
