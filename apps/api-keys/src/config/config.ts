@@ -11,6 +11,14 @@ class Environment {
   @Max(65535)
   PORT = 3000;
 
+  /**
+   * The address the HTTP server listens on: loopback unless told otherwise, so a local run is not
+   * reachable from the network; the container image sets 0.0.0.0.
+   */
+  @IsString()
+  @Matches(/^[A-Za-z0-9._:%-]+$/, { message: 'HOST must be an IP address or a host name' })
+  HOST = '127.0.0.1';
+
   @IsString()
   @Matches(/^mongodb(\+srv)?:\/\/\S+$/, { message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI' })
   MONGODB_URI = 'mongodb://127.0.0.1:27017/api_keys';
@@ -154,6 +162,7 @@ export const KNOWN_ENV_VARS: readonly string[] = Object.keys(new Environment());
 
 export interface AppConfig {
   readonly port: number;
+  readonly host: string;
   readonly mongodbUri: string;
   readonly kafka: {
     readonly brokers: readonly string[];
@@ -222,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port: parsed.PORT,
+    host: parsed.HOST,
     mongodbUri: parsed.MONGODB_URI,
     kafka: {
       brokers: parsed.KAFKA_BROKERS.split(','),
