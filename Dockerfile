@@ -16,6 +16,7 @@ RUN npx nest build api-keys \
 
 FROM node:26.12.1-bookworm-slim
 ENV NODE_ENV=production
+ENV HOST=0.0.0.0
 # The service's V8 limits, as npm start sets them (scripts/lib/prepare.js says why).
 ENV NODE_OPTIONS="--max-old-space-size=192 --max-semi-space-size=4"
 WORKDIR /app

@@ -60,6 +60,12 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('has the service listen on every interface of its container (HOST), or the published port would not reach it', () => {
+    const [, service] = builtServices[0];
+    const environment = service.environment as Record<string, unknown>;
+    expect(environment.HOST).toBe('0.0.0.0');
+  });
+
   it('starts the service only once Kafka and MongoDB are healthy', () => {
     const [, service] = builtServices[0];
     const dependsOn = service.depends_on as Record<string, { condition?: string }>;
@@ -86,6 +92,11 @@ describe('Dockerfile', () => {
 
     expect(finalStage).toMatch(/^USER\s+(?!root\b|0\b)\S+/m);
     expect(finalStage).toMatch(/CMD \["node", "dist\/apps\/api-keys\/src\/main\.js"\]/);
+  });
+
+  it('has the service listen on every interface of its container (HOST)', () => {
+    const finalStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    expect(finalStage).toMatch(/^ENV HOST=0\.0\.0\.0$/m);
   });
 
   it('runs it with the same V8 limits as npm start', () => {

@@ -95,6 +95,16 @@ describe('rate limits', () => {
       expect(refused.body.errors).toEqual(['too many failed authentications from this address']);
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(lookups.filter((c) => c.collection === 'api_key_hashes')).toEqual([]);
+      // Forwarding headers are the client's own words: they never name a fresh budget.
+      const forwardings: Record<string, string>[] = [
+        { 'X-Forwarded-For': '203.0.113.9' },
+        { Forwarded: 'for="[2001:db8::9]"' },
+        { 'X-Real-IP': '203.0.113.10' },
+      ];
+      for (const forwarded of forwardings) {
+        const reply = await call(service.url, 'GET', API_KEYS_PATH, { key: unknownKey(), headers: forwarded });
+        expectErrorEnvelope(reply, 429);
+      }
       // The instance holds this key in memory: no lookup, no refusal.
       expect((await listKeys(service, user.key)).status).toBe(200);
     });

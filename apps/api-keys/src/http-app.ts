@@ -24,3 +24,8 @@ export async function createHttpApp(config: AppConfig, logger: LoggerService): P
   serveOpenApi(app);
   return app;
 }
+
+/** Listens where the config says (HOST, PORT), as `npm start` and the container do. */
+export async function listen(app: INestApplication, config: Pick<AppConfig, 'host' | 'port'>): Promise<void> {
+  await app.listen(config.port, config.host);
+}

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Server } from 'node:http';
 import { loadConfigOrExit } from './config/config';
 import { HealthController } from './health/health.controller';
-import { createHttpApp } from './http-app';
+import { createHttpApp, listen } from './http-app';
 import { jsonLogger } from './logging';
 import { BoundedShutdown, Ending } from './shutdown';
 
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env);
   const logger = jsonLogger(config.logLevel);
   const app = await createHttpApp(config, logger);
-  await app.listen(config.port);
+  await listen(app, config);
   // Our own signal handling rather than Nest's shutdown hooks: Nest waits for every hook however
   // long it takes (a projector batch stuck on a buried store held a SIGTERMed service for minutes)
   // and ignores a second signal.
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     },
   });
   shutdown.listen(process, SIGNALS);
-  logger.log({ msg: 'listening', port: config.port }, 'main');
+  logger.log({ msg: 'listening', host: config.host, port: config.port }, 'main');
 }
 
 main().catch((error: unknown) => {

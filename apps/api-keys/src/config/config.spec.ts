@@ -12,6 +12,13 @@ describe('loadConfig', () => {
     expect(config.readYourWritesTimeoutMs).toBe(5000);
   });
 
+  it('listens on loopback unless HOST says otherwise, and refuses a HOST that is no address', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '::' }).host).toBe('::');
+    expect(() => loadConfig({ HOST: 'http://0.0.0.0' })).toThrow(/HOST/);
+  });
+
   it('reads brokers as a list and derives the dead-letter topic from the events topic', () => {
     const config = loadConfig({ KAFKA_BROKERS: 'a:1,b:2', KAFKA_EVENTS_TOPIC: 'keys' });
     expect(config.kafka.brokers).toEqual(['a:1', 'b:2']);

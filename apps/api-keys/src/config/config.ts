@@ -11,6 +11,14 @@ class Environment {
   @Max(65535)
   PORT = 3000;
 
+  /**
+   * The address the HTTP server listens on: loopback unless told otherwise, so a local run is not
+   * reachable from the network; the container image sets 0.0.0.0.
+   */
+  @IsString()
+  @Matches(/^[A-Za-z0-9._:%-]+$/, { message: 'HOST must be an IP address or a host name' })
+  HOST = '127.0.0.1';
+
   @IsString()
   @Matches(/^mongodb(\+srv)?:\/\/\S+$/, { message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI' })
   MONGODB_URI = 'mongodb://127.0.0.1:27017/api_keys';
@@ -80,6 +88,12 @@ class Environment {
   @Max(1_000_000)
   AUTH_FAILURES_PER_ADDRESS = 60;
 
+  /** IPv6 clients spend that budget per prefix of this many bits: one client is handed a whole /64. */
+  @IsInt()
+  @Min(1)
+  @Max(128)
+  AUTH_FAILURES_IPV6_PREFIX = 64;
+
   /** The rate-limit window; every budget resets at its end. */
   @IsInt()
   @Min(1)
@@ -148,6 +162,7 @@ export const KNOWN_ENV_VARS: readonly string[] = Object.keys(new Environment());
 
 export interface AppConfig {
   readonly port: number;
+  readonly host: string;
   readonly mongodbUri: string;
   readonly kafka: {
     readonly brokers: readonly string[];
@@ -166,6 +181,7 @@ export interface AppConfig {
   readonly rateLimits: {
     readonly requestsPerKey: number;
     readonly authFailuresPerAddress: number;
+    readonly authFailuresIpv6Prefix: number;
     readonly windowMs: number;
   };
   readonly requestTimeoutMs: number;
@@ -215,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port: parsed.PORT,
+    host: parsed.HOST,
     mongodbUri: parsed.MONGODB_URI,
     kafka: {
       brokers: parsed.KAFKA_BROKERS.split(','),
@@ -232,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     rateLimits: {
       requestsPerKey: parsed.RATE_LIMIT_PER_KEY,
       authFailuresPerAddress: parsed.AUTH_FAILURES_PER_ADDRESS,
+      authFailuresIpv6Prefix: parsed.AUTH_FAILURES_IPV6_PREFIX,
       windowMs: parsed.RATE_LIMIT_WINDOW_SECONDS * 1000,
     },
     requestTimeoutMs: parsed.REQUEST_TIMEOUT_MS,

@@ -5,9 +5,9 @@ import { Metrics } from '../metrics/metrics';
 import { requestIdFrom } from './request-context';
 
 /**
- * Runs first on every request: tags it with its request id, sets the headers every answer carries,
- * gives it its bounds (a deadline, and a signal that fires when the client goes away before its
- * answer), and logs it when it ends. Bodies are parsed later, once the route and the caller are
+ * Runs first on every routed request: tags it with its request id, gives it its bounds (a
+ * deadline, and a signal that fires when the client goes away before its answer), and logs it
+ * when it ends. The headers every answer carries are set before it (BoundedExpressAdapter). Bodies are parsed later, once the route and the caller are
  * known (JsonBodyInterceptor).
  */
 @Injectable()
@@ -22,9 +22,6 @@ export class RequestMiddleware implements NestMiddleware {
   use(req: Request, res: Response, next: NextFunction): void {
     req.requestId = requestIdFrom(req.headers['x-request-id']);
     res.setHeader('X-Request-Id', req.requestId);
-    // Answers are JSON about secrets and their owners: never sniffed, never cached.
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Cache-Control', 'no-store');
     const abort = new AbortController();
     req.bounds = { deadline: Date.now() + this.config.requestTimeoutMs, signal: abort.signal };
     const started = process.hrtime.bigint();
