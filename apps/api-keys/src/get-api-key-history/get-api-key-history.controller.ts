@@ -49,7 +49,7 @@ export class GetApiKeyHistoryController {
     @Query(new ValidBody(PageQuery, 'query')) query: PageQuery,
     @Caller() caller: Principal,
   ) {
-    const key = await this.states.find(id);
+    const key = await this.states.findAs(id, caller.userId);
     if (!key || key.user_id !== caller.userId) throw new ApiKeyNotFoundError();
     const versions = Array.from({ length: key.version }, (_, i) => i + 1);
     const { page, headers } = pageOf(versions, query, `/api/v1/api_keys/${id}/events`, DEFAULT_PAGE);

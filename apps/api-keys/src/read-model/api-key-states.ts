@@ -30,14 +30,28 @@ export class ApiKeyStates {
 
   /** The caller's live key, or null: another user's key and a revoked key look exactly like a missing one. */
   async findOwned(id: number, userId: number): Promise<ProjectedKey | null> {
-    const key = await this.find(id);
+    const key = await this.findAs(id, userId);
     return isLiveKeyOf(key, userId) ? key : null;
+  }
+
+  /**
+   * Any key by id (revoked ones included), looked up on behalf of `userId`. A live key of theirs
+   * that this process holds is answered from memory; anything else (another user's key, a revoked
+   * one, an id never used) is read from the store by `_id`, so that every kind of "not yours" costs
+   * the same store command: timing cannot tell another user's key from a missing one.
+   */
+  async findAs(id: number, userId: number): Promise<ProjectedKey | null> {
+    const cached = this.cache.get(id);
+    if (cached && isLiveKeyOf(cached, userId)) return cached;
+    return this.read(id);
   }
 
   /** Any key by id, revoked ones (tombstones) included. */
   async find(id: number): Promise<ProjectedKey | null> {
-    const cached = this.cache.get(id);
-    if (cached) return cached;
+    return this.cache.get(id) ?? this.read(id);
+  }
+
+  private async read(id: number): Promise<ProjectedKey | null> {
     const ticket = this.cache.ticket();
     const key = await this.readModel.findKey(id);
     if (key) this.cache.offer(ticket, key);

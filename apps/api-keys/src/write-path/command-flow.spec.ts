@@ -31,7 +31,7 @@ import { RequestConditions } from './write-request';
  */
 class FakeLog
   implements
-    Pick<ApiKeyStates, 'find' | 'liveKeyIdsOf'>,
+    Pick<ApiKeyStates, 'find' | 'findAs' | 'liveKeyIdsOf'>,
     Pick<EventRecorder, 'record'>,
     Pick<ApiKeysReadModel, 'idempotencyRecord' | 'eventOutcome' | 'claimIdempotency'>
 {
@@ -79,6 +79,10 @@ class FakeLog
     const held = this.claims.get(claim._id) ?? claim;
     this.claims.set(claim._id, held);
     return Promise.resolve(held);
+  }
+
+  findAs(id: number) {
+    return this.find(id);
   }
 
   find(id: number) {

@@ -148,7 +148,7 @@ export class CommandFlow {
       idempotency: { key: idempotency.key, fingerprint: idempotency.fingerprint, expiresAt: idempotency.expiresAt },
     };
     if (pending.type !== 'create') {
-      const state = await this.states.find(keyId);
+      const state = await this.states.findAs(keyId, pending.userId);
       const conditions: CommandConditions = {
         ...held,
         expectedVersion: expectedVersion(request.conditions.ifMatch, state?.version),
