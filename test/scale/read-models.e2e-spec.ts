@@ -123,6 +123,36 @@ describe('read models shaped by their queries', () => {
     });
   });
 
+  describe("an id that is not the caller's", () => {
+    /** Each command's name, collection and filter shape, in order: what the store is asked. */
+    const shapeOf = (commands: readonly RecordedCommand[]) =>
+      commands.map((c) => `${c.name} ${c.collection} ${c.filters.map((f) => Object.keys(f).join(',')).join(';')}`);
+
+    it("costs the same store commands, in the same order, whether another user's key or never used", async () => {
+      const erin = await newUser(first);
+      // Another user's key, read once by this instance, so that it sits in its memory.
+      const theirs = await createKey(first, erin.key, { name: "not alice's" });
+      expect((await getKey(first, erin.key, theirs.id)).status).toBe(200);
+      const neverUsed = theirs.id + 1_000_000;
+      for (const path of ['', '/events']) {
+        const at = (id: number) => `${API_KEYS_PATH}/${id}${path}`;
+        const foreign = await recorder.during(async () =>
+          expect((await call(first.url, 'GET', at(theirs.id), { key: alice.key })).status).toBe(404),
+        );
+        const missing = await recorder.during(async () =>
+          expect((await call(first.url, 'GET', at(neverUsed), { key: alice.key })).status).toBe(404),
+        );
+        expect([path, shapeOf(foreign)]).toEqual([path, shapeOf(missing)]);
+        expect(shapeOf(missing)).toEqual(['find api_keys _id']);
+      }
+      const put = (id: number) =>
+        call(first.url, 'PUT', `${API_KEYS_PATH}/${id}`, { key: alice.key, body: { api_key: { name: 'x' } } });
+      const foreignPut = await recorder.during(async () => expect((await put(theirs.id)).status).toBe(404));
+      const missingPut = await recorder.during(async () => expect((await put(neverUsed)).status).toBe(404));
+      expect(shapeOf(foreignPut)).toEqual(shapeOf(missingPut));
+    });
+  });
+
   describe('the per-user cap on live keys (MAX_KEYS_PER_USER=6 here)', () => {
     it('refuses a create beyond the cap with a 422 naming it, appends nothing, and frees a place on delete', async () => {
       const carol = await newUser(first);
