@@ -75,6 +75,7 @@ describe('the OpenAPI document, fuzzed by schemathesis', () => {
             SCHEMATHESIS_HOOKS: HOOKS,
             SCHEMATHESIS_CALLER_KEY_ID: String(suite.alice.keyId),
             SCHEMATHESIS_TARGET_KEY_ID: String(target),
+            SCHEMATHESIS_BODY_LIMIT_BYTES: String(suite.service.config.httpBodyLimitBytes),
           },
         },
       );
