@@ -68,9 +68,23 @@ describe('the patterns the document states for the fields', () => {
 
   it('matches every origin a browser sends, and none with a path, credentials or capitals', () => {
     const pattern = itemPattern(request.allowed_origins);
-    const origins = ['https://example.com', 'http://localhost:3000', 'http://[::1]:8080', 'https://xn--bcher-kva.ch'];
+    const origins = [
+      'https://example.com',
+      'http://localhost:3000',
+      'http://[::1]:8080',
+      'https://xn--bcher-kva.ch',
+      'http://a:65535',
+      'http://[::ffff:102:304]',
+    ];
     expect(origins.filter((origin) => !isOrigin(origin) || !pattern.test(origin))).toEqual([]);
-    const others = ['https://Example.com', 'https://example.com/', 'https://u@example.com', 'ftp://example.com'];
+    const others = [
+      'https://Example.com',
+      'https://example.com/',
+      'https://u@example.com',
+      'ftp://example.com',
+      'http://a:65536',
+      'http://[::ffff:1.2.3.4]',
+    ];
     expect(others.filter((origin) => pattern.test(origin))).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { ApiKeyNotFoundError } from '../errors';
 import { ValidBody } from '../http/body-validation';
 import { Reply, success } from '../http/envelope';
 import { ApiRoute, KEY_HISTORY } from '../http/openapi';
-import { MAX_PAGE_SIZE, PageQuery, pageOf } from '../http/page-query';
+import { MAX_PAGE_SIZE, MAX_STARTING_AFTER, PageQuery, pageOf } from '../http/page-query';
 import { Principal } from '../http/request-context';
 import { ApiKeyStates } from '../read-model/api-key-states';
 import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
@@ -42,7 +42,7 @@ export class GetApiKeyHistoryController {
     name: 'starting_after',
     required: false,
     description: 'A version.',
-    schema: { type: 'integer', minimum: 1 },
+    schema: { type: 'integer', minimum: 1, maximum: MAX_STARTING_AFTER },
   })
   async history(
     @Param('id', ApiKeyIdPipe) id: number,

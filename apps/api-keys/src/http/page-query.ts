@@ -2,6 +2,9 @@ import { Matches, ValidateBy } from 'class-validator';
 import { WhenPresent } from '../api-key-resource/field-validation';
 
 export const MAX_PAGE_SIZE = 1000;
+/** Ids and versions are safe integers: a larger `starting_after` could not be compared exactly. */
+export const MAX_STARTING_AFTER = Number.MAX_SAFE_INTEGER;
+const STARTING_AFTER_RULE = `$path must be an integer from 1 to ${MAX_STARTING_AFTER}`;
 
 /** `?limit=&starting_after=`: both optional; any other parameter is a 422. */
 export class PageQuery {
@@ -17,7 +20,14 @@ export class PageQuery {
   limit?: string;
 
   @WhenPresent()
-  @Matches(/^[1-9]\d{0,15}$/, { message: '$path must be a positive integer' })
+  @Matches(/^[1-9]\d{0,15}$/, { message: STARTING_AFTER_RULE })
+  @ValidateBy({
+    name: 'startingAfter',
+    validator: {
+      validate: (value: unknown) => Number(value) <= MAX_STARTING_AFTER,
+      defaultMessage: () => STARTING_AFTER_RULE,
+    },
+  })
   starting_after?: string;
 }
 

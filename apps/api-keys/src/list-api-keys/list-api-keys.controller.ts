@@ -6,7 +6,7 @@ import { toView } from '../api-key-resource/api-key.view';
 import { AuthGuard, Caller } from '../auth/auth.guard';
 import { ValidBody } from '../http/body-validation';
 import { Reply, success } from '../http/envelope';
-import { MAX_PAGE_SIZE, PageQuery, pageOf } from '../http/page-query';
+import { MAX_PAGE_SIZE, MAX_STARTING_AFTER, PageQuery, pageOf } from '../http/page-query';
 import { Principal } from '../http/request-context';
 import { ApiKeyStates } from '../read-model/api-key-states';
 
@@ -39,7 +39,7 @@ export class ListApiKeysController {
     name: 'starting_after',
     required: false,
     description: 'List keys with a larger id than this one.',
-    schema: { type: 'integer', minimum: 1 },
+    schema: { type: 'integer', minimum: 1, maximum: MAX_STARTING_AFTER },
   })
   async list(@Query(new ValidBody(PageQuery, 'query')) query: PageQuery, @Caller() caller: Principal) {
     const all = await this.states.liveKeyIdsOf(caller.userId);
