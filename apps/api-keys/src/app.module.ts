@@ -81,7 +81,7 @@ export class AppModule {
         ...HTTP_STACK_PROVIDERS,
         {
           provide: EventLog,
-          useFactory: () => EventLog.open(config.kafka, kafkaLogOf(new Logger('kafka'))),
+          useFactory: () => EventLog.open(config.kafka, kafkaLogOf(new Logger('kafka')), config.schemaBaseUrl),
         },
         {
           provide: ProjectionProgress,

@@ -5,7 +5,7 @@ import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 import { API_KEY_CREATED, API_KEY_DELETED, API_KEY_UPDATED, ApiKeyEvent } from '@app/domain';
 import { ContractValidator, REPO_ROOT } from '../../../test/events/contract-schemas';
-import { DEAD_LETTER_SCHEMA_ID, EVENT_TYPES, STATE_SCHEMA_ID, eventSchemaId } from './schemas';
+import { DEAD_LETTER_SCHEMA_ID, EVENT_TYPES, SCHEMA_ID_BASE, STATE_SCHEMA_ID, eventSchemaId } from './schemas';
 import { decodeState, encodeState, stateTombstone } from './state';
 import { decodeEvent, encodeEvent } from './wire';
 
@@ -82,6 +82,8 @@ const payloadSchemaIds = (name: string): string[] => {
   return refs.map((ref) => (target(ref, DOCUMENT).node as Node).$id as string);
 };
 const payloadSchemaId = (name: string): string => payloadSchemaIds(name)[0];
+/** A ce_dataschema under any base -> the committed file's `$id` (the file name decides). */
+const committedId = (dataschema: string) => `${SCHEMA_ID_BASE}${dataschema.slice(dataschema.lastIndexOf('/') + 1)}`;
 
 // AsyncAPI Schema Objects are a superset of JSON Schema draft 07; the headers use nothing else.
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -166,6 +168,7 @@ describe('the AsyncAPI document (docs/asyncapi.yaml)', () => {
       expect(message(type).name).toBe(type);
       expect(payloadSchemaIds(type)).toEqual([eventSchemaId(type, 1), eventSchemaId(type, 2)]);
       expect(headerProblems(type, encodeEvent(sample(type)).headers)).toEqual([]);
+      expect(headerProblems(type, encodeEvent(sample(type), 'http://127.0.0.1:3000/schemas/').headers)).toEqual([]);
       const other = EVENT_TYPES.find((t) => t !== type)!;
       expect(headerProblems(type, encodeEvent(sample(other)).headers)).not.toEqual([]);
     },
@@ -200,7 +203,7 @@ describe('the AsyncAPI document (docs/asyncapi.yaml)', () => {
         const problems = payload.schema
           ? validator.problems(
               EVENT_TYPES.includes(name as ApiKeyEvent['event_type'])
-                ? (example.headers.ce_dataschema as string)
+                ? committedId(example.headers.ce_dataschema as string)
                 : payloadSchemaId(name),
               example.payload,
               { closed: name !== 'DeadLetter' },

@@ -18,7 +18,14 @@ import {
 } from '@app/domain';
 import { ContractValidator, REPO_ROOT, SCHEMA_DIR, committedSchemas } from '../../../test/events/contract-schemas';
 import { FIELD_PRESENTATION } from './field-presentation';
-import { DEAD_LETTER_SCHEMA_ID, EVENT_TYPES, STATE_SCHEMA_ID, contractSchemas, eventSchemaId } from './schemas';
+import {
+  DEAD_LETTER_SCHEMA_ID,
+  EVENT_TYPES,
+  SCHEMA_ID_BASE,
+  STATE_SCHEMA_ID,
+  contractSchemas,
+  eventSchemaId,
+} from './schemas';
 import { decodeState, encodeState } from './state';
 import { decodeEvent, encodeEvent } from './wire';
 
@@ -128,25 +135,39 @@ describe('the committed JSON Schemas', () => {
     }
   });
 
-  it('give every event type and the state and dead-letter values a distinct, stable $id under our base', () => {
-    expect(validator.ids.sort()).toEqual(
+  it('give every event type and the state and dead-letter values a distinct $id: the canonical base + file name', () => {
+    const committed = committedSchemas();
+    for (const [file, schema] of committed) expect(schema.$id).toBe(`https://schemas.api-keys.example/${file}`);
+    expect([...committed.keys()].sort()).toEqual(
       [
-        'https://schemas.api-keys.example/dead-letters/api-key-events/v1.json',
-        'https://schemas.api-keys.example/events/api-key-created/v1.json',
-        'https://schemas.api-keys.example/events/api-key-deleted/v1.json',
-        'https://schemas.api-keys.example/events/api-key-updated/v1.json',
-        'https://schemas.api-keys.example/events/api-key-created/v2.json',
-        'https://schemas.api-keys.example/events/api-key-deleted/v2.json',
-        'https://schemas.api-keys.example/events/api-key-updated/v2.json',
-        'https://schemas.api-keys.example/state/api-key-state/v1.json',
+        'api-key-created.v1.json',
+        'api-key-created.v2.json',
+        'api-key-deleted.v1.json',
+        'api-key-deleted.v2.json',
+        'api-key-state.v1.json',
+        'api-key-updated.v1.json',
+        'api-key-updated.v2.json',
+        'dead-letter.v1.json',
       ].sort(),
     );
     expect(EVENT_TYPES.map((type) => eventSchemaId(type, 1))).toEqual([
-      'https://schemas.api-keys.example/events/api-key-created/v1.json',
-      'https://schemas.api-keys.example/events/api-key-updated/v1.json',
-      'https://schemas.api-keys.example/events/api-key-deleted/v1.json',
+      'https://schemas.api-keys.example/api-key-created.v1.json',
+      'https://schemas.api-keys.example/api-key-updated.v1.json',
+      'https://schemas.api-keys.example/api-key-deleted.v1.json',
     ]);
     expect([STATE_SCHEMA_ID, DEAD_LETTER_SCHEMA_ID].every((id) => validator.ids.includes(id))).toBe(true);
+  });
+
+  it('are the same documents under another base: only $id differs, and it is that base + file name', () => {
+    const base = 'https://contracts.example.com/api-keys/';
+    const committed = committedSchemas();
+    const rebased = contractSchemas(base);
+    expect(rebased.map((s) => s.file)).toEqual(contractSchemas().map((s) => s.file));
+    for (const { file, schema } of rebased) {
+      expect(schema.$id).toBe(`${base}${file}`);
+      expect(JSON.stringify({ ...schema, $id: null })).toBe(JSON.stringify({ ...committed.get(file), $id: null }));
+    }
+    expect(JSON.stringify(rebased)).not.toContain(SCHEMA_ID_BASE);
   });
 
   it('accept every event the domain decides, by the schema its ce_dataschema header names, naming every field', () => {

@@ -27,8 +27,11 @@ import { JsonSchema, fieldSchemas } from './field-presentation';
 export type { JsonSchema };
 
 /**
- * Where our schema identifiers live. An identifier, not a location: nothing needs to resolve it.
- * It never changes; a schema's `$id` names one message type and one `schema_version` for good.
+ * The canonical base of our schema identifiers: the `$id` of every committed file under
+ * libs/contracts/schemas/ is this base followed by the file's name. A running service publishes
+ * and serves the same files under its own base (SCHEMA_BASE_URL, by default its own `/schemas/`
+ * URL), so that a record's ce_dataschema can be fetched where the service runs; only the base
+ * differs, the file name after it names one message type and one `schema_version` for good.
  */
 export const SCHEMA_ID_BASE = 'https://schemas.api-keys.example/';
 
@@ -45,16 +48,26 @@ export const KEY_HASH_PATTERN = '^[0-9a-f]{64}$';
 
 export type EventType = ApiKeyEvent['event_type'];
 
-/** `ApiKeyCreated` -> `api-key-created`: how a type is spelled in file names and identifiers. */
+/** `ApiKeyCreated` -> `api-key-created`: how a type is spelled in file names. */
 const kebab = (type: string) => type.replace(/(?<=[a-z0-9])([A-Z])/g, '-$1').toLowerCase();
 
-/** The `$id` of an event type's schema at a `schema_version`; also the records' ce_dataschema. */
-export const eventSchemaId = (type: EventType, version: number) =>
-  `${SCHEMA_ID_BASE}events/${kebab(type)}/v${version}.json`;
+/** The file (under libs/contracts/schemas/, and under `/schemas/` where the service runs) of an event type's schema. */
+export const eventSchemaFile = (type: EventType, version: number) => `${kebab(type)}.v${version}.json`;
 
-export const STATE_SCHEMA_ID = `${SCHEMA_ID_BASE}state/${kebab(API_KEY_STATE)}/v${STATE_SCHEMA_VERSION}.json`;
+export const STATE_SCHEMA_FILE = `${kebab(API_KEY_STATE)}.v${STATE_SCHEMA_VERSION}.json`;
 
-export const DEAD_LETTER_SCHEMA_ID = `${SCHEMA_ID_BASE}dead-letters/api-key-events/v1.json`;
+export const DEAD_LETTER_SCHEMA_FILE = 'dead-letter.v1.json';
+
+/**
+ * The `$id` of an event type's schema at a `schema_version` under a base (the canonical one of the
+ * committed files unless given); also the records' ce_dataschema.
+ */
+export const eventSchemaId = (type: EventType, version: number, base: string = SCHEMA_ID_BASE) =>
+  `${base}${eventSchemaFile(type, version)}`;
+
+export const STATE_SCHEMA_ID = `${SCHEMA_ID_BASE}${STATE_SCHEMA_FILE}`;
+
+export const DEAD_LETTER_SCHEMA_ID = `${SCHEMA_ID_BASE}${DEAD_LETTER_SCHEMA_FILE}`;
 
 /** One generated schema and the file (under libs/contracts/schemas/) it is committed as. */
 export interface ContractSchema {
@@ -191,7 +204,7 @@ const CONDITIONS: { readonly [K in keyof EventConditions]-?: JsonSchema } = {
   idempotency_expires_at: isoTime('Until when the Idempotency-Key is remembered.'),
 };
 
-function eventSchema(type: EventType, version: number): JsonSchema {
+function eventSchema(type: EventType, version: number, base: string): JsonSchema {
   const properties: { readonly [K in keyof Omit<ApiKeyEvent, keyof EventConditions>]-?: JsonSchema } = {
     event_id: {
       type: 'string',
@@ -215,7 +228,7 @@ function eventSchema(type: EventType, version: number): JsonSchema {
       'decide whether the event applies: a reader of version 1 must not take it for a plain event.'
     : DATA[type].description;
   return {
-    ...header(eventSchemaId(type, version), `${type}, schema_version ${version}`, description),
+    ...header(eventSchemaId(type, version, base), `${type}, schema_version ${version}`, description),
     type: 'object',
     required: Object.keys(properties),
     properties: conditional ? { ...properties, ...CONDITIONS } : properties,
@@ -230,7 +243,7 @@ function eventSchema(type: EventType, version: number): JsonSchema {
 }
 
 /** The state topic's value: one key's current state, as the projector's fold made it. */
-function stateSchema(): JsonSchema {
+function stateSchema(base: string): JsonSchema {
   const state: { readonly [K in keyof ApiKeyState]-?: JsonSchema } = {
     id: positiveId('The key id; also the message key and ce_subject, as a decimal string.'),
     key_type: keyType,
@@ -269,7 +282,7 @@ function stateSchema(): JsonSchema {
   );
   return {
     ...header(
-      STATE_SCHEMA_ID,
+      `${base}${STATE_SCHEMA_FILE}`,
       `${API_KEY_STATE}, schema_version ${STATE_SCHEMA_VERSION}`,
       'The current state of one key, the value of its record on the compacted state topic. A record with ' +
         'no value (a tombstone) means the key was deleted and is forgotten. An updatable field an older ' +
@@ -282,9 +295,9 @@ function stateSchema(): JsonSchema {
 }
 
 /** A dead letter's value is the unreadable record's value, byte for byte: nothing can be promised. */
-function deadLetterSchema(): JsonSchema {
+function deadLetterSchema(base: string): JsonSchema {
   return header(
-    DEAD_LETTER_SCHEMA_ID,
+    `${base}${DEAD_LETTER_SCHEMA_FILE}`,
     'Dead letter of the events topic',
     'The value of an events-topic record the service could not read, unchanged: usually a JSON event of a ' +
       'type or schema_version this service does not know, or a malformed one; possibly not JSON at all, or ' +
@@ -292,13 +305,17 @@ function deadLetterSchema(): JsonSchema {
   );
 }
 
-/** Every schema the contract publishes, with its file name. */
-export function contractSchemas(): readonly ContractSchema[] {
+/**
+ * Every schema the contract publishes, with its file name. With the canonical base these are the
+ * committed files; with another base, the same documents with `$id` = that base + file name (what
+ * a service configured with SCHEMA_BASE_URL serves at `/schemas/<file>`).
+ */
+export function contractSchemas(base: string = SCHEMA_ID_BASE): readonly ContractSchema[] {
   return [
     ...[SCHEMA_VERSION, CONDITIONAL_SCHEMA_VERSION].flatMap((version) =>
-      EVENT_TYPES.map((type) => ({ file: `${kebab(type)}.v${version}.json`, schema: eventSchema(type, version) })),
+      EVENT_TYPES.map((type) => ({ file: eventSchemaFile(type, version), schema: eventSchema(type, version, base) })),
     ),
-    { file: `${kebab(API_KEY_STATE)}.v${STATE_SCHEMA_VERSION}.json`, schema: stateSchema() },
-    { file: 'dead-letter.v1.json', schema: deadLetterSchema() },
+    { file: STATE_SCHEMA_FILE, schema: stateSchema(base) },
+    { file: DEAD_LETTER_SCHEMA_FILE, schema: deadLetterSchema(base) },
   ];
 }
