@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   API_KEY_CREATED,
@@ -168,6 +168,30 @@ describe('the committed JSON Schemas', () => {
       expect(JSON.stringify({ ...schema, $id: null })).toBe(JSON.stringify({ ...committed.get(file), $id: null }));
     }
     expect(JSON.stringify(rebased)).not.toContain(SCHEMA_ID_BASE);
+  });
+
+  it('are listed in docs/events.md, each (type, schema_version) with its file and $id', () => {
+    const doc = readFileSync(join(REPO_ROOT, 'docs', 'events.md'), 'utf8');
+    const rows = doc
+      .split('## Schemas')[1]
+      .split('\n## ')[0]
+      .split('\n')
+      .filter((line) => /^\| `?(Api|dead)/.test(line))
+      .map((line) => line.split('|').map((cell) => cell.trim()));
+    const listed = rows.map(([, type, version, file, id]) => ({
+      type: /`(\w+)`/.exec(type)?.[1] ?? 'dead letter',
+      version: Number(version),
+      file: /\[`([^`]+)`\]/.exec(file)?.[1],
+      id,
+    }));
+    const expected = [...committedSchemas()].map(([file, schema]: [string, any]) => ({
+      type: schema.properties?.event_type?.const ?? (file.startsWith('api-key-state') ? 'ApiKeyState' : 'dead letter'),
+      version: schema.properties?.schema_version?.const ?? 1,
+      file,
+      id: `\`<SCHEMA_BASE_URL>${file}\``,
+    }));
+    const order = (a: { file?: string }, b: { file?: string }) => String(a.file).localeCompare(String(b.file));
+    expect(listed.sort(order)).toEqual(expected.sort(order));
   });
 
   it('accept every event the domain decides, by the schema its ce_dataschema header names, naming every field', () => {
