@@ -215,7 +215,10 @@ function eventSchema(type: EventType, version: number, base: string): JsonSchema
     schema_version: { const: version },
     api_key_id: positiveId('The key the event is about; also the message key and ce_subject, as a decimal string.'),
     user_id: positiveId("The key's owner, who made the change."),
-    occurred_at: isoTime('When the service decided the event (ISO 8601, UTC); also ce_time.'),
+    occurred_at: isoTime(
+      'When the service decided the event: RFC 3339, UTC, with milliseconds (2024-01-15T11:00:00.123Z); also ' +
+        'ce_time. The REST API shows the same time to the whole second: truncate this one to join them.',
+    ),
     correlation_id: {
       type: 'string',
       description: 'The X-Request-Id of the request that caused the event, or the id generated for it.',
@@ -252,8 +255,13 @@ function stateSchema(base: string): JsonSchema {
     user_id: positiveId("The key's owner."),
     user_email: userEmail,
     key_hash: keyHash,
-    created_at: isoTime('occurred_at of the ApiKeyCreated event.'),
-    updated_at: isoTime('occurred_at of the last event that changed the key; also ce_time.'),
+    created_at: isoTime(
+      'occurred_at of the ApiKeyCreated event, with milliseconds. The REST API answers it truncated to the second.',
+    ),
+    updated_at: isoTime(
+      'occurred_at of the last event that changed the key, with milliseconds; also ce_time. The REST API answers ' +
+        'it truncated to the second.',
+    ),
     deleted_at: {
       anyOf: [{ type: 'null' }, isoTime('occurred_at of the ApiKeyDeleted event.')],
       description: 'Null while the key is live. A revoked key is published once with it set, then tombstoned.',
