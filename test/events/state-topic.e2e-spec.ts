@@ -5,7 +5,7 @@ import { readCollection } from '../support/store';
 import { TopicRecord, readTopic } from '../support/topic';
 import { ContractValidator } from './contract-schemas';
 
-const STATE_SCHEMA = 'https://schemas.api-keys.example/state/api-key-state/v1.json';
+const STATE_SCHEMA = 'https://schemas.api-keys.example/api-key-state.v1.json';
 
 /**
  * What a downstream consumer holds after reading the state topic from the start, knowing only the

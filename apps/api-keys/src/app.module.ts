@@ -14,6 +14,7 @@ import { GetApiKeyHistoryController } from './get-api-key-history/get-api-key-hi
 import { HealthController } from './health/health.controller';
 import { HTTP_STACK_PROVIDERS } from './http/http-stack';
 import { MetricsController } from './health/metrics.controller';
+import { SchemasController } from './http/schemas.controller';
 import { ListApiKeysController } from './list-api-keys/list-api-keys.controller';
 import { ProjectionProgress } from './projector/projection-progress';
 import { PROJECTOR_ENABLED, Projector } from './projector/projector';
@@ -68,6 +69,7 @@ export class AppModule {
       controllers: [
         HealthController,
         MetricsController,
+        SchemasController,
         CreateApiKeyController,
         ListApiKeysController,
         GetApiKeyController,
@@ -81,7 +83,7 @@ export class AppModule {
         ...HTTP_STACK_PROVIDERS,
         {
           provide: EventLog,
-          useFactory: () => EventLog.open(config.kafka, kafkaLogOf(new Logger('kafka'))),
+          useFactory: () => EventLog.open(config.kafka, kafkaLogOf(new Logger('kafka')), config.schemaBaseUrl),
         },
         {
           provide: ProjectionProgress,

@@ -118,6 +118,17 @@ export class RouteNotFoundError extends ApiError {
   }
 }
 
+export class SchemaNotFoundError extends ApiError {
+  constructor(name: string, known: readonly string[]) {
+    super(
+      'not_found',
+      'Schema not found',
+      [`${name} is not a schema file of this service`],
+      `The schemas are ${known.join(', ')}.`,
+    );
+  }
+}
+
 export class MethodNotAllowedError extends ApiError {
   constructor(method: string, path: string, allowed: readonly string[]) {
     super(

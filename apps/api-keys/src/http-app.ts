@@ -20,7 +20,7 @@ export async function createHttpApp(config: AppConfig, logger: LoggerService): P
     },
   );
   useRequestMiddleware(app);
-  app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/ready', 'health/live', 'metrics'] });
+  app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/ready', 'health/live', 'metrics', 'schemas/:name'] });
   serveOpenApi(app);
   return app;
 }

@@ -4,8 +4,11 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 import { API_KEY_CREATED, API_KEY_DELETED, API_KEY_UPDATED, ApiKeyEvent } from '@app/domain';
+import { partitionFor } from '@app/kafka';
+import { AppConfig, loadConfig } from '../../../apps/api-keys/src/config/config';
+import { topicSpecs } from '../../../apps/api-keys/src/event-log/event-log';
 import { ContractValidator, REPO_ROOT } from '../../../test/events/contract-schemas';
-import { DEAD_LETTER_SCHEMA_ID, EVENT_TYPES, STATE_SCHEMA_ID, eventSchemaId } from './schemas';
+import { DEAD_LETTER_SCHEMA_ID, EVENT_TYPES, SCHEMA_ID_BASE, STATE_SCHEMA_ID, eventSchemaId } from './schemas';
 import { decodeState, encodeState, stateTombstone } from './state';
 import { decodeEvent, encodeEvent } from './wire';
 
@@ -82,6 +85,10 @@ const payloadSchemaIds = (name: string): string[] => {
   return refs.map((ref) => (target(ref, DOCUMENT).node as Node).$id as string);
 };
 const payloadSchemaId = (name: string): string => payloadSchemaIds(name)[0];
+/** A ce_dataschema under any base -> the committed file's `$id` (the file name decides). */
+const committedId = (dataschema: string) => `${SCHEMA_ID_BASE}${dataschema.slice(dataschema.lastIndexOf('/') + 1)}`;
+/** The base a ce_dataschema was written under. */
+const baseOf = (dataschema: string) => dataschema.slice(0, dataschema.lastIndexOf('/') + 1);
 
 // AsyncAPI Schema Objects are a superset of JSON Schema draft 07; the headers use nothing else.
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -166,6 +173,7 @@ describe('the AsyncAPI document (docs/asyncapi.yaml)', () => {
       expect(message(type).name).toBe(type);
       expect(payloadSchemaIds(type)).toEqual([eventSchemaId(type, 1), eventSchemaId(type, 2)]);
       expect(headerProblems(type, encodeEvent(sample(type)).headers)).toEqual([]);
+      expect(headerProblems(type, encodeEvent(sample(type), 'http://127.0.0.1:3000/schemas/').headers)).toEqual([]);
       const other = EVENT_TYPES.find((t) => t !== type)!;
       expect(headerProblems(type, encodeEvent(sample(other)).headers)).not.toEqual([]);
     },
@@ -200,7 +208,7 @@ describe('the AsyncAPI document (docs/asyncapi.yaml)', () => {
         const problems = payload.schema
           ? validator.problems(
               EVENT_TYPES.includes(name as ApiKeyEvent['event_type'])
-                ? (example.headers.ce_dataschema as string)
+                ? committedId(example.headers.ce_dataschema as string)
                 : payloadSchemaId(name),
               example.payload,
               { closed: name !== 'DeadLetter' },
@@ -216,5 +224,104 @@ describe('the AsyncAPI document (docs/asyncapi.yaml)', () => {
           expect(decodeState(value, example.headers.ce_subject).kind).toBe(value ? 'state' : 'tombstone');
       }
     }
+  });
+
+  it('gives examples whose headers are exactly what the code writes for their payload (ce_id forms included)', () => {
+    const written = (name: string, example: Node): Record<string, string> | null => {
+      const value = example.payload === null ? null : JSON.stringify(example.payload);
+      const base = example.headers.ce_dataschema ? baseOf(example.headers.ce_dataschema as string) : undefined;
+      if (EVENT_TYPES.includes(name as ApiKeyEvent['event_type']))
+        return encodeEvent(decodeEvent(value, example.headers.ce_subject), base).headers;
+      if (name === 'DeadLetter') return null;
+      const decoded = decodeState(value, example.headers.ce_subject);
+      return decoded.kind === 'tombstone'
+        ? stateTombstone(decoded.id).headers
+        : encodeState(decoded.state, decoded.applied, base).headers;
+    };
+    for (const name of Object.keys(doc.components.messages))
+      for (const example of message(name).examples) {
+        const headers = written(name, example);
+        if (headers) expect([name, example.name, headers]).toEqual([name, example.name, example.headers]);
+      }
+    // The tombstone's ce_id, as the document spells it.
+    expect(message('ApiKeyStateTombstone').headers.allOf[1].properties.ce_id.description).toContain('"<id>:tombstone"');
+    expect(stateTombstone(7).headers.ce_id).toBe('7:tombstone');
+  });
+
+  describe('names how each topic is configured, partitioned and keyed, as the code does it', () => {
+    /** Which of the service's topics each channel is. */
+    const TOPIC_OF: Record<string, (kafka: AppConfig['kafka']) => string | null> = {
+      events: (kafka) => kafka.eventsTopic,
+      state: (kafka) => kafka.stateTopic,
+      deadLetters: (kafka) => kafka.deadLetterTopic,
+    };
+    const channels = Object.entries(doc.channels as Record<string, Node>);
+
+    it('has the three topics, each with its x-configuration', () => {
+      expect(channels.map(([name]) => name)).toEqual(Object.keys(TOPIC_OF));
+    });
+
+    it.each(Object.keys(TOPIC_OF).map((name) => [name]))(
+      '%s: the variable it names sets that topic, and its address is the default',
+      (name) => {
+        const channel = doc.channels[name];
+        const variable = channel['x-configuration'].topic as string;
+        const topic = TOPIC_OF[name];
+        expect(topic(loadConfig({}).kafka)).toBe(channel.address);
+        expect(topic(loadConfig({ [variable]: 'probe.topic' }).kafka)).toBe('probe.topic');
+        // No other channel's topic moves with it.
+        for (const [other, topicOf] of Object.entries(TOPIC_OF))
+          if (other !== name) expect(topicOf(loadConfig({ [variable]: 'probe.topic' }).kafka)).not.toBe('probe.topic');
+        // The derived defaults follow the events topic's variable as the document writes them.
+        const events = 'orders.events';
+        const derived = (channel['x-configuration'].default as string)
+          .replace('<KAFKA_EVENTS_TOPIC without a trailing .events>', 'orders')
+          .replace('<KAFKA_EVENTS_TOPIC>', events);
+        expect(topic(loadConfig({ KAFKA_EVENTS_TOPIC: events }).kafka)).toBe(name === 'events' ? events : derived);
+      },
+    );
+
+    it('creates every topic with the partition count of the variable it names, and says the default', () => {
+      const probe = loadConfig({ KAFKA_TOPIC_PARTITIONS: '7' }).kafka;
+      const specs = topicSpecs(probe);
+      for (const [name, channel] of channels) {
+        const spec = specs.find((s) => s.topic === TOPIC_OF[name](probe));
+        expect([name, channel['x-configuration'].partitions]).toEqual([name, 'KAFKA_TOPIC_PARTITIONS']);
+        expect([name, spec?.partitions]).toEqual([name, 7]);
+        expect([name, channel.bindings.kafka.partitions]).toEqual([name, loadConfig({}).kafka.topicPartitions]);
+        const compacted = channel.bindings.kafka.topicConfiguration['cleanup.policy'].includes('compact');
+        expect([name, spec?.compacted === true]).toEqual([name, compacted]);
+      }
+    });
+
+    it('describes the partitioner with examples the code reproduces', () => {
+      for (const [name, channel] of channels) {
+        const partitioner = channel['x-partitioner'];
+        expect([name, partitioner.rule]).toEqual([name, '(murmur2(utf8(key)) & 0x7fffffff) % partitions']);
+        expect(partitioner.examples.length).toBeGreaterThanOrEqual(3);
+        for (const { key, murmur2, partitions, partition } of partitioner.examples) {
+          const positive = (murmur2 as number) & 0x7fffffff;
+          expect([key, partitionFor('any', key, partitions)]).toEqual([key, partition]);
+          expect([key, positive % partitions]).toEqual([key, partition]);
+          // The low 16 bits of the hash as well, so a wrong murmur2 value cannot pass by luck.
+          expect([key, partitionFor('any', key, 65536)]).toEqual([key, positive % 65536]);
+        }
+      }
+    });
+
+    it('is what docs/events.md says in its topics table', () => {
+      const events = readFileSync(join(REPO_ROOT, 'docs', 'events.md'), 'utf8');
+      const table = events.split('## Topics')[1].split('\n\n')[1];
+      const rows = table.split('\n').filter((line) => line.startsWith('| `'));
+      for (const [name, channel] of channels) {
+        const row = rows.find((line) => line.startsWith(`| \`${channel.address}\``)) ?? '';
+        const config = channel['x-configuration'];
+        expect([name, row.includes(`\`${config.topic}\``), row.includes(`\`${config.partitions}\``)]).toEqual([
+          name,
+          true,
+          true,
+        ]);
+      }
+    });
   });
 });

@@ -20,12 +20,15 @@ export * from './wire';
 export * from './state';
 export {
   API_KEY_STATE,
+  DEAD_LETTER_SCHEMA_FILE,
   DEAD_LETTER_SCHEMA_ID,
   EVENT_TYPES,
   SCHEMA_ID_BASE,
+  STATE_SCHEMA_FILE,
   STATE_SCHEMA_ID,
   STATE_SCHEMA_VERSION,
   contractSchemas,
+  eventSchemaFile,
   eventSchemaId,
 } from './schemas';
 export type { ContractSchema, EventType, JsonSchema } from './schemas';

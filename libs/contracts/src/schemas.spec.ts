@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   API_KEY_CREATED,
@@ -19,7 +19,14 @@ import {
 } from '@app/domain';
 import { ContractValidator, REPO_ROOT, SCHEMA_DIR, committedSchemas } from '../../../test/events/contract-schemas';
 import { FIELD_PRESENTATION } from './field-presentation';
-import { DEAD_LETTER_SCHEMA_ID, EVENT_TYPES, STATE_SCHEMA_ID, contractSchemas, eventSchemaId } from './schemas';
+import {
+  DEAD_LETTER_SCHEMA_ID,
+  EVENT_TYPES,
+  SCHEMA_ID_BASE,
+  STATE_SCHEMA_ID,
+  contractSchemas,
+  eventSchemaId,
+} from './schemas';
 import { decodeState, encodeState } from './state';
 import { decodeEvent, encodeEvent } from './wire';
 
@@ -129,25 +136,63 @@ describe('the committed JSON Schemas', () => {
     }
   });
 
-  it('give every event type and the state and dead-letter values a distinct, stable $id under our base', () => {
-    expect(validator.ids.sort()).toEqual(
+  it('give every event type and the state and dead-letter values a distinct $id: the canonical base + file name', () => {
+    const committed = committedSchemas();
+    for (const [file, schema] of committed) expect(schema.$id).toBe(`https://schemas.api-keys.example/${file}`);
+    expect([...committed.keys()].sort()).toEqual(
       [
-        'https://schemas.api-keys.example/dead-letters/api-key-events/v1.json',
-        'https://schemas.api-keys.example/events/api-key-created/v1.json',
-        'https://schemas.api-keys.example/events/api-key-deleted/v1.json',
-        'https://schemas.api-keys.example/events/api-key-updated/v1.json',
-        'https://schemas.api-keys.example/events/api-key-created/v2.json',
-        'https://schemas.api-keys.example/events/api-key-deleted/v2.json',
-        'https://schemas.api-keys.example/events/api-key-updated/v2.json',
-        'https://schemas.api-keys.example/state/api-key-state/v1.json',
+        'api-key-created.v1.json',
+        'api-key-created.v2.json',
+        'api-key-deleted.v1.json',
+        'api-key-deleted.v2.json',
+        'api-key-state.v1.json',
+        'api-key-updated.v1.json',
+        'api-key-updated.v2.json',
+        'dead-letter.v1.json',
       ].sort(),
     );
     expect(EVENT_TYPES.map((type) => eventSchemaId(type, 1))).toEqual([
-      'https://schemas.api-keys.example/events/api-key-created/v1.json',
-      'https://schemas.api-keys.example/events/api-key-updated/v1.json',
-      'https://schemas.api-keys.example/events/api-key-deleted/v1.json',
+      'https://schemas.api-keys.example/api-key-created.v1.json',
+      'https://schemas.api-keys.example/api-key-updated.v1.json',
+      'https://schemas.api-keys.example/api-key-deleted.v1.json',
     ]);
     expect([STATE_SCHEMA_ID, DEAD_LETTER_SCHEMA_ID].every((id) => validator.ids.includes(id))).toBe(true);
+  });
+
+  it('are the same documents under another base: only $id differs, and it is that base + file name', () => {
+    const base = 'https://contracts.example.com/api-keys/';
+    const committed = committedSchemas();
+    const rebased = contractSchemas(base);
+    expect(rebased.map((s) => s.file)).toEqual(contractSchemas().map((s) => s.file));
+    for (const { file, schema } of rebased) {
+      expect(schema.$id).toBe(`${base}${file}`);
+      expect(JSON.stringify({ ...schema, $id: null })).toBe(JSON.stringify({ ...committed.get(file), $id: null }));
+    }
+    expect(JSON.stringify(rebased)).not.toContain(SCHEMA_ID_BASE);
+  });
+
+  it('are listed in docs/events.md, each (type, schema_version) with its file and $id', () => {
+    const doc = readFileSync(join(REPO_ROOT, 'docs', 'events.md'), 'utf8');
+    const rows = doc
+      .split('## Schemas')[1]
+      .split('\n## ')[0]
+      .split('\n')
+      .filter((line) => /^\| `?(Api|dead)/.test(line))
+      .map((line) => line.split('|').map((cell) => cell.trim()));
+    const listed = rows.map(([, type, version, file, id]) => ({
+      type: /`(\w+)`/.exec(type)?.[1] ?? 'dead letter',
+      version: Number(version),
+      file: /\[`([^`]+)`\]/.exec(file)?.[1],
+      id,
+    }));
+    const expected = [...committedSchemas()].map(([file, schema]: [string, any]) => ({
+      type: schema.properties?.event_type?.const ?? (file.startsWith('api-key-state') ? 'ApiKeyState' : 'dead letter'),
+      version: schema.properties?.schema_version?.const ?? 1,
+      file,
+      id: `\`<SCHEMA_BASE_URL>${file}\``,
+    }));
+    const order = (a: { file?: string }, b: { file?: string }) => String(a.file).localeCompare(String(b.file));
+    expect(listed.sort(order)).toEqual(expected.sort(order));
   });
 
   it('accept every event the domain decides, by the schema its ce_dataschema header names, naming every field', () => {

@@ -27,8 +27,11 @@ import { JsonSchema, fieldSchemas } from './field-presentation';
 export type { JsonSchema };
 
 /**
- * Where our schema identifiers live. An identifier, not a location: nothing needs to resolve it.
- * It never changes; a schema's `$id` names one message type and one `schema_version` for good.
+ * The canonical base of our schema identifiers: the `$id` of every committed file under
+ * libs/contracts/schemas/ is this base followed by the file's name. A running service publishes
+ * and serves the same files under its own base (SCHEMA_BASE_URL, by default its own `/schemas/`
+ * URL), so that a record's ce_dataschema can be fetched where the service runs; only the base
+ * differs, the file name after it names one message type and one `schema_version` for good.
  */
 export const SCHEMA_ID_BASE = 'https://schemas.api-keys.example/';
 
@@ -45,16 +48,26 @@ export const KEY_HASH_PATTERN = '^[0-9a-f]{64}$';
 
 export type EventType = ApiKeyEvent['event_type'];
 
-/** `ApiKeyCreated` -> `api-key-created`: how a type is spelled in file names and identifiers. */
+/** `ApiKeyCreated` -> `api-key-created`: how a type is spelled in file names. */
 const kebab = (type: string) => type.replace(/(?<=[a-z0-9])([A-Z])/g, '-$1').toLowerCase();
 
-/** The `$id` of an event type's schema at a `schema_version`; also the records' ce_dataschema. */
-export const eventSchemaId = (type: EventType, version: number) =>
-  `${SCHEMA_ID_BASE}events/${kebab(type)}/v${version}.json`;
+/** The file (under libs/contracts/schemas/, and under `/schemas/` where the service runs) of an event type's schema. */
+export const eventSchemaFile = (type: EventType, version: number) => `${kebab(type)}.v${version}.json`;
 
-export const STATE_SCHEMA_ID = `${SCHEMA_ID_BASE}state/${kebab(API_KEY_STATE)}/v${STATE_SCHEMA_VERSION}.json`;
+export const STATE_SCHEMA_FILE = `${kebab(API_KEY_STATE)}.v${STATE_SCHEMA_VERSION}.json`;
 
-export const DEAD_LETTER_SCHEMA_ID = `${SCHEMA_ID_BASE}dead-letters/api-key-events/v1.json`;
+export const DEAD_LETTER_SCHEMA_FILE = 'dead-letter.v1.json';
+
+/**
+ * The `$id` of an event type's schema at a `schema_version` under a base (the canonical one of the
+ * committed files unless given); also the records' ce_dataschema.
+ */
+export const eventSchemaId = (type: EventType, version: number, base: string = SCHEMA_ID_BASE) =>
+  `${base}${eventSchemaFile(type, version)}`;
+
+export const STATE_SCHEMA_ID = `${SCHEMA_ID_BASE}${STATE_SCHEMA_FILE}`;
+
+export const DEAD_LETTER_SCHEMA_ID = `${SCHEMA_ID_BASE}${DEAD_LETTER_SCHEMA_FILE}`;
 
 /** One generated schema and the file (under libs/contracts/schemas/) it is committed as. */
 export interface ContractSchema {
@@ -201,7 +214,7 @@ function conditionsOf(type: EventType): JsonSchema {
   return rest;
 }
 
-function eventSchema(type: EventType, version: number): JsonSchema {
+function eventSchema(type: EventType, version: number, base: string): JsonSchema {
   const properties: { readonly [K in keyof Omit<ApiKeyEvent, keyof EventConditions>]-?: JsonSchema } = {
     event_id: {
       type: 'string',
@@ -212,7 +225,10 @@ function eventSchema(type: EventType, version: number): JsonSchema {
     schema_version: { const: version },
     api_key_id: positiveId('The key the event is about; also the message key and ce_subject, as a decimal string.'),
     user_id: positiveId("The key's owner, who made the change."),
-    occurred_at: isoTime('When the service decided the event (ISO 8601, UTC); also ce_time.'),
+    occurred_at: isoTime(
+      'When the service decided the event: RFC 3339, UTC, with milliseconds (2024-01-15T11:00:00.123Z); also ' +
+        'ce_time. The REST API shows the same time to the whole second: truncate this one to join them.',
+    ),
     correlation_id: {
       type: 'string',
       description: 'The X-Request-Id of the request that caused the event, or the id generated for it.',
@@ -225,7 +241,7 @@ function eventSchema(type: EventType, version: number): JsonSchema {
       'decide whether the event applies: a reader of version 1 must not take it for a plain event.'
     : DATA[type].description;
   return {
-    ...header(eventSchemaId(type, version), `${type}, schema_version ${version}`, description),
+    ...header(eventSchemaId(type, version, base), `${type}, schema_version ${version}`, description),
     type: 'object',
     required: Object.keys(properties),
     properties: conditional ? { ...properties, ...conditionsOf(type) } : properties,
@@ -240,7 +256,7 @@ function eventSchema(type: EventType, version: number): JsonSchema {
 }
 
 /** The state topic's value: one key's current state, as the projector's fold made it. */
-function stateSchema(): JsonSchema {
+function stateSchema(base: string): JsonSchema {
   const state: { readonly [K in keyof ApiKeyState]-?: JsonSchema } = {
     id: positiveId('The key id; also the message key and ce_subject, as a decimal string.'),
     key_type: keyType,
@@ -249,8 +265,13 @@ function stateSchema(): JsonSchema {
     user_id: positiveId("The key's owner."),
     user_email: userEmail,
     key_hash: keyHash,
-    created_at: isoTime('occurred_at of the ApiKeyCreated event.'),
-    updated_at: isoTime('occurred_at of the last event that changed the key; also ce_time.'),
+    created_at: isoTime(
+      'occurred_at of the ApiKeyCreated event, with milliseconds. The REST API answers it truncated to the second.',
+    ),
+    updated_at: isoTime(
+      'occurred_at of the last event that changed the key, with milliseconds; also ce_time. The REST API answers ' +
+        'it truncated to the second.',
+    ),
     deleted_at: {
       anyOf: [{ type: 'null' }, isoTime('occurred_at of the ApiKeyDeleted event.')],
       description: 'Null while the key is live. A revoked key is published once with it set, then tombstoned.',
@@ -279,7 +300,7 @@ function stateSchema(): JsonSchema {
   );
   return {
     ...header(
-      STATE_SCHEMA_ID,
+      `${base}${STATE_SCHEMA_FILE}`,
       `${API_KEY_STATE}, schema_version ${STATE_SCHEMA_VERSION}`,
       'The current state of one key, the value of its record on the compacted state topic. A record with ' +
         'no value (a tombstone) means the key was deleted and is forgotten. An updatable field an older ' +
@@ -292,9 +313,9 @@ function stateSchema(): JsonSchema {
 }
 
 /** A dead letter's value is the unreadable record's value, byte for byte: nothing can be promised. */
-function deadLetterSchema(): JsonSchema {
+function deadLetterSchema(base: string): JsonSchema {
   return header(
-    DEAD_LETTER_SCHEMA_ID,
+    `${base}${DEAD_LETTER_SCHEMA_FILE}`,
     'Dead letter of the events topic',
     'The value of an events-topic record the service could not read, unchanged: usually a JSON event of a ' +
       'type or schema_version this service does not know, or a malformed one; possibly not JSON at all, or ' +
@@ -302,13 +323,17 @@ function deadLetterSchema(): JsonSchema {
   );
 }
 
-/** Every schema the contract publishes, with its file name. */
-export function contractSchemas(): readonly ContractSchema[] {
+/**
+ * Every schema the contract publishes, with its file name. With the canonical base these are the
+ * committed files; with another base, the same documents with `$id` = that base + file name (what
+ * a service configured with SCHEMA_BASE_URL serves at `/schemas/<file>`).
+ */
+export function contractSchemas(base: string = SCHEMA_ID_BASE): readonly ContractSchema[] {
   return [
     ...[SCHEMA_VERSION, CONDITIONAL_SCHEMA_VERSION].flatMap((version) =>
-      EVENT_TYPES.map((type) => ({ file: `${kebab(type)}.v${version}.json`, schema: eventSchema(type, version) })),
+      EVENT_TYPES.map((type) => ({ file: eventSchemaFile(type, version), schema: eventSchema(type, version, base) })),
     ),
-    { file: `${kebab(API_KEY_STATE)}.v${STATE_SCHEMA_VERSION}.json`, schema: stateSchema() },
-    { file: 'dead-letter.v1.json', schema: deadLetterSchema() },
+    { file: STATE_SCHEMA_FILE, schema: stateSchema(base) },
+    { file: DEAD_LETTER_SCHEMA_FILE, schema: deadLetterSchema(base) },
   ];
 }

@@ -51,7 +51,7 @@ describe('the state topic’s wire form', () => {
       ce_source: '/api-keys-service',
       ce_time: '2024-01-15T11:00:00.000Z',
       ce_subject: '42',
-      ce_dataschema: 'https://schemas.api-keys.example/state/api-key-state/v1.json',
+      ce_dataschema: 'https://schemas.api-keys.example/api-key-state.v1.json',
       'content-type': 'application/json',
     });
   });
@@ -59,6 +59,19 @@ describe('the state topic’s wire form', () => {
   it('gives the same record for the same state and position, so a replay republishes identical values', () => {
     const copy = JSON.parse(JSON.stringify(live)) as ApiKeyState;
     expect(encodeState(copy, { ...applied })).toEqual(encodeState(live, applied));
+    const base = 'https://contracts.example.com/api-keys/';
+    expect(encodeState(copy, { ...applied }, base)).toEqual(encodeState(live, applied, base));
+  });
+
+  it('names the schema under the base it is given, and nothing else changes with it', () => {
+    const base = 'http://127.0.0.1:3000/schemas/';
+    const record = encodeState(live, applied, base);
+    expect(record.headers.ce_dataschema).toBe('http://127.0.0.1:3000/schemas/api-key-state.v1.json');
+    expect({ ...record.headers, ce_dataschema: '' }).toEqual({
+      ...encodeState(live, applied).headers,
+      ce_dataschema: '',
+    });
+    expect(record.value).toBe(encodeState(live, applied).value);
   });
 
   it('publishes only the contract’s fields, whatever else the state object holds', () => {

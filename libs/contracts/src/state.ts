@@ -4,7 +4,7 @@
 // set, then as a tombstone (no value), so that compaction eventually forgets it.
 import { ApiKeyState, KEY_TYPES, KeyType, UPDATABLE_FIELDS, UpdatableField } from '@app/domain';
 import { Check, isId, isIsoTime, isObject, decodeFieldValues, parseObject } from './decoding';
-import { API_KEY_STATE, KEY_HASH_PATTERN, STATE_SCHEMA_ID, STATE_SCHEMA_VERSION } from './schemas';
+import { API_KEY_STATE, KEY_HASH_PATTERN, SCHEMA_ID_BASE, STATE_SCHEMA_FILE, STATE_SCHEMA_VERSION } from './schemas';
 import { CE_SOURCE } from './wire';
 
 /** Where in the events topic the last event applied to a key is. */
@@ -42,10 +42,15 @@ const FIELDS = Object.keys(UPDATABLE_FIELDS) as UpdatableField[];
 const isOffset = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
 /**
- * A key's current state as its state-topic record. The value depends only on the state and the
- * position, never on the clock, so a replay republishes identical records.
+ * A key's current state as its state-topic record. The record depends only on the state, the
+ * position and the schema base (the service's SCHEMA_BASE_URL, in ce_dataschema), never on the
+ * clock, so a replay with the same configuration republishes identical records.
  */
-export function encodeState(state: ApiKeyState, applied: AppliedPosition): StateWireRecord {
+export function encodeState(
+  state: ApiKeyState,
+  applied: AppliedPosition,
+  schemaBase: string = SCHEMA_ID_BASE,
+): StateWireRecord {
   const fields = Object.fromEntries(FIELDS.map((field) => [field, state[field]]));
   const value = {
     schema_version: STATE_SCHEMA_VERSION,
@@ -73,7 +78,7 @@ export function encodeState(state: ApiKeyState, applied: AppliedPosition): State
       ce_source: CE_SOURCE,
       ce_time: state.updated_at,
       ce_subject: id,
-      ce_dataschema: STATE_SCHEMA_ID,
+      ce_dataschema: `${schemaBase}${STATE_SCHEMA_FILE}`,
       'content-type': 'application/json',
     },
   };

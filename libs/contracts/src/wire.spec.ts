@@ -24,7 +24,7 @@ describe('event wire format', () => {
       ce_source: '/api-keys-service',
       ce_time: event.occurred_at,
       ce_subject: '42',
-      ce_dataschema: 'https://schemas.api-keys.example/events/api-key-updated/v1.json',
+      ce_dataschema: 'https://schemas.api-keys.example/api-key-updated.v1.json',
       'content-type': 'application/json',
     });
   });
@@ -33,6 +33,17 @@ describe('event wire format', () => {
     const deleted = { ...event, event_type: API_KEY_DELETED, data: {} } as const;
     expect(encodeEvent(deleted).headers.ce_dataschema).toBe(eventSchemaId(API_KEY_DELETED, 1));
     expect(encodeEvent(deleted).headers.ce_dataschema).not.toBe(encodeEvent(event).headers.ce_dataschema);
+  });
+
+  it('names the schema under the base it is given: the service passes its SCHEMA_BASE_URL', () => {
+    const base = 'http://127.0.0.1:3000/schemas/';
+    expect(encodeEvent(event, base).headers.ce_dataschema).toBe(
+      'http://127.0.0.1:3000/schemas/api-key-updated.v1.json',
+    );
+    expect(encodeEvent({ ...event, schema_version: 2, expected_version: 1 }, base).headers.ce_dataschema).toBe(
+      'http://127.0.0.1:3000/schemas/api-key-updated.v2.json',
+    );
+    expect(encodeEvent(event, base).value).toBe(encodeEvent(event).value);
   });
 
   it('decodes a record written before ce_dataschema existed: decoding needs only the key and the value', () => {

@@ -14,7 +14,7 @@ import {
   wireChangesProblem,
 } from '@app/domain';
 import { Check, isId, isIsoTime, isObject, decodeFieldValues, parseObject } from './decoding';
-import { KEY_HASH_PATTERN, eventSchemaId } from './schemas';
+import { KEY_HASH_PATTERN, SCHEMA_ID_BASE, eventSchemaId } from './schemas';
 
 /** A Kafka record as the producer sends it and the consumer receives it, client-agnostic. */
 export interface WireRecord {
@@ -27,10 +27,11 @@ export const CE_SOURCE = '/api-keys-service';
 
 /**
  * CloudEvents binary-mode headers plus the JSON body; the message key is the key id. ce_dataschema
- * names the `$id` of the event's JSON Schema (libs/contracts/schemas/); records written before it
- * existed lack it, so readers must not require it.
+ * names the `$id` of the event's JSON Schema under `schemaBase` (the service passes its
+ * SCHEMA_BASE_URL, where it serves libs/contracts/schemas/); records written before it existed
+ * lack it, so readers must not require it.
  */
-export function encodeEvent(event: ApiKeyEvent): WireRecord {
+export function encodeEvent(event: ApiKeyEvent, schemaBase: string = SCHEMA_ID_BASE): WireRecord {
   return {
     key: String(event.api_key_id),
     value: JSON.stringify(event),
@@ -41,7 +42,7 @@ export function encodeEvent(event: ApiKeyEvent): WireRecord {
       ce_source: CE_SOURCE,
       ce_time: event.occurred_at,
       ce_subject: String(event.api_key_id),
-      ce_dataschema: eventSchemaId(event.event_type, event.schema_version),
+      ce_dataschema: eventSchemaId(event.event_type, event.schema_version, schemaBase),
       'content-type': 'application/json',
     },
   };

@@ -42,6 +42,27 @@ describe('loadConfig', () => {
     }
   });
 
+  it('defaults SCHEMA_BASE_URL to its own /schemas/ URL, and takes an absolute http(s) URL ending with /', () => {
+    expect(loadConfig({}).schemaBaseUrl).toBe('http://127.0.0.1:3000/schemas/');
+    expect(loadConfig({ PORT: '8080' }).schemaBaseUrl).toBe('http://127.0.0.1:8080/schemas/');
+    expect(loadConfig({ HOST: '127.0.0.2' }).schemaBaseUrl).toBe('http://127.0.0.2:3000/schemas/');
+    expect(loadConfig({ HOST: '0.0.0.0' }).schemaBaseUrl).toBe('http://127.0.0.1:3000/schemas/');
+    expect(loadConfig({ HOST: '::1' }).schemaBaseUrl).toBe('http://[::1]:3000/schemas/');
+    // An ephemeral port is unknown until the service listens: the committed files' base stands in.
+    expect(loadConfig({ PORT: '0' }).schemaBaseUrl).toBe('https://schemas.api-keys.example/');
+    for (const base of ['https://contracts.example.com/api-keys/', 'http://localhost:3000/schemas/'])
+      expect(loadConfig({ SCHEMA_BASE_URL: base }).schemaBaseUrl).toBe(base);
+    for (const bad of [
+      'https://contracts.example.com/api-keys',
+      '/schemas/',
+      'schemas.example.com/',
+      'ftp://contracts.example.com/',
+      'https://contracts.example.com/?v=1/',
+      'https://contracts.example.com/#x/',
+    ])
+      expect(() => loadConfig({ SCHEMA_BASE_URL: bad })).toThrow(/SCHEMA_BASE_URL/);
+  });
+
   it('lists every variable it understands', () => {
     expect(KNOWN_ENV_VARS).toEqual(
       expect.arrayContaining([

@@ -1,5 +1,6 @@
 import { plainToInstance } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { SCHEMA_ID_BASE } from '@app/contracts';
+import { IsIn, IsInt, IsNotEmpty, IsString, IsUrl, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -153,6 +154,18 @@ class Environment {
   @Max(600_000)
   HEALTH_PROJECTION_STALL_MS = 5000;
 
+  /**
+   * Where the schema files are published: each record's ce_dataschema and each served schema's
+   * `$id` is this followed by the file name. Defaults to the service's own `/schemas/`.
+   */
+  @ValidateIf((env: Environment) => env.SCHEMA_BASE_URL !== '')
+  @IsUrl(
+    { protocols: ['http', 'https'], require_protocol: true, require_tld: false, allow_query_components: false },
+    { message: 'SCHEMA_BASE_URL must be an absolute http(s) URL' },
+  )
+  @Matches(/^[^?#]*\/$/, { message: 'SCHEMA_BASE_URL must end with / (and have no query or fragment)' })
+  SCHEMA_BASE_URL = '';
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
 }
@@ -196,6 +209,8 @@ export interface AppConfig {
   readonly shutdownTimeoutMs: number;
   readonly healthProjectionStallMs: number;
   readonly logLevel: LogLevel;
+  /** The base of the schemas' `$id` and of every record's ce_dataschema; ends with `/`. */
+  readonly schemaBaseUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -264,7 +279,20 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
     healthProjectionStallMs: parsed.HEALTH_PROJECTION_STALL_MS,
     logLevel: parsed.LOG_LEVEL,
+    schemaBaseUrl: parsed.SCHEMA_BASE_URL || defaultSchemaBase(parsed.HOST, parsed.PORT),
   };
+}
+
+/**
+ * The service's own `/schemas/`, at the address it listens on (loopback when it listens on every
+ * interface). PORT 0 asks the system for a free port, unknown until the service listens, so there
+ * the canonical base of the committed files stands in: an identifier that names the schemas
+ * without locating them.
+ */
+function defaultSchemaBase(host: string, port: number): string {
+  if (port === 0) return SCHEMA_ID_BASE;
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}/schemas/`;
 }
 
 const EXIT_BAD_CONFIG = 78; // EX_CONFIG from sysexits.h

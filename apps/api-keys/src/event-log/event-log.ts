@@ -14,7 +14,20 @@ import {
   partitionFor,
   pingCluster,
 } from '@app/kafka';
+import type { TopicSpec } from '@app/kafka';
 import { AppConfig } from '../config/config';
+
+/**
+ * The topics the service creates when they are missing: all three with KAFKA_TOPIC_PARTITIONS
+ * partitions (docs/asyncapi.yaml says so, and its spec holds it to this).
+ */
+export function topicSpecs(config: AppConfig['kafka']): TopicSpec[] {
+  return [
+    { topic: config.eventsTopic, partitions: config.topicPartitions },
+    { topic: config.deadLetterTopic, partitions: config.topicPartitions },
+    ...(config.stateTopic ? [{ topic: config.stateTopic, partitions: config.topicPartitions, compacted: true }] : []),
+  ];
+}
 
 /**
  * The service's view of Kafka: append events to the log, set unreadable records aside, and
@@ -28,21 +41,20 @@ export class EventLog implements OnApplicationShutdown {
     private readonly producer: BatchingProducer,
     private readonly config: AppConfig['kafka'],
     private readonly eventsPartitions: number,
+    private readonly schemaBase: string,
   ) {}
 
-  static async open(config: AppConfig['kafka'], log: KafkaLog): Promise<EventLog> {
+  /** `schemaBase`: SCHEMA_BASE_URL, which every record's ce_dataschema starts with. */
+  static async open(config: AppConfig['kafka'], log: KafkaLog, schemaBase: string): Promise<EventLog> {
     const kafka = createKafka(
       { brokers: config.brokers, clientId: config.clientId, requestTimeoutMs: config.produceTimeoutMs },
       log,
     );
-    const partitionCounts = await ensureTopics(kafka, [
-      { topic: config.eventsTopic, partitions: config.topicPartitions },
-      { topic: config.deadLetterTopic, partitions: config.topicPartitions },
-      ...(config.stateTopic ? [{ topic: config.stateTopic, partitions: config.topicPartitions, compacted: true }] : []),
-    ]);
+    const partitionCounts = await ensureTopics(kafka, topicSpecs(config));
     const producer = new BatchingProducer(kafka, partitionCounts, config.produceTimeoutMs);
     await producer.connect();
-    return new EventLog(kafka, producer, config, partitionCounts.get(config.eventsTopic) ?? config.topicPartitions);
+    const eventsPartitions = partitionCounts.get(config.eventsTopic) ?? config.topicPartitions;
+    return new EventLog(kafka, producer, config, eventsPartitions, schemaBase);
   }
 
   get topic(): string {
@@ -60,7 +72,7 @@ export class EventLog implements OnApplicationShutdown {
 
   /** Resolves with the event's place in the log once all in-sync replicas have it, or fails within `timeoutMs`. */
   append(event: ApiKeyEvent, timeoutMs?: number): Promise<LogPosition> {
-    return this.producer.append(this.config.eventsTopic, encodeEvent(event), timeoutMs);
+    return this.producer.append(this.config.eventsTopic, encodeEvent(event, this.schemaBase), timeoutMs);
   }
 
   /**
@@ -71,7 +83,7 @@ export class EventLog implements OnApplicationShutdown {
     const topic = this.config.stateTopic;
     if (!topic) return;
     const records = [...keys].flatMap((key) => [
-      encodeState(key, key.applied),
+      encodeState(key, key.applied, this.schemaBase),
       ...(key.deleted_at === null ? [] : [stateTombstone(key.id)]),
     ]);
     await Promise.all(records.map((record) => this.producer.append(topic, record)));

@@ -24,7 +24,14 @@ const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` })
 const fields = Object.entries(UPDATABLE_FIELDS) as [string, FieldRule<unknown>][];
 const FIELD_NAMES = fields.map(([name]) => name);
 
-const time = { type: 'string', format: 'date-time', examples: ['2024-01-15T11:00:00Z'] };
+const time = (description: string) => ({
+  type: 'string',
+  format: 'date-time',
+  examples: ['2024-01-15T11:00:00Z'],
+  description:
+    `${description} UTC, in whole seconds, as the API always answered. The events and the state topic ` +
+    'carry the same time with milliseconds (2024-01-15T11:00:00.123Z): truncate theirs to the second to join.',
+});
 
 const SCHEMAS: Record<string, Schema> = {
   ApiKey: {
@@ -43,8 +50,8 @@ const SCHEMAS: Record<string, Schema> = {
       transient_assistant: { type: 'boolean', description: 'Fixed at creation.' },
       user_id: { type: 'integer', minimum: 1 },
       user_email: { type: 'string', format: 'email' },
-      created_at: time,
-      updated_at: time,
+      created_at: time("The ApiKeyCreated event's occurred_at."),
+      updated_at: time('occurred_at of the last event that changed the key.'),
     },
   },
   KeyEvent: {
@@ -56,7 +63,13 @@ const SCHEMAS: Record<string, Schema> = {
       version: { type: 'integer', minimum: 1 },
       event_id: { type: 'string', format: 'uuid' },
       event_type: { enum: ['ApiKeyCreated', 'ApiKeyUpdated', 'ApiKeyDeleted'] },
-      occurred_at: { type: 'string', format: 'date-time' },
+      occurred_at: {
+        type: 'string',
+        format: 'date-time',
+        description:
+          "The event's own time, with milliseconds (2024-01-15T11:00:00.123Z); the key's created_at and " +
+          'updated_at are such a time truncated to the second.',
+      },
       correlation_id: { type: 'string' },
       changes: {
         type: 'object',
