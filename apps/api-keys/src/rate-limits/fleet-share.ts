@@ -1,7 +1,10 @@
-/** One sync period's admitted requests at one instance, per caller: `[caller, count]`. */
+/**
+ * One sync period's admitted requests at one instance, per caller. Objects, not `[caller, count]`
+ * pairs: FerretDB stores no nested arrays.
+ */
 export interface SpentSlice {
   readonly seq: number;
-  readonly spent: readonly (readonly [string, number])[];
+  readonly spent: readonly { readonly caller: string; readonly count: number }[];
 }
 
 /**
@@ -12,7 +15,7 @@ export interface SpentSlice {
 export interface FleetUsageDocument {
   readonly _id: string;
   readonly slices: readonly SpentSlice[];
-  readonly charged: readonly (readonly [string, number])[];
+  readonly charged: readonly { readonly peer: string; readonly seq: number }[];
 }
 
 export interface FleetUsageStore {
@@ -57,6 +60,7 @@ export class FleetShare {
   private readonly chargedByPeer = new Map<string, number>();
   private lastSuccess = Number.NEGATIVE_INFINITY;
   private published = '';
+  private failing = false;
   private waiters: (() => void)[] = [];
 
   constructor(
@@ -65,6 +69,8 @@ export class FleetShare {
     private readonly charge: (caller: string, count: number) => void,
     private readonly syncMs: number,
     private readonly now: () => number = Date.now,
+    /** Told once when syncs start failing (and budgets turn per instance). */
+    private readonly warn: (error: unknown) => void = () => undefined,
   ) {}
 
   /** Whether the fleet's view is current (else every instance limits on its own). */
@@ -107,9 +113,12 @@ export class FleetShare {
       // After the reads, so what they charged is acknowledged in the same round.
       await this.publish(this.self);
       this.lastSuccess = this.now();
-    } catch {
+      this.failing = false;
+    } catch (error) {
       // The store or the coordinator is unreachable: `shared` turns false in a few periods, and
       // each instance limits on its own until a sync works again.
+      if (!this.failing) this.warn(error);
+      this.failing = true;
     } finally {
       const waiters = this.waiters;
       this.waiters = [];
@@ -153,8 +162,11 @@ export class FleetShare {
     this.slices = this.slices.filter((slice) => slice.seq > seenByAll).slice(-KEPT_SLICES);
     const doc: FleetUsageDocument = {
       _id: self,
-      slices: this.slices.map((slice) => ({ seq: slice.seq, spent: [...slice.spent] })),
-      charged: [...this.charged],
+      slices: this.slices.map((slice) => ({
+        seq: slice.seq,
+        spent: [...slice.spent].map(([caller, count]) => ({ caller, count })),
+      })),
+      charged: [...this.charged].map(([peer, seq]) => ({ peer, seq })),
     };
     // Written only when it says something new: an idle fleet writes nothing.
     const text = JSON.stringify(doc);
@@ -169,11 +181,10 @@ export class FleetShare {
     let newest = before;
     for (const slice of doc.slices) {
       if (slice.seq <= before) continue;
-      for (const [caller, count] of slice.spent) this.charge(caller, count);
+      for (const { caller, count } of slice.spent) this.charge(caller, count);
       newest = Math.max(newest, slice.seq);
     }
     this.charged.set(peer, newest);
-    const ours = doc.charged.find(([id]) => id === this.self);
-    this.chargedByPeer.set(peer, ours ? ours[1] : 0);
+    this.chargedByPeer.set(peer, doc.charged.find((entry) => entry.peer === this.self)?.seq ?? 0);
   }
 }

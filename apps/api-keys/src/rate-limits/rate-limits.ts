@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import type { Response } from 'express';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { RateLimitedError } from '../errors';
@@ -34,6 +34,7 @@ export class RateLimits implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly syncMs: number;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private readonly logger = new Logger('rate-limits');
 
   constructor(
     @Inject(APP_CONFIG) config: Pick<AppConfig, 'rateLimits'>,
@@ -53,6 +54,7 @@ export class RateLimits implements OnApplicationBootstrap, OnModuleDestroy {
       (caller, count) => this.bucketsOf(caller).charge(caller, count),
       syncMs,
       now,
+      (error) => this.logger.warn(`budgets are per instance until the fleet's usage syncs again: ${String(error)}`),
     );
   }
 
