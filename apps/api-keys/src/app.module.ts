@@ -35,6 +35,8 @@ import {
   userIdBlockSchema,
 } from './read-model/schemas';
 import { UnknownHashes } from './read-model/unknown-hashes';
+import { FLEET_USAGE, MongoFleetUsageStore, fleetUsageSchema } from './rate-limits/fleet-usage.store';
+import { FLEET_MEMBERSHIP, FLEET_USAGE_STORE } from './rate-limits/rate-limits';
 import { UpdateApiKeyController } from './update-api-key/update-api-key.controller';
 import { UpdateApiKeyHandler } from './update-api-key/update-api-key.handler';
 import { USER_ID_ALLOCATOR, Users } from './users/users';
@@ -64,6 +66,7 @@ export class AppModule {
           { name: API_KEY_ID_BLOCKS, schema: apiKeyIdBlockSchema },
           { name: USER_ID_BLOCKS, schema: userIdBlockSchema },
           { name: USER_EMAIL_CLAIMS, schema: userEmailClaimSchema },
+          { name: FLEET_USAGE, schema: fleetUsageSchema },
         ]),
       ],
       controllers: [
@@ -113,6 +116,13 @@ export class AppModule {
           provide: KeyStateCache,
           inject: [EventLog],
           useFactory: (log: EventLog) => new KeyStateCache((id) => log.partitionOf(id)),
+        },
+        // The budgets hold for the fleet: the instances are the consumer group's members.
+        { provide: FLEET_USAGE_STORE, useClass: MongoFleetUsageStore },
+        {
+          provide: FLEET_MEMBERSHIP,
+          inject: [Projector],
+          useFactory: (projector: Projector) => ({ members: () => projector.groupMembers() }),
         },
         ApiKeysReadModel,
         ApiKeyStates,

@@ -142,19 +142,21 @@ export class MethodNotAllowedError extends ApiError {
 }
 
 /** Over a rate limit: `scope` says whose budget ran out. Nothing was done. */
+const RATE_LIMITED_REASONS = {
+  key: 'this API key has used its request budget for the current window',
+  user: 'this user has used the request budget of all their keys together for the current window',
+  address: 'too many failed authentications from this address',
+};
+
 export class RateLimitedError extends ApiError {
   constructor(
-    readonly scope: 'key' | 'address',
+    readonly scope: 'key' | 'user' | 'address',
     retryAfterSeconds: number,
   ) {
     super(
       'rate_limited',
       'Too many requests',
-      [
-        scope === 'key'
-          ? 'this API key has used its request budget for the current window'
-          : 'too many failed authentications from this address',
-      ],
+      [RATE_LIMITED_REASONS[scope]],
       `Nothing was done; retry after ${retryAfterSeconds} s (see X-RateLimit-Reset).`,
       { 'Retry-After': String(retryAfterSeconds) },
     );

@@ -11,4 +11,4 @@ export { partitionFor } from './partitioner';
 export { BatchingProducer, ProducerUnavailableError } from './batching-producer';
 export type { LogPosition, OutgoingRecord } from './batching-producer';
 export { PartitionConsumer, SESSION_TIMEOUT_MS } from './partition-consumer';
-export type { ConsumedBatch, ConsumedRecord, PartitionConsumerOptions } from './partition-consumer';
+export type { ConsumedBatch, ConsumedRecord, GroupMembers, PartitionConsumerOptions } from './partition-consumer';

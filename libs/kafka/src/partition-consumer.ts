@@ -60,6 +60,12 @@ function headersOf(raw: IHeaders | undefined): Record<string, string> {
   return out;
 }
 
+/** Who is in the consumer group: this member's id, and every member's (this one's included). */
+export interface GroupMembers {
+  readonly self: string;
+  readonly members: readonly string[];
+}
+
 /**
  * A consumer-group member that hands each fetched batch of one partition to `handleBatch`,
  * strictly in order, and commits offsets only of batches the handler has finished. A failed batch
@@ -70,6 +76,7 @@ export class PartitionConsumer {
   private stopping = false;
   private assigned = false;
   private sessionTimeoutMs = SESSION_TIMEOUT_MS;
+  private memberId: string | null = null;
 
   constructor(
     private readonly kafka: Kafka,
@@ -86,6 +93,18 @@ export class PartitionConsumer {
 
   private get heartbeatIntervalMs(): number {
     return Math.max(100, Math.floor(this.sessionTimeoutMs / 6));
+  }
+
+  /**
+   * This member's id and every member's, as the group coordinator lists them (one request to it);
+   * null while this member is not in the group.
+   */
+  async members(): Promise<GroupMembers | null> {
+    const consumer = this.consumer;
+    const self = this.memberId;
+    if (!consumer || !self || !this.assigned) return null;
+    const members = (await consumer.describeGroup()).members.map((member) => member.memberId);
+    return members.includes(self) ? { self, members } : null;
   }
 
   async start(): Promise<void> {
@@ -109,6 +128,7 @@ export class PartitionConsumer {
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       this.assigned = true;
+      this.memberId = payload.memberId;
       this.options.onAssignment(payload.memberAssignment[this.options.topic] ?? []);
     });
     consumer.on(consumer.events.REBALANCING, () => {

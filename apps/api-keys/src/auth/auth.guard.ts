@@ -51,7 +51,7 @@ export class AuthGuard implements CanActivate {
       const key = blocked ? this.states.knownLiveByHash(hash) : await this.states.findLiveByHash(hash);
       if (!key && blocked) throw this.limits.refuseAddress(address);
       if (!key) throw new UnauthenticatedError('the API key is unknown or revoked');
-      this.limits.spendRequest(key.id, res);
+      await this.limits.spendRequest(key.id, key.user_id, res);
       if (key.key_type !== 'private') throw new PublicKeyForbiddenError();
       req.principal = { userId: key.user_id, userEmail: key.user_email };
       return true;

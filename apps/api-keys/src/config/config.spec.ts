@@ -25,6 +25,12 @@ describe('loadConfig', () => {
     expect(config.kafka.deadLetterTopic).toBe('keys.dlq');
   });
 
+  it('gives a user five times a key’s budget unless told otherwise', () => {
+    expect(loadConfig({ RATE_LIMIT_PER_KEY: '60' }).rateLimits.requestsPerUser).toBe(300);
+    expect(loadConfig({ RATE_LIMIT_PER_KEY: '60', RATE_LIMIT_PER_USER: '90' }).rateLimits.requestsPerUser).toBe(90);
+    expect(() => loadConfig({ RATE_LIMIT_SYNC_MS: '10' })).toThrow(ConfigError);
+  });
+
   it('rejects a non-integer port instead of guessing', () => {
     expect(() => loadConfig({ PORT: '3000abc' })).toThrow(ConfigError);
   });

@@ -77,11 +77,23 @@ class Environment {
   @Max(100_000)
   MAX_KEYS_PER_USER = 1000;
 
-  /** Requests one API key may make per window (per instance); 429 beyond. */
+  /** Requests one API key may make per window, across the fleet; 429 beyond. */
   @IsInt()
   @Min(1)
   @Max(1_000_000)
   RATE_LIMIT_PER_KEY = 1200;
+
+  /** Requests one user may make per window with all their keys together; 0: five times RATE_LIMIT_PER_KEY. */
+  @IsInt()
+  @Min(0)
+  @Max(5_000_000)
+  RATE_LIMIT_PER_USER = 0;
+
+  /** How often each instance publishes what it admitted and reads its peers' (the fleet's budgets). */
+  @IsInt()
+  @Min(50)
+  @Max(5000)
+  RATE_LIMIT_SYNC_MS = 250;
 
   /** Failed authentications one client address may make per window (per instance); 429 beyond. */
   @IsInt()
@@ -95,7 +107,7 @@ class Environment {
   @Max(128)
   AUTH_FAILURES_IPV6_PREFIX = 64;
 
-  /** The rate-limit window; every budget resets at its end. */
+  /** The budgets' window: a budget refills continuously, completely within one window. */
   @IsInt()
   @Min(1)
   @Max(86_400)
@@ -193,9 +205,11 @@ export interface AppConfig {
   readonly maxKeysPerUser: number;
   readonly rateLimits: {
     readonly requestsPerKey: number;
+    readonly requestsPerUser: number;
     readonly authFailuresPerAddress: number;
     readonly authFailuresIpv6Prefix: number;
     readonly windowMs: number;
+    readonly syncMs: number;
   };
   readonly requestTimeoutMs: number;
   readonly keyQueueLimit: number;
@@ -263,9 +277,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     maxKeysPerUser: parsed.MAX_KEYS_PER_USER,
     rateLimits: {
       requestsPerKey: parsed.RATE_LIMIT_PER_KEY,
+      requestsPerUser: parsed.RATE_LIMIT_PER_USER || 5 * parsed.RATE_LIMIT_PER_KEY,
       authFailuresPerAddress: parsed.AUTH_FAILURES_PER_ADDRESS,
       authFailuresIpv6Prefix: parsed.AUTH_FAILURES_IPV6_PREFIX,
       windowMs: parsed.RATE_LIMIT_WINDOW_SECONDS * 1000,
+      syncMs: parsed.RATE_LIMIT_SYNC_MS,
     },
     requestTimeoutMs: parsed.REQUEST_TIMEOUT_MS,
     keyQueueLimit: parsed.KEY_QUEUE_LIMIT,

@@ -164,11 +164,15 @@ const envelope = (data: Schema): Schema => ({
 
 const RATE_LIMIT_HEADERS = {
   'X-RateLimit-Limit': {
-    description: 'Requests this key (or, for failed authentications, this address) may make per window.',
+    description:
+      'The tighter of the key’s and its user’s request budgets per window (for failed authentications: the address’s).',
     schema: { type: 'integer' },
   },
   'X-RateLimit-Remaining': { description: 'What is left of that budget.', schema: { type: 'integer' } },
-  'X-RateLimit-Reset': { description: 'When the window resets, in Unix epoch seconds.', schema: { type: 'integer' } },
+  'X-RateLimit-Reset': {
+    description: 'When that budget is full again, in Unix epoch seconds.',
+    schema: { type: 'integer' },
+  },
   'X-Request-Id': {
     description: 'The request id (yours, or generated): the correlation_id of the events it causes.',
     schema: { type: 'string' },
@@ -186,7 +190,7 @@ const ERRORS: Record<number, string> = {
   413: 'The body is over HTTP_BODY_LIMIT_BYTES.',
   415: 'Not Content-Type: application/json (UTF-8), or a Content-Encoding other than gzip, deflate or br.',
   422: 'The body or query breaks a rule (`errors` names each field and its problem), or the Idempotency-Key was used for a different request. Nothing was recorded.',
-  429: 'Over the key’s request budget, over the address’s failed-authentication budget, or too many changes to one key already waiting. Nothing was done.',
+  429: 'Over the key’s or its user’s request budget, over the address’s failed-authentication budget, or too many changes to one key already waiting. Nothing was done.',
   503: 'Kafka or MongoDB is unreachable, or the request ran out of time; `details` says whether anything was recorded.',
 };
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { UnreadableEventError, decodeEvent } from '@app/contracts';
 import { API_KEY_CREATED } from '@app/domain';
-import { ConsumedBatch, PartitionConsumer } from '@app/kafka';
+import { ConsumedBatch, GroupMembers, PartitionConsumer } from '@app/kafka';
 import { EventLog } from '../event-log/event-log';
 import { kafkaLogOf } from '../logging';
 import { Metrics } from '../metrics/metrics';
@@ -53,6 +53,11 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
   /** Ready once it has joined the consumer group (or when this process does not project). */
   get ready(): boolean {
     return !this.enabled || (this.consumer?.ready ?? false);
+  }
+
+  /** The consumer group's members (the service's instances), for budgets shared across them. */
+  groupMembers(): Promise<GroupMembers | null> {
+    return this.consumer?.members() ?? Promise.resolve(null);
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -1,62 +1,182 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import type { Response } from 'express';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { RateLimitedError } from '../errors';
 import { addressBucket } from './address-bucket';
-import { Budget, FixedWindowLimiter } from './fixed-window-limiter';
+import { FleetMembership, FleetShare, FleetUsageStore } from './fleet-share';
+import { Budget, TokenBuckets } from './token-bucket';
+
+export const FLEET_USAGE_STORE = Symbol('FLEET_USAGE_STORE');
+export const FLEET_MEMBERSHIP = Symbol('FLEET_MEMBERSHIP');
+/** The clock of the budgets (the unit specs' fake one); Date.now when not provided. */
+export const RATE_LIMIT_CLOCK = Symbol('RATE_LIMIT_CLOCK');
 
 /**
- * The budgets every caller has: requests per API key, and failed authentications per client
- * address (stricter, and checked before any lookup, so guessing keys is throttled cheaply; an
- * IPv6 address counts by its prefix, see addressBucket).
- * Windows are per instance: N instances behind a balancer let a key make up to N times its budget.
+ * Syncs a request over this instance's unseen share may wait for before it is refused: the peers
+ * charge it within about two periods, so a caller on one instance still gets its whole budget.
+ */
+const MAX_SYNC_WAITS = 4;
+/** Bound on removing this instance's usage document at shutdown. */
+const LEAVE_TIMEOUT_MS = 500;
+
+/**
+ * The budgets every caller has, as token buckets (no burst at a window's edge): requests per API
+ * key and per user (all their keys together), which hold for the whole fleet (FleetShare), and
+ * failed authentications per client address (an IPv6 one by its prefix, see addressBucket), per
+ * instance (stricter, and checked before any
+ * lookup, so guessing keys is throttled cheaply). A request costs no store round trip: what the
+ * other instances admitted is learned, and what this one admitted published, in the background.
  */
 @Injectable()
-export class RateLimits {
-  private readonly perKey: FixedWindowLimiter;
-  private readonly authFailures: FixedWindowLimiter;
+export class RateLimits implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly perKey: TokenBuckets;
+  private readonly perUser: TokenBuckets;
+  private readonly authFailures: TokenBuckets;
+  private readonly fleet: FleetShare;
+  private readonly syncMs: number;
   private readonly ipv6Prefix: number;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private readonly logger = new Logger('rate-limits');
 
-  constructor(@Inject(APP_CONFIG) config: Pick<AppConfig, 'rateLimits'>) {
-    const { requestsPerKey, authFailuresPerAddress, authFailuresIpv6Prefix, windowMs } = config.rateLimits;
-    this.perKey = new FixedWindowLimiter(requestsPerKey, windowMs);
-    this.authFailures = new FixedWindowLimiter(authFailuresPerAddress, windowMs);
+  constructor(
+    @Inject(APP_CONFIG) config: Pick<AppConfig, 'rateLimits'>,
+    // Without them (the bench's CRUD app) every budget is this process's alone.
+    @Optional() @Inject(FLEET_USAGE_STORE) store: FleetUsageStore | null,
+    @Optional() @Inject(FLEET_MEMBERSHIP) membership: FleetMembership | null,
+    @Optional() @Inject(RATE_LIMIT_CLOCK) now: () => number = Date.now,
+  ) {
+    const { requestsPerKey, requestsPerUser, authFailuresPerAddress, authFailuresIpv6Prefix, windowMs, syncMs } =
+      config.rateLimits;
     this.ipv6Prefix = authFailuresIpv6Prefix;
+    this.perKey = new TokenBuckets(requestsPerKey, windowMs, 100_000, now);
+    this.perUser = new TokenBuckets(requestsPerUser, windowMs, 100_000, now);
+    this.authFailures = new TokenBuckets(authFailuresPerAddress, windowMs, 100_000, now);
+    this.syncMs = syncMs;
+    this.fleet = new FleetShare(
+      store ?? NO_STORE,
+      membership ?? ALONE,
+      (caller, count) => this.bucketsOf(caller).charge(caller, count),
+      syncMs,
+      now,
+      (error) => this.logger.warn(`budgets are per instance until the fleet's usage syncs again: ${String(error)}`),
+    );
   }
 
-  /** Counts a request of an authenticated key; throws 429 past its budget. */
-  spendRequest(keyId: number, res: Response): void {
-    this.enforce(this.perKey.take(String(keyId)), 'key', res);
+  onApplicationBootstrap(): void {
+    this.schedule(0);
   }
 
-  /** Whether this address has no failed authentications left in this window (then: no lookups). */
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.fleet.leave(), new Promise((resolve) => (timer = setTimeout(resolve, LEAVE_TIMEOUT_MS)))]);
+    clearTimeout(timer);
+  }
+
+  /** One round of the fleet's sync (the timer runs it every RATE_LIMIT_SYNC_MS). */
+  sync(): Promise<void> {
+    return this.fleet.sync();
+  }
+
+  /**
+   * Counts a request of an authenticated key against its own and its user's budget; throws 429
+   * past either. The headers tell the tighter of the two.
+   */
+  async spendRequest(keyId: number, userId: number, res: Response): Promise<void> {
+    const key = keyCaller(keyId);
+    const user = userCaller(userId);
+    for (let waits = 0; ; waits += 1) {
+      const key_ = this.perKey.peek(key);
+      const user_ = this.perUser.peek(user);
+      if (!key_.allowed || !user_.allowed) this.refuse(key_, user_, res);
+      const keyShared = this.fleet.mayAdmit(key, this.perKey.limit);
+      if (keyShared && this.fleet.mayAdmit(user, this.perUser.limit)) {
+        // No await since the peeks: both tokens are there.
+        const taken = tighter(this.perKey.take(key), this.perUser.take(user));
+        this.fleet.admitted(key);
+        this.fleet.admitted(user);
+        writeHeaders(res, taken.budget);
+        return;
+      }
+      if (waits === MAX_SYNC_WAITS) {
+        // The peers have not charged this instance's last admissions: too many in too short a time.
+        const scope = keyShared ? 'user' : 'key';
+        writeHeaders(res, tighter(key_, user_).budget);
+        throw new RateLimitedError(scope, 1);
+      }
+      await this.fleet.nextSync();
+    }
+  }
+
+  /** Whether this address has no failed authentications left (then: no lookups). */
   exhaustedAuthFailures(address: string, res: Response): boolean {
     const budget = this.authFailures.peek(this.bucket(address));
-    if (budget.remaining > 0) return false;
+    if (budget.allowed) return false;
     writeHeaders(res, budget);
     return true;
   }
 
   /** Counts a failed authentication of this address (its answer carries that budget). */
   spendAuthFailure(address: string, res: Response): void {
-    writeHeaders(res, this.authFailures.take(this.bucket(address)));
+    this.authFailures.charge(this.bucket(address), 1);
+    writeHeaders(res, this.authFailures.peek(this.bucket(address)));
   }
 
   refuseAddress(address: string): RateLimitedError {
-    return new RateLimitedError('address', retryAfter(this.authFailures.peek(this.bucket(address))));
+    return new RateLimitedError(
+      'address',
+      retryAfter(this.authFailures.peek(this.bucket(address)), this.authFailures.now()),
+    );
   }
-
   private bucket(address: string): string {
     return addressBucket(address, this.ipv6Prefix);
   }
 
-  private enforce(budget: Budget, scope: 'key' | 'address', res: Response): void {
+  private refuse(key: Budget, user: Budget, res: Response): never {
+    const { budget, scope } = tighter(key, user);
     writeHeaders(res, budget);
-    if (!budget.allowed) throw new RateLimitedError(scope, retryAfter(budget));
+    throw new RateLimitedError(scope, retryAfter(budget, this.perKey.now()));
+  }
+
+  private bucketsOf(caller: string): TokenBuckets {
+    return caller.startsWith(USER_PREFIX) ? this.perUser : this.perKey;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      void this.fleet.sync().finally(() => this.schedule(this.syncMs));
+    }, delayMs);
+    // The sync never keeps a process alive on its own (the CLI's commands build this module too).
+    this.timer.unref();
   }
 }
 
-const retryAfter = (budget: Budget) => Math.max(1, Math.ceil((budget.resetAt - Date.now()) / 1000));
+const ALONE: FleetMembership = { members: () => Promise.resolve(null) };
+const NO_STORE: FleetUsageStore = {
+  publish: () => Promise.resolve(),
+  read: () => Promise.resolve(null),
+  remove: () => Promise.resolve(),
+};
+
+const USER_PREFIX = 'user:';
+const keyCaller = (keyId: number) => `key:${keyId}`;
+const userCaller = (userId: number) => `${USER_PREFIX}${userId}`;
+
+/** The budget that binds: a refused one (the later retry first), else the one with less left. */
+function tighter(key: Budget, user: Budget): { budget: Budget; scope: 'key' | 'user' } {
+  const userBinds =
+    key.allowed !== user.allowed
+      ? !user.allowed
+      : !key.allowed
+        ? user.retryAt > key.retryAt
+        : user.remaining < key.remaining || (user.remaining === key.remaining && user.resetAt > key.resetAt);
+  return userBinds ? { budget: user, scope: 'user' } : { budget: key, scope: 'key' };
+}
+
+const retryAfter = (budget: Budget, now: number) => Math.max(1, Math.ceil((budget.retryAt - now) / 1000));
 
 function writeHeaders(res: Response, budget: Budget): void {
   res.setHeader('X-RateLimit-Limit', String(budget.limit));
