@@ -23,6 +23,7 @@ const API_KEYS_LAYERS = [
     'create-api-key',
     'delete-api-key',
     'update-api-key',
+    'roll-api-key',
     'get-api-key',
     'get-api-key-history',
     'list-api-keys',

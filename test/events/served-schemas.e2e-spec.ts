@@ -87,9 +87,9 @@ describe('the schemas at the URL each record names', () => {
       expect([where, validate(record.json), validate.errors ?? []]).toEqual([where, true, []]);
       names.add(url.slice(base.length));
     }
-    // Events of both schema versions and the state were among them.
+    // Events of the versions the service writes, and the state, were among them.
     expect([...names].sort()).toEqual(
-      expect.arrayContaining(['api-key-created.v1.json', 'api-key-state.v1.json', 'api-key-updated.v2.json']),
+      expect.arrayContaining(['api-key-created.v3.json', 'api-key-state.v2.json', 'api-key-updated.v3.json']),
     );
   });
 
@@ -122,6 +122,6 @@ describe('the schemas under a SCHEMA_BASE_URL of the deployment', () => {
       expect([file, reply.status, reply.body]).toEqual([file, 200, rebased(file, deployed)]);
     }
     const [record] = (await readTopic(fixture.iso.topic)).filter((r) => r.json?.api_key_id === fixture.alice.keyId);
-    expect(record.headers.ce_dataschema).toBe(`${deployed}api-key-created.v1.json`);
+    expect(record.headers.ce_dataschema).toBe(`${deployed}api-key-created.v3.json`);
   });
 });

@@ -49,11 +49,15 @@ describe('the bootstrap command (npm run cli -- bootstrap --email)', () => {
         key_value: expect.stringMatching(/^vk_priv_[A-Za-z0-9_-]{43}$/),
         allowed_origins: [],
         allowed_assistants: [],
+        expires_at: null,
+        enabled: true,
+        meta: {},
         transient_assistant: false,
         user_id: expect.any(Number),
         user_email: email,
         created_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
         updated_at: first.data.created_at,
+        previous_key_expires_at: null,
       });
       const reply = await call(service.url, 'POST', API_KEYS_PATH, {
         key: first.data.key_value!,

@@ -23,7 +23,11 @@ const scans = (commands: readonly RecordedCommand[]) =>
   commands.flatMap((c) =>
     c.filters.filter((f) => !isIdLookup(f)).map((f) => `${c.name} ${c.collection} ${JSON.stringify(f)}`),
   );
-const readsOf = (commands: readonly RecordedCommand[]) => commands.filter((c) => c.name === 'find');
+// The budgets' fleet sync reads and writes its own documents in the background, on a timer:
+// not a command of the request being recorded.
+const BACKGROUND = new Set(['rate_limit_usage']);
+const readsOf = (commands: readonly RecordedCommand[]) =>
+  commands.filter((c) => c.name === 'find' && !BACKGROUND.has(c.collection));
 
 describe('read models shaped by their queries', () => {
   const iso = isolation('scale');
@@ -126,7 +130,9 @@ describe('read models shaped by their queries', () => {
   describe("an id that is not the caller's", () => {
     /** Each command's name, collection and filter shape, in order: what the store is asked. */
     const shapeOf = (commands: readonly RecordedCommand[]) =>
-      commands.map((c) => `${c.name} ${c.collection} ${c.filters.map((f) => Object.keys(f).join(',')).join(';')}`);
+      commands
+        .filter((c) => !BACKGROUND.has(c.collection))
+        .map((c) => `${c.name} ${c.collection} ${c.filters.map((f) => Object.keys(f).join(',')).join(';')}`);
 
     it("costs the same store commands, in the same order, whether another user's key or never used", async () => {
       const erin = await newUser(first);
@@ -134,6 +140,8 @@ describe('read models shaped by their queries', () => {
       const theirs = await createKey(first, erin.key, { name: "not alice's" });
       expect((await getKey(first, erin.key, theirs.id)).status).toBe(200);
       const neverUsed = theirs.id + 1_000_000;
+      // The caller's own key is then known to this instance as well: both classes authenticate alike.
+      expect((await listKeys(first, alice.key)).status).toBe(200);
       for (const path of ['', '/events']) {
         const at = (id: number) => `${API_KEYS_PATH}/${id}${path}`;
         const foreign = await recorder.during(async () =>
@@ -143,7 +151,9 @@ describe('read models shaped by their queries', () => {
           expect((await call(first.url, 'GET', at(neverUsed), { key: alice.key })).status).toBe(404),
         );
         expect([path, shapeOf(foreign)]).toEqual([path, shapeOf(missing)]);
-        expect(shapeOf(missing)).toEqual(['find api_keys _id']);
+        // Besides authenticating the caller (nothing when this instance holds the caller's key):
+        // one read of the key by `_id`.
+        expect(shapeOf(missing).at(-1)).toBe('find api_keys _id');
       }
       const put = (id: number) =>
         call(first.url, 'PUT', `${API_KEYS_PATH}/${id}`, { key: alice.key, body: { api_key: { name: 'x' } } });

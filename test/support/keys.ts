@@ -13,11 +13,15 @@ export interface ApiKeyData {
   readonly key_value: string | null;
   readonly allowed_origins: string[];
   readonly allowed_assistants: string[];
+  readonly expires_at: string | null;
+  readonly enabled: boolean;
+  readonly meta: Record<string, unknown>;
   readonly transient_assistant: boolean;
   readonly user_id: number;
   readonly user_email: string;
   readonly created_at: string;
   readonly updated_at: string;
+  readonly previous_key_expires_at: string | null;
 }
 
 export const sha256Hex = (value: string) => createHash('sha256').update(value).digest('hex');

@@ -37,6 +37,8 @@ import {
 import { UnknownHashes } from './read-model/unknown-hashes';
 import { FLEET_USAGE, MongoFleetUsageStore, fleetUsageSchema } from './rate-limits/fleet-usage.store';
 import { FLEET_MEMBERSHIP, FLEET_USAGE_STORE } from './rate-limits/rate-limits';
+import { RollApiKeyController } from './roll-api-key/roll-api-key.controller';
+import { RollApiKeyHandler } from './roll-api-key/roll-api-key.handler';
 import { UpdateApiKeyController } from './update-api-key/update-api-key.controller';
 import { UpdateApiKeyHandler } from './update-api-key/update-api-key.handler';
 import { USER_ID_ALLOCATOR, Users } from './users/users';
@@ -79,6 +81,7 @@ export class AppModule {
         GetApiKeyHistoryController,
         UpdateApiKeyController,
         DeleteApiKeyController,
+        RollApiKeyController,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
@@ -135,6 +138,7 @@ export class AppModule {
         CreateApiKeyHandler,
         UpdateApiKeyHandler,
         DeleteApiKeyHandler,
+        RollApiKeyHandler,
       ],
     };
   }

@@ -291,5 +291,7 @@ export function rejectionError(rejection: Rejection): ApiError {
       return new KeyLimitReachedError(rejection.limit);
     case 'version_mismatch':
       return new PreconditionFailedError(rejection.current);
+    case 'expiry_not_in_future':
+      return new ValidationFailedError(['api_key.expires_at must be in the future']);
   }
 }

@@ -3,12 +3,20 @@ import { dirname, join, resolve } from 'node:path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
-import { API_KEY_CREATED, API_KEY_DELETED, API_KEY_UPDATED, ApiKeyEvent } from '@app/domain';
+import { API_KEY_CREATED, API_KEY_DELETED, API_KEY_ROLLED, API_KEY_UPDATED, ApiKeyEvent } from '@app/domain';
 import { partitionFor } from '@app/kafka';
 import { AppConfig, loadConfig } from '../../../apps/api-keys/src/config/config';
 import { topicSpecs } from '../../../apps/api-keys/src/event-log/event-log';
 import { ContractValidator, REPO_ROOT } from '../../../test/events/contract-schemas';
-import { DEAD_LETTER_SCHEMA_ID, EVENT_TYPES, SCHEMA_ID_BASE, STATE_SCHEMA_ID, eventSchemaId } from './schemas';
+import {
+  DEAD_LETTER_SCHEMA_ID,
+  EVENT_TYPES,
+  SCHEMA_ID_BASE,
+  STATE_SCHEMA_ID,
+  eventSchemaId,
+  stateSchemaFile,
+} from './schemas';
+import { EVENT_VERSIONS, STATE_VERSIONS } from './versions';
 import { decodeState, encodeState, stateTombstone } from './state';
 import { decodeEvent, encodeEvent } from './wire';
 
@@ -109,6 +117,14 @@ const sample = (type: ApiKeyEvent['event_type']): ApiKeyEvent => {
   };
   if (type === API_KEY_UPDATED) return { ...base, event_type: type, data: { changes: { name: 'New' } } };
   if (type === API_KEY_DELETED) return { ...base, event_type: type, data: {} };
+  if (type === API_KEY_ROLLED) {
+    return {
+      ...base,
+      event_type: API_KEY_ROLLED,
+      actor_key_id: 42,
+      data: { key_hash: 'b'.repeat(64), previous_key_hash: 'a'.repeat(64), previous_key_expires_at: null },
+    };
+  }
   return {
     ...base,
     event_type: API_KEY_CREATED,
@@ -117,6 +133,9 @@ const sample = (type: ApiKeyEvent['event_type']): ApiKeyEvent => {
       name: 'Key',
       allowed_origins: [],
       allowed_assistants: [],
+      expires_at: null,
+      enabled: true,
+      meta: {},
       key_hash: 'a'.repeat(64),
       transient_assistant: false,
       user_email: 'u@example.com',
@@ -130,7 +149,12 @@ const stateOf = () =>
     name: 'Key',
     allowed_origins: [],
     allowed_assistants: [],
+    expires_at: null,
+    enabled: true,
+    meta: {},
     key_hash: 'a'.repeat(64),
+    previous_key_hash: null,
+    previous_key_expires_at: null,
     transient_assistant: false,
     user_id: 7,
     user_email: 'u@example.com',
@@ -171,7 +195,7 @@ describe('the AsyncAPI document (docs/asyncapi.yaml)', () => {
       expect(doc.channels.events.messages[type]).toEqual({ $ref: `#/components/messages/${type}` });
       expect(doc.operations.appendEvent.messages).toContainEqual({ $ref: `#/channels/events/messages/${type}` });
       expect(message(type).name).toBe(type);
-      expect(payloadSchemaIds(type)).toEqual([eventSchemaId(type, 1), eventSchemaId(type, 2)]);
+      expect(payloadSchemaIds(type)).toEqual(EVENT_VERSIONS[type].map((version) => eventSchemaId(type, version)));
       expect(headerProblems(type, encodeEvent(sample(type)).headers)).toEqual([]);
       expect(headerProblems(type, encodeEvent(sample(type), 'http://127.0.0.1:3000/schemas/').headers)).toEqual([]);
       const other = EVENT_TYPES.find((t) => t !== type)!;
@@ -181,6 +205,9 @@ describe('the AsyncAPI document (docs/asyncapi.yaml)', () => {
 
   it('describes the state message and its tombstone on the state topic', () => {
     expect(Object.keys(doc.channels.state.messages)).toEqual(['ApiKeyState', 'ApiKeyStateTombstone']);
+    expect(payloadSchemaIds('ApiKeyState')).toEqual(
+      [...STATE_VERSIONS].reverse().map((version) => `${SCHEMA_ID_BASE}${stateSchemaFile(version)}`),
+    );
     expect(payloadSchemaId('ApiKeyState')).toBe(STATE_SCHEMA_ID);
     expect(headerProblems('ApiKeyState', encodeState(stateOf(), { partition: 0, offset: 3 }).headers)).toEqual([]);
     expect(headerProblems('ApiKeyStateTombstone', stateTombstone(42).headers)).toEqual([]);

@@ -1,6 +1,6 @@
 // What the event and state decoders share: parsing a record's JSON value and checking its parts,
 // each failure named so that whoever sets the record aside can say why.
-import { FieldRule, FieldValues, UPDATABLE_FIELDS, completeFields } from '@app/domain';
+import { FieldRule, FieldRules, FieldValues, UPDATABLE_FIELDS, completeFields } from '@app/domain';
 
 export type Json = Record<string, unknown>;
 
@@ -28,10 +28,16 @@ export function parseObject(value: Buffer | string | null, check: Check): Json {
 /**
  * Every updatable field of a whole key (a creation, a state). A field that must be set at creation
  * must be there; one that need not may be missing (written before the field existed) and then has
- * its initial value. Unknown properties are left alone.
+ * its initial value, as has every field its version (`rules`) does not carry. Whether a property
+ * outside `rules` is allowed is the caller's to say.
  */
-export function decodeFieldValues(data: Json, check: Check, where: string): FieldValues {
-  for (const [field, rule] of Object.entries(UPDATABLE_FIELDS) as [string, FieldRule<unknown>][]) {
+export function decodeFieldValues(
+  data: Json,
+  check: Check,
+  where: string,
+  rules: FieldRules = UPDATABLE_FIELDS,
+): FieldValues {
+  for (const [field, rule] of Object.entries<FieldRule<unknown>>(rules)) {
     const value = data[field];
     check(value !== undefined || !rule.requiredOnCreate, `${where}${field} is missing`);
     check(value === undefined || rule.isWireValue(value), `${where}${field} has the wrong type`);

@@ -9,6 +9,8 @@ import {
   FieldValues,
   MAX_ASSISTANTS,
   MAX_ORIGINS,
+  META_MAX_BYTES,
+  META_MAX_DEPTH,
   NAME_MAX_LENGTH,
   ORIGIN_MAX_LENGTH,
   UPDATABLE_FIELDS,
@@ -34,6 +36,9 @@ export interface FieldPresentation<T> {
   /** A valid value, for documentation and for the tests that walk the field list. */
   readonly example: T;
 }
+
+/** UTC to the whole second with Z, as expiries are written. */
+const WHOLE_SECOND_UTC_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$';
 
 /** A bounded list of distinct items, as the domain's list fields are. */
 const listSchema = (max: number, items: JsonSchema): JsonSchema => ({
@@ -107,16 +112,42 @@ export const FIELD_PRESENTATION: { readonly [K in UpdatableField]: FieldPresenta
       'least one of them visible, without surrounding spaces, control or bidirectional-control characters.',
     example: ['123', '456'],
   },
+  expires_at: {
+    schema: {
+      anyOf: [{ type: 'null' }, { type: 'string', format: 'date-time', pattern: WHOLE_SECOND_UTC_PATTERN }],
+    },
+    description:
+      'When the key stops authenticating: UTC to the whole second with Z (2027-01-31T00:00:00Z), in the future ' +
+      'when set; null (the default) for never. The key is valid while now < expires_at. Expiry emits no event: ' +
+      'compare with the clock where the key is used.',
+    example: '2027-01-31T00:00:00Z',
+  },
+  enabled: {
+    schema: { type: 'boolean' },
+    description: 'Whether the key authenticates (default true). A disabled key is refused until enabled again.',
+    example: true,
+  },
+  meta: {
+    schema: { type: 'object' },
+    description:
+      `Free-form JSON object the owner keeps with the key (plan, tenant...): default {}; at most ${META_MAX_BYTES} ` +
+      `bytes as the UTF-8 of its compact JSON and at most ${META_MAX_DEPTH} levels deep (a scalar is depth 0, an ` +
+      'object or array 1 + its deepest value). Replaced whole by an update; {} clears it; null is refused.',
+    example: { plan: 'pro', tenant: 'acme' },
+  },
 };
 
 /**
  * Each updatable field's documented schema (its fragment with its description and example), in
- * the order of the domain's list: what the log and a key hold, or with `'request'`, what a
- * request may send.
+ * the order of the domain's list (of every field, or of those a schema_version carries): what the
+ * log and a key hold, or with `'request'`, what a request may send.
  */
-export function fieldSchemas(of: 'record' | 'request' = 'record'): { readonly [K in UpdatableField]: JsonSchema } {
+export function fieldSchemas(
+  of: 'record' | 'request' = 'record',
+  fields: readonly UpdatableField[] = Object.keys(UPDATABLE_FIELDS) as UpdatableField[],
+): { readonly [K in UpdatableField]: JsonSchema } {
   const properties: Record<string, JsonSchema> = {};
-  for (const field of Object.keys(UPDATABLE_FIELDS) as UpdatableField[]) {
+  for (const field of fields) {
     const { schema, requestSchema, description, example } = FIELD_PRESENTATION[field];
     const fragment = of === 'request' ? (requestSchema ?? schema) : schema;
     properties[field] = { ...fragment, description, examples: [example] };

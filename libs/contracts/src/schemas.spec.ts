@@ -13,6 +13,7 @@ import {
   UpdatableField,
   decideCreate,
   decideDelete,
+  decideRoll,
   decideUpdate,
   evolve,
   isRejection,
@@ -118,6 +119,19 @@ function sampleLife(): { events: ApiKeyEvent[]; states: ApiKeyState[] } {
   const idempotency = { key: 'retry-1', fingerprint: 'f'.repeat(64), expiresAt: '2024-01-16T11:00:00.000Z' };
   const conditions = { expectedVersion: state!.version, idempotency };
   apply(decided(decideUpdate(state, { keyId: 7, userId: 3, changes: { name: 'Guarded' }, conditions }, meta())));
+  // A roll with a grace, made with another key of the owner's, then one without.
+  apply(
+    decided(
+      decideRoll(
+        state,
+        { keyId: 7, userId: 3, keyHash: 'cd'.repeat(32), expirePreviousInSeconds: 3600, actorKeyId: 8 },
+        meta(),
+      ),
+    ),
+  );
+  apply(
+    decided(decideRoll(state, { keyId: 7, userId: 3, keyHash: 'ef'.repeat(32), expirePreviousInSeconds: 0 }, meta())),
+  );
   apply(decided(decideDelete(state, { keyId: 7, userId: 3 }, meta())));
   return { events, states };
 }
@@ -143,11 +157,16 @@ describe('the committed JSON Schemas', () => {
       [
         'api-key-created.v1.json',
         'api-key-created.v2.json',
+        'api-key-created.v3.json',
         'api-key-deleted.v1.json',
         'api-key-deleted.v2.json',
+        'api-key-deleted.v3.json',
+        'api-key-rolled.v1.json',
         'api-key-state.v1.json',
+        'api-key-state.v2.json',
         'api-key-updated.v1.json',
         'api-key-updated.v2.json',
+        'api-key-updated.v3.json',
         'dead-letter.v1.json',
       ].sort(),
     );
@@ -155,6 +174,7 @@ describe('the committed JSON Schemas', () => {
       'https://schemas.api-keys.example/api-key-created.v1.json',
       'https://schemas.api-keys.example/api-key-updated.v1.json',
       'https://schemas.api-keys.example/api-key-deleted.v1.json',
+      'https://schemas.api-keys.example/api-key-rolled.v1.json',
     ]);
     expect([STATE_SCHEMA_ID, DEAD_LETTER_SCHEMA_ID].every((id) => validator.ids.includes(id))).toBe(true);
   });
@@ -277,7 +297,11 @@ describe('the committed JSON Schemas', () => {
     });
 
     it('both still read a creation written before an optional field existed, and an unknown envelope field', () => {
-      const created = JSON.parse(encodeEvent(events[0]).value);
+      // The first creation as version 1 wrote it: the first fields only, no actor.
+      const current = JSON.parse(encodeEvent(events[0]).value);
+      const { actor_key_id: _actor, ...envelope } = current;
+      const { expires_at: _expires, enabled: _enabled, meta: _meta, ...firstFields } = current.data;
+      const created = { ...envelope, schema_version: 1, data: firstFields };
       const older = edited(created, ['data', 'allowed_assistants']);
       const withEnvelopeField = edited(created, ['region'], 'eu');
       for (const variant of [older, withEnvelopeField]) {
@@ -308,8 +332,8 @@ describe('the committed JSON Schemas', () => {
     });
 
     it('ignore a version a creation names: it is no field of ApiKeyCreated', () => {
-      const created = { ...JSON.parse(encodeEvent(events[0]).value), schema_version: 2, expected_version: 0 };
-      expect(validator.problems(eventSchemaId(API_KEY_CREATED, 2), created)).toEqual([]);
+      const created = { ...JSON.parse(encodeEvent(events[0]).value), expected_version: 0 };
+      expect(validator.problems(eventSchemaId(API_KEY_CREATED, 3), created)).toEqual([]);
       expect(decodeEvent(JSON.stringify(created), '7')).not.toHaveProperty('expected_version');
     });
   });

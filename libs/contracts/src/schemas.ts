@@ -9,20 +9,30 @@
 import {
   API_KEY_CREATED,
   API_KEY_DELETED,
+  API_KEY_ROLLED,
   API_KEY_UPDATED,
   ApiKeyCreatedData,
   ApiKeyEvent,
+  ApiKeyRolledData,
   ApiKeyState,
   ApiKeyUpdatedData,
-  CONDITIONAL_SCHEMA_VERSION,
   EventConditions,
   FieldRule,
   KEY_TYPES,
-  SCHEMA_VERSION,
   UPDATABLE_FIELDS,
   UpdatableField,
 } from '@app/domain';
 import { JsonSchema, fieldSchemas } from './field-presentation';
+import {
+  CURRENT_STATE_VERSION,
+  EVENT_VERSIONS,
+  EventType,
+  STATE_VERSIONS,
+  carriesActor,
+  carriesConditions,
+  eventFields,
+  stateFields,
+} from './versions';
 
 export type { JsonSchema };
 
@@ -37,8 +47,8 @@ export const SCHEMA_ID_BASE = 'https://schemas.api-keys.example/';
 
 const JSON_SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
 
-/** The `schema_version` of the state topic's values (independent of the events'). */
-export const STATE_SCHEMA_VERSION = 1;
+/** The `schema_version` of the state topic's values the service writes (independent of the events'). */
+export const STATE_SCHEMA_VERSION = CURRENT_STATE_VERSION;
 
 /** The CloudEvents type of the state topic's records. */
 export const API_KEY_STATE = 'ApiKeyState';
@@ -46,7 +56,7 @@ export const API_KEY_STATE = 'ApiKeyState';
 /** A key's SHA-256 digest as events and state carry it: lower-case hex. */
 export const KEY_HASH_PATTERN = '^[0-9a-f]{64}$';
 
-export type EventType = ApiKeyEvent['event_type'];
+export type { EventType };
 
 /** `ApiKeyCreated` -> `api-key-created`: how a type is spelled in file names. */
 const kebab = (type: string) => type.replace(/(?<=[a-z0-9])([A-Z])/g, '-$1').toLowerCase();
@@ -54,7 +64,9 @@ const kebab = (type: string) => type.replace(/(?<=[a-z0-9])([A-Z])/g, '-$1').toL
 /** The file (under libs/contracts/schemas/, and under `/schemas/` where the service runs) of an event type's schema. */
 export const eventSchemaFile = (type: EventType, version: number) => `${kebab(type)}.v${version}.json`;
 
-export const STATE_SCHEMA_FILE = `${kebab(API_KEY_STATE)}.v${STATE_SCHEMA_VERSION}.json`;
+/** The file of a state version's schema (by default: the version the service writes). */
+export const stateSchemaFile = (version: number = STATE_SCHEMA_VERSION) => `${kebab(API_KEY_STATE)}.v${version}.json`;
+export const STATE_SCHEMA_FILE = stateSchemaFile();
 
 export const DEAD_LETTER_SCHEMA_FILE = 'dead-letter.v1.json';
 
@@ -96,10 +108,13 @@ const positiveId = (description: string): JsonSchema => ({
 
 const isoTime = (description: string): JsonSchema => ({ type: 'string', format: 'date-time', description });
 
+/** UTC to the whole second with Z: how expiries are written. */
+export const WHOLE_SECOND_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$';
+
 /** The updatable fields a reader may not default: those a creation must set. */
-const requiredFields = () =>
+const requiredFields = (fields: readonly UpdatableField[]) =>
   (Object.entries(UPDATABLE_FIELDS) as [UpdatableField, FieldRule<unknown>][])
-    .filter(([, rule]) => rule.requiredOnCreate)
+    .filter(([field, rule]) => rule.requiredOnCreate && fields.includes(field))
     .map(([field]) => field);
 
 const keyType: JsonSchema = {
@@ -121,10 +136,11 @@ const userEmail: JsonSchema = {
   description: "The owner's email address, as the user was registered (lower-case).",
 };
 
-function createdData(): JsonSchema {
+function createdData(version: number): JsonSchema {
+  const fields = eventFields(version);
   const properties: { readonly [K in keyof ApiKeyCreatedData]-?: JsonSchema } = {
     key_type: keyType,
-    ...fieldSchemas(),
+    ...fieldSchemas('record', fields),
     key_hash: keyHash,
     transient_assistant: transientAssistant,
     user_email: userEmail,
@@ -134,25 +150,39 @@ function createdData(): JsonSchema {
     description:
       'The whole new key. An updatable field an older event lacks has its initial value ' +
       '(an empty list for allowed_origins and allowed_assistants).',
-    required: ['key_type', ...requiredFields(), 'key_hash', 'transient_assistant', 'user_email'],
+    required: ['key_type', ...requiredFields(fields), 'key_hash', 'transient_assistant', 'user_email'],
     properties,
     additionalProperties: false,
   };
 }
 
-function updatedData(): JsonSchema {
+function updatedData(version: number): JsonSchema {
   const properties: { readonly [K in keyof ApiKeyUpdatedData]-?: JsonSchema } = {
     changes: {
       type: 'object',
       description:
-        'Exactly the fields the request set, with their new values; lists replace the old list whole. ' +
-        'A field not named here keeps its value.',
+        'Exactly the fields the request set, with their new values; lists and meta replace the old value ' +
+        'whole. A field not named here keeps its value.',
       minProperties: 1,
-      properties: fieldSchemas(),
+      properties: fieldSchemas('record', eventFields(version)),
       additionalProperties: false,
     },
   };
   return { type: 'object', required: ['changes'], properties, additionalProperties: false };
+}
+
+function rolledData(): JsonSchema {
+  const properties: { readonly [K in keyof ApiKeyRolledData]-?: JsonSchema } = {
+    key_hash: { ...keyHash, description: 'SHA-256 of the new secret, lower-case hex.' },
+    previous_key_hash: { ...keyHash, description: 'SHA-256 of the secret it replaces, lower-case hex.' },
+    previous_key_expires_at: {
+      anyOf: [{ type: 'null' }, { type: 'string', format: 'date-time', pattern: WHOLE_SECOND_PATTERN }],
+      description:
+        'Until when the replaced secret still authenticates (UTC, whole seconds): valid while now < this. ' +
+        'Null: it stopped at once. Any earlier previous secret stops at this event.',
+    },
+  };
+  return { type: 'object', required: Object.keys(properties), properties, additionalProperties: false };
 }
 
 const deletedData: JsonSchema = {
@@ -161,7 +191,9 @@ const deletedData: JsonSchema = {
   maxProperties: 0,
 };
 
-const DATA: { readonly [T in EventType]: { readonly data: () => JsonSchema; readonly description: string } } = {
+const DATA: {
+  readonly [T in EventType]: { readonly data: (version: number) => JsonSchema; readonly description: string };
+} = {
   [API_KEY_CREATED]: {
     data: createdData,
     description: 'A key was created. The first ApiKeyCreated of an id in the log wins; a later one is ignored.',
@@ -176,6 +208,13 @@ const DATA: { readonly [T in EventType]: { readonly data: () => JsonSchema; read
     data: () => deletedData,
     description:
       'A key was revoked by its owner. It stops authenticating; later updates and deletes of it change nothing.',
+  },
+  [API_KEY_ROLLED]: {
+    data: rolledData,
+    description:
+      "A live key was given a new secret by its owner; the replaced one keeps working until the event's " +
+      'previous_key_expires_at. Neither expires_at nor enabled changes. A roll of a key that is missing, ' +
+      'revoked or owned by another user_id changes nothing.',
   },
 };
 
@@ -207,6 +246,18 @@ const CONDITIONS: { readonly [K in keyof EventConditions]-?: JsonSchema } = {
   idempotency_expires_at: isoTime('Until when the Idempotency-Key is remembered.'),
 };
 
+/** What each version of the first three event types adds (0: a type whose first version has it all). */
+const VERSION_NOTES: Record<number, string> = {
+  0: '',
+  1: '',
+  2:
+    'Version 2 is version 1 with conditions (If-Match, Idempotency-Key) that decide whether the event ' +
+    'applies: a reader of version 1 must not take it for a plain event.',
+  3:
+    'Version 3 carries every field of the key (expires_at, enabled and meta joined), the conditions when ' +
+    'the request set any, and actor_key_id.',
+};
+
 /** A creation expects no version (If-Match names an existing key); the other events may. */
 function conditionsOf(type: EventType): JsonSchema {
   if (type !== API_KEY_CREATED) return CONDITIONS;
@@ -214,37 +265,45 @@ function conditionsOf(type: EventType): JsonSchema {
   return rest;
 }
 
+const actorKeyId: JsonSchema = {
+  anyOf: [{ type: 'null' }, { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER }],
+  description: 'The key that made the request (it may be the key the event is about); null for an operator bootstrap.',
+};
+
 function eventSchema(type: EventType, version: number, base: string): JsonSchema {
-  const properties: { readonly [K in keyof Omit<ApiKeyEvent, keyof EventConditions>]-?: JsonSchema } = {
-    event_id: {
-      type: 'string',
-      format: 'uuid',
-      description: "The event's unique id; also the ce_id header. The same id twice is the same event twice.",
-    },
-    event_type: { const: type },
-    schema_version: { const: version },
-    api_key_id: positiveId('The key the event is about; also the message key and ce_subject, as a decimal string.'),
-    user_id: positiveId("The key's owner, who made the change."),
-    occurred_at: isoTime(
-      'When the service decided the event: RFC 3339, UTC, with milliseconds (2024-01-15T11:00:00.123Z); also ' +
-        'ce_time. The REST API shows the same time to the whole second: truncate this one to join them.',
-    ),
-    correlation_id: {
-      type: 'string',
-      description: 'The X-Request-Id of the request that caused the event, or the id generated for it.',
-    },
-    data: DATA[type].data(),
-  };
-  const conditional = version === CONDITIONAL_SCHEMA_VERSION;
-  const description = conditional
-    ? `${DATA[type].description} Version 2 is version 1 with conditions (If-Match, Idempotency-Key) that ` +
-      'decide whether the event applies: a reader of version 1 must not take it for a plain event.'
-    : DATA[type].description;
+  const properties: { readonly [K in keyof Omit<ApiKeyEvent, keyof EventConditions | 'actor_key_id'>]-?: JsonSchema } =
+    {
+      event_id: {
+        type: 'string',
+        format: 'uuid',
+        description: "The event's unique id; also the ce_id header. The same id twice is the same event twice.",
+      },
+      event_type: { const: type },
+      schema_version: { const: version },
+      api_key_id: positiveId('The key the event is about; also the message key and ce_subject, as a decimal string.'),
+      user_id: positiveId("The key's owner, who made the change."),
+      occurred_at: isoTime(
+        'When the service decided the event: RFC 3339, UTC, with milliseconds (2024-01-15T11:00:00.123Z); also ' +
+          'ce_time. The REST API shows the same time to the whole second: truncate this one to join them.',
+      ),
+      correlation_id: {
+        type: 'string',
+        description: 'The X-Request-Id of the request that caused the event, or the id generated for it.',
+      },
+      data: DATA[type].data(version),
+    };
+  const conditional = carriesConditions(type, version);
+  const actor = carriesActor(type, version);
+  const description = `${DATA[type].description} ${VERSION_NOTES[type === API_KEY_ROLLED ? 0 : version]}`.trim();
   return {
     ...header(eventSchemaId(type, version, base), `${type}, schema_version ${version}`, description),
     type: 'object',
-    required: Object.keys(properties),
-    properties: conditional ? { ...properties, ...conditionsOf(type) } : properties,
+    required: [...Object.keys(properties), ...(actor ? ['actor_key_id'] : [])],
+    properties: {
+      ...properties,
+      ...(actor && { actor_key_id: actorKeyId }),
+      ...(conditional && conditionsOf(type)),
+    },
     ...(conditional && {
       dependentRequired: {
         idempotency_key: ['request_fingerprint', 'idempotency_expires_at'],
@@ -256,11 +315,23 @@ function eventSchema(type: EventType, version: number, base: string): JsonSchema
 }
 
 /** The state topic's value: one key's current state, as the projector's fold made it. */
-function stateSchema(base: string): JsonSchema {
+function stateSchema(version: number, base: string): JsonSchema {
+  const fields = stateFields(version);
+  const rolled = version >= 2;
   const state: { readonly [K in keyof ApiKeyState]-?: JsonSchema } = {
     id: positiveId('The key id; also the message key and ce_subject, as a decimal string.'),
     key_type: keyType,
-    ...fieldSchemas(),
+    ...fieldSchemas('record', fields),
+    previous_key_hash: {
+      anyOf: [{ type: 'null' }, keyHash],
+      description: "After a roll with a grace period: the replaced secret's SHA-256; else null.",
+    },
+    previous_key_expires_at: {
+      anyOf: [{ type: 'null' }, { type: 'string', format: 'date-time', pattern: WHOLE_SECOND_PATTERN }],
+      description:
+        'Until when the replaced secret still authenticates (valid while now < this; past it, treat it as ' +
+        'null: no event marks the end); else null.',
+    },
     transient_assistant: transientAssistant,
     user_id: positiveId("The key's owner."),
     user_email: userEmail,
@@ -282,9 +353,11 @@ function stateSchema(base: string): JsonSchema {
       description: 'How many events changed the key (1 after its creation); ce_id is "<id>:<version>".',
     },
   };
+  const { previous_key_hash, previous_key_expires_at, ...always } = state;
   const properties = {
-    schema_version: { const: STATE_SCHEMA_VERSION },
-    ...state,
+    schema_version: { const: version },
+    ...always,
+    ...(rolled && { previous_key_hash, previous_key_expires_at }),
     applied: {
       type: 'object',
       description: 'Where in the events topic the last event applied to the key is.',
@@ -295,13 +368,13 @@ function stateSchema(base: string): JsonSchema {
       },
     },
   };
-  const optional = new Set<string>(
-    Object.keys(UPDATABLE_FIELDS).filter((field) => !requiredFields().includes(field as UpdatableField)),
-  );
+  // An updatable field a creation need not set may be missing (a record written before it
+  // existed): a reader takes its initial value.
+  const optional = new Set<string>(fields.filter((field) => !requiredFields(fields).includes(field)));
   return {
     ...header(
-      `${base}${STATE_SCHEMA_FILE}`,
-      `${API_KEY_STATE}, schema_version ${STATE_SCHEMA_VERSION}`,
+      `${base}${stateSchemaFile(version)}`,
+      `${API_KEY_STATE}, schema_version ${version}`,
       'The current state of one key, the value of its record on the compacted state topic. A record with ' +
         'no value (a tombstone) means the key was deleted and is forgotten. An updatable field an older ' +
         'record lacks has its initial value.',
@@ -330,10 +403,13 @@ function deadLetterSchema(base: string): JsonSchema {
  */
 export function contractSchemas(base: string = SCHEMA_ID_BASE): readonly ContractSchema[] {
   return [
-    ...[SCHEMA_VERSION, CONDITIONAL_SCHEMA_VERSION].flatMap((version) =>
-      EVENT_TYPES.map((type) => ({ file: eventSchemaFile(type, version), schema: eventSchema(type, version, base) })),
+    ...EVENT_TYPES.flatMap((type) =>
+      EVENT_VERSIONS[type].map((version) => ({
+        file: eventSchemaFile(type, version),
+        schema: eventSchema(type, version, base),
+      })),
     ),
-    { file: STATE_SCHEMA_FILE, schema: stateSchema(base) },
+    ...STATE_VERSIONS.map((version) => ({ file: stateSchemaFile(version), schema: stateSchema(version, base) })),
     { file: DEAD_LETTER_SCHEMA_FILE, schema: deadLetterSchema(base) },
   ];
 }

@@ -7,6 +7,11 @@ const live: ApiKeyState = {
   name: 'Widget',
   allowed_origins: ['https://app.example.com'],
   allowed_assistants: ['1', '2'],
+  expires_at: null,
+  enabled: true,
+  meta: {},
+  previous_key_hash: null,
+  previous_key_expires_at: null,
   key_hash: 'c'.repeat(64),
   transient_assistant: true,
   user_id: 7,
@@ -24,16 +29,21 @@ describe('the state topic’s wire form', () => {
     expect(record.key).toBe('42');
     expect(record.value).toBe(
       JSON.stringify({
-        schema_version: 1,
+        schema_version: 2,
         id: 42,
         key_type: 'public',
         name: 'Widget',
         allowed_origins: ['https://app.example.com'],
         allowed_assistants: ['1', '2'],
+        expires_at: null,
+        enabled: true,
+        meta: {},
         transient_assistant: true,
         user_id: 7,
         user_email: 'owner@example.com',
         key_hash: 'c'.repeat(64),
+        previous_key_hash: null,
+        previous_key_expires_at: null,
         created_at: '2024-01-10T08:00:00.000Z',
         updated_at: '2024-01-15T11:00:00.000Z',
         deleted_at: null,
@@ -51,7 +61,7 @@ describe('the state topic’s wire form', () => {
       ce_source: '/api-keys-service',
       ce_time: '2024-01-15T11:00:00.000Z',
       ce_subject: '42',
-      ce_dataschema: 'https://schemas.api-keys.example/api-key-state.v1.json',
+      ce_dataschema: 'https://schemas.api-keys.example/api-key-state.v2.json',
       'content-type': 'application/json',
     });
   });
@@ -66,7 +76,7 @@ describe('the state topic’s wire form', () => {
   it('names the schema under the base it is given, and nothing else changes with it', () => {
     const base = 'http://127.0.0.1:3000/schemas/';
     const record = encodeState(live, applied, base);
-    expect(record.headers.ce_dataschema).toBe('http://127.0.0.1:3000/schemas/api-key-state.v1.json');
+    expect(record.headers.ce_dataschema).toBe('http://127.0.0.1:3000/schemas/api-key-state.v2.json');
     expect({ ...record.headers, ce_dataschema: '' }).toEqual({
       ...encodeState(live, applied).headers,
       ce_dataschema: '',
@@ -120,7 +130,7 @@ describe('the state topic’s wire form', () => {
   it.each([
     ['bad JSON', '{nope', '42', /not JSON/],
     ['an empty value', '', '42', /empty/],
-    ['an unknown schema_version', value({ schema_version: 2 }), '42', /unknown schema_version 2/],
+    ['an unknown schema_version', value({ schema_version: 3 }), '42', /unknown schema_version 3/],
     ['a key that is not its id', value({}), '43', /message key/],
     ['a key that is no id', value({}), 'x', /message key/],
     ['no key', value({}), null, /message key/],

@@ -5,6 +5,7 @@
 import { ApiKeyState, KEY_TYPES, KeyType, UPDATABLE_FIELDS, UpdatableField } from '@app/domain';
 import { Check, isId, isIsoTime, isObject, decodeFieldValues, parseObject } from './decoding';
 import { API_KEY_STATE, KEY_HASH_PATTERN, SCHEMA_ID_BASE, STATE_SCHEMA_FILE, STATE_SCHEMA_VERSION } from './schemas';
+import { STATE_VERSIONS, rulesOf, stateFields } from './versions';
 import { CE_SOURCE } from './wire';
 
 /** Where in the events topic the last event applied to a key is. */
@@ -61,6 +62,8 @@ export function encodeState(
     user_id: state.user_id,
     user_email: state.user_email,
     key_hash: state.key_hash,
+    previous_key_hash: state.previous_key_hash,
+    previous_key_expires_at: state.previous_key_expires_at,
     created_at: state.created_at,
     updated_at: state.updated_at,
     deleted_at: state.deleted_at,
@@ -117,7 +120,20 @@ export function decodeState(value: Buffer | string | null, key: Buffer | string 
   const id = keyIdOf(key);
   if (value === null) return { kind: 'tombstone', id };
   const body = parseObject(value, check);
-  check(body.schema_version === STATE_SCHEMA_VERSION, `unknown schema_version ${JSON.stringify(body.schema_version)}`);
+  const version = body.schema_version;
+  check((STATE_VERSIONS as readonly unknown[]).includes(version), `unknown schema_version ${JSON.stringify(version)}`);
+  const rolled = version !== 1;
+  if (rolled) {
+    check(
+      body.previous_key_hash === null ||
+        (typeof body.previous_key_hash === 'string' && KEY_HASH.test(body.previous_key_hash)),
+      'previous_key_hash must be null or a SHA-256 hex digest',
+    );
+    check(
+      body.previous_key_expires_at === null || isIsoTime(body.previous_key_expires_at),
+      'previous_key_expires_at must be null or an ISO 8601 time',
+    );
+  }
   check(body.id === id, 'message key does not match id');
   check(KEY_TYPES.includes(body.key_type as KeyType), 'key_type must be private or public');
   check(typeof body.transient_assistant === 'boolean', 'transient_assistant must be a boolean');
@@ -139,11 +155,13 @@ export function decodeState(value: Buffer | string | null, key: Buffer | string 
     state: {
       id,
       key_type: body.key_type as KeyType,
-      ...decodeFieldValues(body, check, ''),
+      ...decodeFieldValues(body, check, '', rulesOf(stateFields(version as number))),
       transient_assistant: body.transient_assistant,
       user_id: body.user_id,
       user_email: body.user_email,
       key_hash: body.key_hash,
+      previous_key_hash: rolled ? (body.previous_key_hash as string | null) : null,
+      previous_key_expires_at: rolled ? (body.previous_key_expires_at as string | null) : null,
       created_at: body.created_at,
       updated_at: body.updated_at,
       deleted_at: body.deleted_at,

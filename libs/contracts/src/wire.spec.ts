@@ -61,7 +61,7 @@ describe('event wire format', () => {
     ['bad JSON', '{nope', /not JSON/],
     ['a JSON array', '[]', /not a JSON object/],
     ['an unknown event_type', JSON.stringify({ ...event, event_type: 'ApiKeyRenamed' }), /unknown event_type/],
-    ['an unknown schema_version', JSON.stringify({ ...event, schema_version: 3 }), /unknown schema_version/],
+    ['an unknown schema_version', JSON.stringify({ ...event, schema_version: 4 }), /unknown schema_version/],
     [
       'a version-2 event with a malformed condition',
       JSON.stringify({ ...event, schema_version: 2, expected_version: 'one' }),

@@ -1,20 +1,21 @@
 import {
   API_KEY_CREATED,
   API_KEY_DELETED,
+  API_KEY_ROLLED,
   API_KEY_UPDATED,
   ApiKeyChanges,
   ApiKeyEvent,
+  EventConditions,
+  FieldRules,
   KEY_TYPES,
   KeyType,
-  CONDITIONAL_SCHEMA_VERSION,
-  EventConditions,
-  SCHEMA_VERSION,
-  UPDATABLE_FIELDS,
+  isWholeSecondUtc,
   pickChanges,
   wireChangesProblem,
 } from '@app/domain';
 import { Check, isId, isIsoTime, isObject, decodeFieldValues, parseObject } from './decoding';
 import { KEY_HASH_PATTERN, SCHEMA_ID_BASE, eventSchemaId } from './schemas';
+import { EVENT_VERSIONS, EventType, carriesActor, carriesConditions, eventFields, rulesOf } from './versions';
 
 /** A Kafka record as the producer sends it and the consumer receives it, client-agnostic. */
 export interface WireRecord {
@@ -62,14 +63,8 @@ const check: Check = (condition, reason) => {
 
 const KEY_HASH = new RegExp(KEY_HASH_PATTERN);
 
-/** The fields an ApiKeyCreated's data holds in every version: anything else makes it malformed. */
-const CREATED_DATA_FIELDS = new Set([
-  'key_type',
-  ...Object.keys(UPDATABLE_FIELDS),
-  'key_hash',
-  'transient_assistant',
-  'user_email',
-]);
+/** The fields an ApiKeyCreated's data holds besides the updatable ones its version carries. */
+const CREATED_DATA_FIELDS = ['key_type', 'key_hash', 'transient_assistant', 'user_email'];
 
 /** A field its version's schema does not define makes a record malformed: no reader may guess at it. */
 function checkOnly(data: Record<string, unknown>, allowed: ReadonlySet<string>, where: string): void {
@@ -77,11 +72,11 @@ function checkOnly(data: Record<string, unknown>, allowed: ReadonlySet<string>, 
   check(extra === undefined, `${where}${extra} is not a field of this schema_version`);
 }
 
-function decodeChanges(raw: unknown): ApiKeyChanges {
+function decodeChanges(raw: unknown, fields: FieldRules): ApiKeyChanges {
   check(isObject(raw), 'data.changes must be an object');
-  const problem = wireChangesProblem(raw);
-  check(problem === null, `data.changes${problem} (schema_version ${SCHEMA_VERSION})`);
-  return pickChanges(raw);
+  const problem = wireChangesProblem(raw, fields);
+  check(problem === null, `data.changes${problem} of this schema_version`);
+  return pickChanges(raw, fields);
 }
 
 /** The conditions a version-2 event carries (each optional, but never of the wrong type). */
@@ -121,16 +116,16 @@ const isVersion = (v: unknown): v is number => Number.isSafeInteger(v) && (v as 
 
 /**
  * Parses and checks a record's value. Anything the projector would have to guess about
- * (bad JSON, unknown event_type or schema_version, missing fields) is rejected here, so the
- * projector only ever folds well-formed events.
+ * (bad JSON, unknown event_type or schema_version, missing fields, a field its version does not
+ * define in `data`) is rejected here, so the projector only ever folds well-formed events. Older
+ * versions are read into the current shape: a field they do not carry has its initial value.
  */
 export function decodeEvent(value: Buffer | string | null, key?: string | null): ApiKeyEvent {
   const body = parseObject(value, check);
-  const version = body.schema_version;
-  check(
-    version === SCHEMA_VERSION || version === CONDITIONAL_SCHEMA_VERSION,
-    `unknown schema_version ${JSON.stringify(version)}`,
-  );
+  const type = body.event_type as EventType;
+  check(Object.prototype.hasOwnProperty.call(EVENT_VERSIONS, type), `unknown event_type ${JSON.stringify(type)}`);
+  const version = body.schema_version as number;
+  check(EVENT_VERSIONS[type].includes(version), `unknown schema_version ${JSON.stringify(version)} of ${type}`);
   check(typeof body.event_id === 'string' && body.event_id.length > 0, 'event_id missing');
   check(isId(body.api_key_id), 'api_key_id must be a positive integer');
   check(isId(body.user_id), 'user_id must be a positive integer');
@@ -140,19 +135,23 @@ export function decodeEvent(value: Buffer | string | null, key?: string | null):
   if (key !== undefined && key !== null) {
     check(key === String(body.api_key_id), 'message key does not match api_key_id');
   }
+  const actor = carriesActor(type, version);
+  if (actor) check(body.actor_key_id === null || isId(body.actor_key_id), 'actor_key_id must be null or a key id');
   const base = {
     event_id: body.event_id,
     schema_version: version,
-    ...(version === CONDITIONAL_SCHEMA_VERSION && decodeConditions(body)),
+    ...(carriesConditions(type, version) && decodeConditions(body)),
     api_key_id: body.api_key_id,
     user_id: body.user_id,
+    ...(actor && { actor_key_id: body.actor_key_id as number | null }),
     occurred_at: body.occurred_at,
     correlation_id: body.correlation_id,
   };
   const data = body.data;
-  switch (body.event_type) {
+  const fields = rulesOf(eventFields(version));
+  switch (type) {
     case API_KEY_CREATED:
-      checkOnly(data, CREATED_DATA_FIELDS, 'data.');
+      checkOnly(data, new Set([...CREATED_DATA_FIELDS, ...Object.keys(fields)]), 'data.');
       check(KEY_TYPES.includes(data.key_type as KeyType), 'data.key_type must be private or public');
       check(
         typeof data.key_hash === 'string' && KEY_HASH.test(data.key_hash),
@@ -167,7 +166,7 @@ export function decodeEvent(value: Buffer | string | null, key?: string | null):
         event_type: API_KEY_CREATED,
         data: {
           key_type: data.key_type as KeyType,
-          ...decodeFieldValues(data, check, 'data.'),
+          ...decodeFieldValues(data, check, 'data.', fields),
           key_hash: data.key_hash,
           transient_assistant: data.transient_assistant,
           user_email: data.user_email,
@@ -175,11 +174,27 @@ export function decodeEvent(value: Buffer | string | null, key?: string | null):
       };
     case API_KEY_UPDATED:
       checkOnly(data, new Set(['changes']), 'data.');
-      return { ...base, event_type: API_KEY_UPDATED, data: { changes: decodeChanges(data.changes) } };
+      return { ...base, event_type: API_KEY_UPDATED, data: { changes: decodeChanges(data.changes, fields) } };
     case API_KEY_DELETED:
       checkOnly(data, new Set(), 'data.');
       return { ...base, event_type: API_KEY_DELETED, data: {} };
-    default:
-      throw new UnreadableEventError(`unknown event_type ${JSON.stringify(body.event_type)}`);
+    case API_KEY_ROLLED: {
+      checkOnly(data, new Set(['key_hash', 'previous_key_hash', 'previous_key_expires_at']), 'data.');
+      const { key_hash, previous_key_hash, previous_key_expires_at } = data;
+      check(typeof key_hash === 'string' && KEY_HASH.test(key_hash), 'data.key_hash must be a SHA-256 hex digest');
+      check(
+        typeof previous_key_hash === 'string' && KEY_HASH.test(previous_key_hash),
+        'data.previous_key_hash must be a SHA-256 hex digest',
+      );
+      check(
+        previous_key_expires_at === null || isWholeSecondUtc(previous_key_expires_at),
+        'data.previous_key_expires_at must be null or a UTC time to the second',
+      );
+      return {
+        ...base,
+        event_type: API_KEY_ROLLED,
+        data: { key_hash, previous_key_hash, previous_key_expires_at: previous_key_expires_at },
+      };
+    }
   }
 }

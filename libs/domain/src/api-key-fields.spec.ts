@@ -32,6 +32,9 @@ describe('the updatable field list', () => {
       name: 'n',
       allowed_origins: [],
       allowed_assistants: [],
+      expires_at: null,
+      enabled: true,
+      meta: {},
       description: '',
     });
     expect(wireChangesProblem({ description: 'x' }, extended)).toBeNull();
@@ -44,6 +47,43 @@ describe('the updatable field list', () => {
       expect([field, rule.problem(42)]).not.toEqual([field, null]);
       expect([field, rule.isWireValue(42)]).toEqual([field, false]);
     }
+  });
+
+  it('takes an expiry only as UTC to the whole second with Z, or null for never', () => {
+    const { expires_at } = UPDATABLE_FIELDS;
+    for (const ok of [null, '2027-01-31T00:00:00Z', '2030-12-31T23:59:59Z'])
+      expect([ok, expires_at.problem(ok)]).toEqual([ok, null]);
+    for (const bad of [
+      '2027-01-31T00:00:00.000Z',
+      '2027-01-31T00:00:00+00:00',
+      '2027-01-31',
+      '2027-02-30T00:00:00Z',
+      '',
+      0,
+    ])
+      expect([bad, expires_at.problem(bad)]).not.toEqual([bad, null]);
+  });
+
+  it('takes meta as a JSON object of at most 4 levels and 4096 bytes, and refuses null', () => {
+    const { meta } = UPDATABLE_FIELDS;
+    expect(meta.problem({})).toBeNull();
+    expect(meta.problem({ a: { b: { c: { d: 1 } } } })).toBeNull();
+    expect(meta.problem({ a: { b: { c: { d: { e: 1 } } } } })?.message).toMatch(/4 levels/);
+    expect(meta.problem({ a: [[[1]]] })).toBeNull();
+    expect(meta.problem({ a: [[[[1]]]] })?.message).toMatch(/4 levels/);
+    // 4096 bytes exactly passes, one more fails; bytes are UTF-8, so "é" counts two.
+    const fits = { k: 'x'.repeat(4096 - '{"k":""}'.length) };
+    expect(meta.problem(fits)).toBeNull();
+    expect(meta.problem({ k: `${fits.k}x` })?.message).toMatch(/4096 bytes/);
+    expect(meta.problem({ k: 'é'.repeat(2045) })?.message).toMatch(/4096 bytes/);
+    for (const bad of [null, [], 'plan', 1]) expect(meta.problem(bad)?.message).toBe('must be a JSON object');
+  });
+
+  it('copies meta deeply, so that a state never shares an object with an event', () => {
+    const source = { plan: { tier: 'pro' } };
+    const copy = UPDATABLE_FIELDS.meta.copy(source);
+    expect(copy).toEqual(source);
+    expect(copy.plan).not.toBe(source.plan);
   });
 
   it('copies arrays so that a state never shares one with a request or an event', () => {

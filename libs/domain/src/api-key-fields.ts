@@ -127,11 +127,84 @@ const allowedAssistants = listField({
   item: `a non-empty string of at most ${ASSISTANT_ID_MAX_LENGTH} characters, without surrounding spaces or control characters`,
 });
 
+/** UTC to the whole second with Z, as `2027-01-31T00:00:00Z`: the one form an expiry is written in. */
+const WHOLE_SECOND_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+export const isWholeSecondUtc = (value: unknown): value is string =>
+  typeof value === 'string' &&
+  WHOLE_SECOND_UTC.test(value) &&
+  !Number.isNaN(Date.parse(value)) &&
+  new Date(value).toISOString().replace('.000Z', 'Z') === value;
+
+/**
+ * When the key stops authenticating, or null for never. "In the future" depends on the clock, so
+ * the decider judges it against the event's own time (decide.ts), not this rule.
+ */
+const expiresAt: FieldRule<string | null> = {
+  requiredOnCreate: false,
+  initial: null,
+  normalize: (value) => value,
+  problem: (value) =>
+    value === null || isWholeSecondUtc(value)
+      ? null
+      : problem('must be null or a UTC time to the second with Z, such as 2027-01-31T00:00:00Z'),
+  isWireValue: (value): value is string | null => value === null || isWholeSecondUtc(value),
+  copy: (value) => value,
+};
+
+const enabled: FieldRule<boolean> = {
+  requiredOnCreate: false,
+  initial: true,
+  normalize: (value) => value,
+  problem: (value) => (typeof value === 'boolean' ? null : problem('must be true or false')),
+  isWireValue: (value): value is boolean => typeof value === 'boolean',
+  copy: (value) => value,
+};
+
+export const META_MAX_BYTES = 4096;
+export const META_MAX_DEPTH = 4;
+
+/** A JSON object: what `meta` is (its values any JSON). */
+export type JsonObject = { readonly [key: string]: unknown };
+
+const isJsonObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** How deep a JSON value nests: a scalar 0, an object or array 1 + its deepest value. */
+export function jsonDepth(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  const children = Array.isArray(value) ? value : Object.values(value);
+  return 1 + children.reduce<number>((deepest, child) => Math.max(deepest, jsonDepth(child)), 0);
+}
+
+/** The UTF-8 size of a value's compact JSON. */
+export const compactJsonBytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
+
+/** Free-form data the owner keeps with the key (plan, tenant...): replaced whole; `{}` clears it. */
+const meta: FieldRule<JsonObject> = {
+  requiredOnCreate: false,
+  initial: {},
+  normalize: (value) => value,
+  problem: (value) => {
+    if (!isJsonObject(value)) return problem('must be a JSON object');
+    if (jsonDepth(value) > META_MAX_DEPTH) return problem(`must nest at most ${META_MAX_DEPTH} levels deep`);
+    if (compactJsonBytes(value) > META_MAX_BYTES) {
+      return problem(`must be at most ${META_MAX_BYTES} bytes as compact JSON (UTF-8)`);
+    }
+    return null;
+  },
+  isWireValue: isJsonObject,
+  // A deep copy: a state never shares an object with the event it was folded from.
+  copy: (value) => JSON.parse(JSON.stringify(value)) as JsonObject,
+};
+
 /** The fields a user may set at creation and change afterwards. */
 export const UPDATABLE_FIELDS = {
   name,
   allowed_origins: allowedOrigins,
   allowed_assistants: allowedAssistants,
+  expires_at: expiresAt,
+  enabled,
+  meta,
 } as const;
 
 export type FieldRules = Readonly<Record<string, FieldRule<unknown>>>;

@@ -20,6 +20,9 @@ const created: ApiKeyCreated = {
     key_hash: 'a'.repeat(64),
     allowed_origins: ['https://a.example'],
     allowed_assistants: ['1'],
+    expires_at: null,
+    enabled: true,
+    meta: {},
     transient_assistant: false,
     user_email: 'u@example.com',
   },
@@ -50,7 +53,12 @@ describe('evolve', () => {
       name: 'Production',
       allowed_origins: ['https://a.example'],
       allowed_assistants: ['1'],
+      expires_at: null,
+      enabled: true,
+      meta: {},
       key_hash: 'a'.repeat(64),
+      previous_key_hash: null,
+      previous_key_expires_at: null,
       transient_assistant: false,
       user_id: 3,
       user_email: 'u@example.com',
@@ -67,6 +75,9 @@ describe('evolve', () => {
       name: 'Production',
       allowed_origins: ['https://a.example'],
       allowed_assistants: ['2', '3'],
+      expires_at: null,
+      enabled: true,
+      meta: {},
     });
     expect(next?.updated_at).toBe('2024-01-15T11:00:00.000Z');
     expect(next?.version).toBe(2);

@@ -3,22 +3,25 @@ import { ApiKeyState, isLiveKeyOf } from './api-key-state';
 import {
   API_KEY_CREATED,
   API_KEY_DELETED,
+  API_KEY_ROLLED,
   API_KEY_UPDATED,
   ApiKeyCreated,
   ApiKeyDeleted,
   ApiKeyEvent,
+  ApiKeyRolled,
   ApiKeyUpdated,
+  CURRENT_SCHEMA_VERSION,
   EventMetadata,
   KeyType,
-  CONDITIONAL_SCHEMA_VERSION,
-  SCHEMA_VERSION,
+  ROLLED_SCHEMA_VERSION,
 } from './events';
 
 /** Why a command may not happen. The API turns each reason into its answer. */
 export type Rejection =
   | { readonly reason: 'key_not_found' }
   | { readonly reason: 'key_limit_reached'; readonly limit: number }
-  | { readonly reason: 'version_mismatch'; readonly current: number };
+  | { readonly reason: 'version_mismatch'; readonly current: number }
+  | { readonly reason: 'expiry_not_in_future' };
 
 /** The conditions a request put on its command (If-Match, Idempotency-Key). */
 export interface CommandConditions {
@@ -32,22 +35,27 @@ export type Decision<E extends ApiKeyEvent> = { readonly event: E } | { readonly
 export const isRejection = <E extends ApiKeyEvent>(d: Decision<E>): d is { readonly rejection: Rejection } =>
   'rejection' in d;
 
+/** Who asks: the key that authenticated the request (null for an operator's bootstrap). */
+interface Actor {
+  readonly actorKeyId?: number | null;
+}
+
 /** The event a decision appends: the envelope every event shares around its data. */
 function eventOf<E extends ApiKeyEvent>(
   type: E['event_type'],
-  keyId: number,
+  command: { readonly keyId: number; readonly conditions?: CommandConditions } & Actor,
   userId: number,
   meta: EventMetadata,
   data: E['data'],
-  { expectedVersion, idempotency }: CommandConditions = {},
 ): { readonly event: E } {
-  const conditional = expectedVersion !== undefined || idempotency !== undefined;
+  const { expectedVersion, idempotency } = command.conditions ?? {};
   const event = {
     ...meta,
     event_type: type,
-    schema_version: conditional ? CONDITIONAL_SCHEMA_VERSION : SCHEMA_VERSION,
-    api_key_id: keyId,
+    schema_version: type === API_KEY_ROLLED ? ROLLED_SCHEMA_VERSION : CURRENT_SCHEMA_VERSION,
+    api_key_id: command.keyId,
     user_id: userId,
+    actor_key_id: command.actorKeyId ?? null,
     ...(expectedVersion !== undefined && { expected_version: expectedVersion }),
     ...(idempotency && {
       idempotency_key: idempotency.key,
@@ -59,6 +67,13 @@ function eventOf<E extends ApiKeyEvent>(
   return { event: event as E };
 }
 
+/** An expiry must lie after the moment the event is decided: a key cannot be made already expired. */
+function expiryProblem(fields: Partial<FieldValues>, meta: EventMetadata): Rejection | null {
+  const { expires_at } = fields;
+  if (expires_at === undefined || expires_at === null) return null;
+  return Date.parse(expires_at) > Date.parse(meta.occurred_at) ? null : { reason: 'expiry_not_in_future' };
+}
+
 /** A live key of the caller, at the version the command expects (if it expects one). */
 function check(state: ApiKeyState | null, userId: number, expectedVersion?: number): Rejection | null {
   if (!isLiveKeyOf(state, userId)) return { reason: 'key_not_found' };
@@ -68,7 +83,7 @@ function check(state: ApiKeyState | null, userId: number, expectedVersion?: numb
   return null;
 }
 
-export interface CreateKey {
+export interface CreateKey extends Actor {
   readonly type: 'create';
   readonly keyId: number;
   readonly owner: { readonly userId: number; readonly email: string };
@@ -87,23 +102,18 @@ export function decideCreate(command: Omit<CreateKey, 'type'>, meta: EventMetada
   if (command.liveKeys >= command.maxKeys) {
     return { rejection: { reason: 'key_limit_reached', limit: command.maxKeys } };
   }
-  return eventOf<ApiKeyCreated>(
-    API_KEY_CREATED,
-    command.keyId,
-    command.owner.userId,
-    meta,
-    {
-      key_type: command.keyType,
-      ...completeFields(command.fields),
-      key_hash: command.keyHash,
-      transient_assistant: command.transientAssistant,
-      user_email: command.owner.email,
-    },
-    command.conditions,
-  );
+  const rejection = expiryProblem(command.fields, meta);
+  if (rejection) return { rejection };
+  return eventOf<ApiKeyCreated>(API_KEY_CREATED, command, command.owner.userId, meta, {
+    key_type: command.keyType,
+    ...completeFields(command.fields),
+    key_hash: command.keyHash,
+    transient_assistant: command.transientAssistant,
+    user_email: command.owner.email,
+  });
 }
 
-export interface UpdateKey {
+export interface UpdateKey extends Actor {
   readonly type: 'update';
   readonly keyId: number;
   readonly userId: number;
@@ -122,13 +132,14 @@ export function decideUpdate(
   command: Omit<UpdateKey, 'type'>,
   meta: EventMetadata,
 ): Decision<ApiKeyUpdated> {
-  const rejection = check(state, command.userId, command.conditions?.expectedVersion);
+  const rejection =
+    check(state, command.userId, command.conditions?.expectedVersion) ?? expiryProblem(command.changes, meta);
   if (rejection) return { rejection };
   const data = { changes: pickChanges(command.changes) };
-  return eventOf<ApiKeyUpdated>(API_KEY_UPDATED, command.keyId, command.userId, meta, data, command.conditions);
+  return eventOf<ApiKeyUpdated>(API_KEY_UPDATED, command, command.userId, meta, data);
 }
 
-export interface DeleteKey {
+export interface DeleteKey extends Actor {
   readonly type: 'delete';
   readonly keyId: number;
   readonly userId: number;
@@ -142,11 +153,47 @@ export function decideDelete(
 ): Decision<ApiKeyDeleted> {
   const rejection = check(state, command.userId, command.conditions?.expectedVersion);
   if (rejection) return { rejection };
-  return eventOf<ApiKeyDeleted>(API_KEY_DELETED, command.keyId, command.userId, meta, {}, command.conditions);
+  return eventOf<ApiKeyDeleted>(API_KEY_DELETED, command, command.userId, meta, {});
+}
+
+export const MAX_PREVIOUS_GRACE_SECONDS = 604_800;
+
+export interface RollKey extends Actor {
+  readonly type: 'roll';
+  readonly keyId: number;
+  readonly userId: number;
+  /** SHA-256 (hex) of the new secret. */
+  readonly keyHash: string;
+  /** How long the replaced secret keeps working (0: it stops at once). */
+  readonly expirePreviousInSeconds: number;
+  readonly conditions?: CommandConditions;
+}
+
+/** The whole second at or after `ms`: a grace is never cut short by rounding. */
+const wholeSecondAtOrAfter = (ms: number) => new Date(Math.ceil(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+
+/**
+ * A new secret for a live key of the caller's; the replaced one keeps working for the grace (and
+ * only the replaced one: a previous secret still in its grace stops at once). Expiry and enabled
+ * are left as they are.
+ */
+export function decideRoll(
+  state: ApiKeyState | null,
+  command: Omit<RollKey, 'type'>,
+  meta: EventMetadata,
+): Decision<ApiKeyRolled> {
+  const rejection = check(state, command.userId, command.conditions?.expectedVersion);
+  if (rejection) return { rejection };
+  const grace = command.expirePreviousInSeconds;
+  return eventOf<ApiKeyRolled>(API_KEY_ROLLED, command, command.userId, meta, {
+    key_hash: command.keyHash,
+    previous_key_hash: state!.key_hash,
+    previous_key_expires_at: grace > 0 ? wholeSecondAtOrAfter(Date.parse(meta.occurred_at) + grace * 1000) : null,
+  });
 }
 
 /** Every command on a key. A new one (roll, ...) is one more member and one more case below. */
-export type Command = CreateKey | UpdateKey | DeleteKey;
+export type Command = CreateKey | UpdateKey | DeleteKey | RollKey;
 
 /**
  * The decider: the one event a command appends given the key's current state (null for a key not
@@ -160,5 +207,7 @@ export function decide(command: Command, state: ApiKeyState | null, meta: EventM
       return decideUpdate(state, command, meta);
     case 'delete':
       return decideDelete(state, command, meta);
+    case 'roll':
+      return decideRoll(state, command, meta);
   }
 }

@@ -7,6 +7,7 @@ import { ApiKeyChanges, FieldValues } from './api-key-fields';
 export const API_KEY_CREATED = 'ApiKeyCreated';
 export const API_KEY_UPDATED = 'ApiKeyUpdated';
 export const API_KEY_DELETED = 'ApiKeyDeleted';
+export const API_KEY_ROLLED = 'ApiKeyRolled';
 /** The schema of plain events. */
 export const SCHEMA_VERSION = 1;
 /**
@@ -15,6 +16,14 @@ export const SCHEMA_VERSION = 1;
  * plain events: they are version 2, and every other event stays version 1.
  */
 export const CONDITIONAL_SCHEMA_VERSION = 2;
+
+/**
+ * What the service writes now. ApiKeyCreated, ApiKeyUpdated and ApiKeyDeleted version 3: every
+ * field of the key (expires_at, enabled and meta joined), the conditions when the request set any,
+ * and `actor_key_id`. ApiKeyRolled starts at version 1 with the same envelope.
+ */
+export const CURRENT_SCHEMA_VERSION = 3;
+export const ROLLED_SCHEMA_VERSION = 1;
 
 export const KEY_TYPES = ['private', 'public'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
@@ -36,6 +45,15 @@ export interface ApiKeyUpdatedData {
 }
 
 export type ApiKeyDeletedData = Record<string, never>;
+
+export interface ApiKeyRolledData {
+  /** SHA-256 (hex) of the new secret. */
+  readonly key_hash: string;
+  /** SHA-256 (hex) of the secret it replaces. */
+  readonly previous_key_hash: string;
+  /** Until when the replaced secret still works (UTC, whole seconds); null: it stopped at once. */
+  readonly previous_key_expires_at: string | null;
+}
 
 /** Who and when: what every event carries besides its type and data. */
 export interface EventMetadata {
@@ -61,10 +79,13 @@ interface EnvelopeBase<T extends string, D> extends EventMetadata, EventConditio
   readonly schema_version: number;
   readonly api_key_id: number;
   readonly user_id: number;
+  /** The key that made the request (null: an operator's bootstrap); absent before version 3. */
+  readonly actor_key_id?: number | null;
   readonly data: D;
 }
 
 export type ApiKeyCreated = EnvelopeBase<typeof API_KEY_CREATED, ApiKeyCreatedData>;
 export type ApiKeyUpdated = EnvelopeBase<typeof API_KEY_UPDATED, ApiKeyUpdatedData>;
 export type ApiKeyDeleted = EnvelopeBase<typeof API_KEY_DELETED, ApiKeyDeletedData>;
-export type ApiKeyEvent = ApiKeyCreated | ApiKeyUpdated | ApiKeyDeleted;
+export type ApiKeyRolled = EnvelopeBase<typeof API_KEY_ROLLED, ApiKeyRolledData>;
+export type ApiKeyEvent = ApiKeyCreated | ApiKeyUpdated | ApiKeyDeleted | ApiKeyRolled;

@@ -5,3 +5,4 @@ export * from './api-key-fields';
 export * from './events';
 export * from './api-key-state';
 export * from './decide';
+export * from './key-validity';

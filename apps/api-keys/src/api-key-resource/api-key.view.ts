@@ -1,4 +1,4 @@
-import { ApiKeyState, FieldValues, KeyType, completeFields } from '@app/domain';
+import { ApiKeyState, FieldValues, KeyType, completeFields, previousSecretWorks } from '@app/domain';
 
 /** The API key resource exactly as the reference shows it, field order included. */
 export type ApiKeyView = {
@@ -10,13 +10,18 @@ export type ApiKeyView = {
   readonly user_email: string;
   readonly created_at: string;
   readonly updated_at: string;
+  /** While a rolled key's previous secret still works: when it stops; otherwise null. */
+  readonly previous_key_expires_at: string | null;
 } & FieldValues;
 
 /** ISO 8601 UTC to the second, as in the reference (`2024-01-15T11:00:00Z`). */
 export const formatTime = (time: string) => new Date(time).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-/** `keyValue` is the raw secret and is passed only by the create use case. */
-export function toView(state: ApiKeyState, keyValue: string | null = null): ApiKeyView {
+/**
+ * `keyValue` is the raw secret and is passed only by the answers that make one (create, roll).
+ * `now` judges a rolled key's grace, as authentication does (the domain's previousSecretWorks).
+ */
+export function toView(state: ApiKeyState, keyValue: string | null = null, now: number = Date.now()): ApiKeyView {
   // Every field a user sets, in the field list's order; the reference puts key_value after name.
   const { name, ...otherFields } = completeFields(state);
   return {
@@ -30,5 +35,6 @@ export function toView(state: ApiKeyState, keyValue: string | null = null): ApiK
     user_email: state.user_email,
     created_at: formatTime(state.created_at),
     updated_at: formatTime(state.updated_at),
+    previous_key_expires_at: previousSecretWorks(state, now) ? state.previous_key_expires_at : null,
   };
 }

@@ -1,10 +1,18 @@
 import { CanActivate, ExecutionContext, Injectable, createParamDecorator } from '@nestjs/common';
+import { checkSecret } from '@app/domain';
 import type { Request, Response } from 'express';
 import { PublicKeyForbiddenError, UnauthenticatedError } from '../errors';
 import { Principal } from '../http/request-context';
 import { RateLimits } from '../rate-limits/rate-limits';
 import { ApiKeyStates } from '../read-model/api-key-states';
 import { hashSecret, looksLikeSecret } from './api-key-secret';
+
+/** What a refused secret is told: only its holder can see that the key expired or is disabled. */
+const REFUSALS = {
+  not_found: 'the API key is unknown or revoked',
+  expired: 'the API key has expired',
+  disabled: 'the API key is disabled',
+} as const;
 
 /** The key the request presents (X-API-Key or a bearer token), '' for an unusable one, null for none. */
 function presentedKey(req: Request): string | null {
@@ -50,10 +58,13 @@ export class AuthGuard implements CanActivate {
       const blocked = this.limits.exhaustedAuthFailures(address, res);
       const key = blocked ? this.states.knownLiveByHash(hash) : await this.states.findLiveByHash(hash);
       if (!key && blocked) throw this.limits.refuseAddress(address);
-      if (!key) throw new UnauthenticatedError('the API key is unknown or revoked');
+      // The one judgement of a secret (the domain's): current or previous, expiry, enabled.
+      const verdict = checkSecret(key, hash, Date.now());
+      if (!key || !verdict.valid)
+        throw new UnauthenticatedError(REFUSALS[verdict.valid ? 'not_found' : verdict.reason]);
       await this.limits.spendRequest(key.id, key.user_id, res);
       if (key.key_type !== 'private') throw new PublicKeyForbiddenError();
-      req.principal = { userId: key.user_id, userEmail: key.user_email };
+      req.principal = { userId: key.user_id, userEmail: key.user_email, keyId: key.id };
       return true;
     } catch (error) {
       if (error instanceof UnauthenticatedError) this.limits.spendAuthFailure(address, res);

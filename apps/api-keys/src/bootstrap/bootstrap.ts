@@ -19,7 +19,7 @@ export async function bootstrapKey(app: INestApplicationContext, email: string, 
   const { api_key: fields } = new ValidBody(CreateApiKeyRequest).transform({
     api_key: { name: name ?? `Bootstrap key for ${user.email}`, key_type: 'private' },
   });
-  const caller = { userId: user.id, userEmail: user.email };
+  const caller = { userId: user.id, userEmail: user.email, keyId: null };
   const bounds = {
     deadline: Date.now() + app.get<AppConfig>(APP_CONFIG).requestTimeoutMs,
     signal: new AbortController().signal,

@@ -13,8 +13,8 @@ export function createdBody(result: WriteResult) {
           )
         : success(201, 'API key created successfully', result.key);
     case 'accepted':
-      if (result.created) {
-        return success(202, 'API key created; it is recorded and not yet usable, retry in a moment', result.created);
+      if (result.key) {
+        return success(202, 'API key created; it is recorded and not yet usable, retry in a moment', result.key);
       }
       break;
   }

@@ -60,6 +60,7 @@ export class GetApiKeyHistoryController {
       event_type: entry.event_type,
       occurred_at: entry.occurred_at,
       correlation_id: entry.correlation_id,
+      ...(entry.actor_key_id !== undefined && { actor_key_id: entry.actor_key_id }),
       ...(entry.changes && { changes: entry.changes }),
     }));
     return new Reply(success(200, 'API key history retrieved successfully', data), headers);

@@ -1,4 +1,4 @@
-import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
 import express, { Request, Response } from 'express';
 import { Observable, from, switchMap } from 'rxjs';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -6,6 +6,14 @@ import { ClientGoneError, MalformedJsonError, PayloadTooLargeError, UnsupportedM
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
+const OPTIONAL_BODY = 'api-keys:optional-body';
+/** A route whose body may be left out: a request without one then needs no Content-Type. */
+export const OptionalBody = () => SetMetadata(OPTIONAL_BODY, true);
+
+/** Whether the request carries no body at all (no length, or length 0, and no chunked encoding). */
+const hasNoBody = (req: Request) =>
+  req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] ?? '0') === '0';
+
 /** Far deeper than any valid body (which nests three levels), far shallower than a stack. */
 export const MAX_JSON_DEPTH = 32;
 
@@ -41,6 +49,7 @@ export class JsonBodyInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const req = http.getRequest<Request>();
     if (!METHODS_WITH_BODY.has(req.method)) return next.handle();
+    if (hasNoBody(req) && Reflect.getMetadata(OPTIONAL_BODY, context.getHandler()) === true) return next.handle();
     return from(this.read(req, http.getResponse<Response>())).pipe(switchMap(() => next.handle()));
   }
 

@@ -9,7 +9,7 @@ import {
   SwaggerModule,
 } from '@nestjs/swagger';
 import { contractSchemas, fieldSchemas } from '@app/contracts';
-import { FieldRule, KEY_TYPES, UPDATABLE_FIELDS } from '@app/domain';
+import { FieldRule, KEY_TYPES, MAX_PREVIOUS_GRACE_SECONDS, UPDATABLE_FIELDS } from '@app/domain';
 import { ENTITY_TAGS_PATTERN } from './etags';
 import { MAX_JSON_DEPTH } from './json-body.interceptor';
 import { IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN, REQUEST_ID_PATTERN } from './request-context';
@@ -41,6 +41,7 @@ const SCHEMAS: Record<string, Schema> = {
     required: ['id', 'key_type', ...FIELD_NAMES, 'key_value', 'transient_assistant', 'user_id', 'user_email'].concat([
       'created_at',
       'updated_at',
+      'previous_key_expires_at',
     ]),
     properties: {
       id: { type: 'integer', minimum: 1 },
@@ -52,6 +53,13 @@ const SCHEMAS: Record<string, Schema> = {
       user_email: { type: 'string', format: 'email' },
       created_at: time("The ApiKeyCreated event's occurred_at."),
       updated_at: time('occurred_at of the last event that changed the key.'),
+      previous_key_expires_at: {
+        type: ['string', 'null'],
+        format: 'date-time',
+        description:
+          'After a roll with a grace period, while the replaced secret still works: when it stops (UTC, whole ' +
+          'seconds); otherwise null (also after a roll with expire_previous_in_seconds 0).',
+      },
     },
   },
   KeyEvent: {
@@ -62,7 +70,14 @@ const SCHEMAS: Record<string, Schema> = {
     properties: {
       version: { type: 'integer', minimum: 1 },
       event_id: { type: 'string', format: 'uuid' },
-      event_type: { enum: ['ApiKeyCreated', 'ApiKeyUpdated', 'ApiKeyDeleted'] },
+      event_type: { enum: ['ApiKeyCreated', 'ApiKeyUpdated', 'ApiKeyDeleted', 'ApiKeyRolled'] },
+      actor_key_id: {
+        type: ['integer', 'null'],
+        minimum: 1,
+        description:
+          'The key that made the request; null for an operator bootstrap. Absent for events written before it ' +
+          'was recorded.',
+      },
       occurred_at: {
         type: 'string',
         format: 'date-time',
@@ -116,8 +131,8 @@ const SCHEMAS: Record<string, Schema> = {
   },
   ApiKeyUpdatedEvent: {
     description:
-      'An ApiKeyUpdated event as the events topic carries it: schema_version 2 when the request had an If-Match ' +
-      'or an Idempotency-Key, else 1 (the contract schemas in libs/contracts/schemas/).',
+      'An ApiKeyUpdated event as the events topic carries it: the service writes schema_version 3 (the contract ' +
+      'schemas in libs/contracts/schemas/).',
     oneOf: updatedEventSchemas(),
   },
   CreateApiKeyRequest: apiKeyRequest({
@@ -128,6 +143,20 @@ const SCHEMAS: Record<string, Schema> = {
       transient_assistant: { type: 'boolean', default: false },
     },
   }),
+  RollApiKeyRequest: {
+    type: 'object',
+    description: 'Optional. How long the secret being replaced keeps working.',
+    additionalProperties: false,
+    properties: {
+      expire_previous_in_seconds: {
+        type: 'integer',
+        minimum: 0,
+        maximum: MAX_PREVIOUS_GRACE_SECONDS,
+        default: 0,
+        description: 'Seconds the replaced secret still authenticates; 0 (the default) stops it at once.',
+      },
+    },
+  },
   UpdateApiKeyRequest: apiKeyRequest({
     description: `Sets at least one of ${FIELD_NAMES.join(', ')}; fields left out keep their value, and arrays are replaced whole. Any other field (key_type, key_value...) is refused with 422.`,
     minProperties: 1,
@@ -248,7 +277,9 @@ const REQUEST_ID_HEADER = {
 export function ApiRoute(spec: {
   summary: string;
   description?: string;
-  body?: 'CreateApiKeyRequest' | 'UpdateApiKeyRequest';
+  body?: 'CreateApiKeyRequest' | 'UpdateApiKeyRequest' | 'RollApiKeyRequest';
+  /** The body may be left out (no Content-Type needed then). */
+  bodyOptional?: boolean;
   headers?: (keyof typeof REQUEST_HEADERS)[];
   ok: { status: 200 | 201; description: string; data: Schema };
   accepted?: { description: string; data: Schema };
@@ -257,7 +288,7 @@ export function ApiRoute(spec: {
 }): MethodDecorator {
   return applyDecorators(
     ApiOperation({ summary: spec.summary, description: spec.description }),
-    ...(spec.body ? [ApiBody({ schema: ref(spec.body) })] : []),
+    ...(spec.body ? [ApiBody({ schema: ref(spec.body), required: !spec.bodyOptional })] : []),
     ...(spec.headers ?? []).map((name) => ApiHeader({ name, required: false, ...REQUEST_HEADERS[name] })),
     ...(spec.notModified ? [ApiResponse({ status: 304, description: 'Your copy is current: no body.' })] : []),
     response(spec.ok.status, spec.ok.description, envelope(spec.ok.data)),

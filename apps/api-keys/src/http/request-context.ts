@@ -6,6 +6,8 @@ import type { Request } from 'express';
 export interface Principal {
   readonly userId: number;
   readonly userEmail: string;
+  /** The key the request authenticated with (its events' actor_key_id); null for an operator's bootstrap. */
+  readonly keyId: number | null;
 }
 
 /** What bounds a request's work: a deadline, and the client still being there. */

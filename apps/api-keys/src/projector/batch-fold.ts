@@ -1,6 +1,7 @@
 import {
   API_KEY_CREATED,
   API_KEY_DELETED,
+  API_KEY_ROLLED,
   API_KEY_UPDATED,
   ApiKeyEvent,
   ApiKeyState,
@@ -121,7 +122,9 @@ export function foldBatch(
         event_type: event.event_type,
         occurred_at: event.occurred_at,
         correlation_id: event.correlation_id,
+        ...(event.actor_key_id !== undefined && { actor_key_id: event.actor_key_id }),
         ...(event.event_type === API_KEY_UPDATED && { changes: event.data.changes }),
+        state: snapshot(next)!,
       });
     }
     if (recordId !== null) {
@@ -153,6 +156,13 @@ export function createdFirst(events: readonly LoggedEvent[]): Set<number> {
     seen.add(event.api_key_id);
   }
   return created;
+}
+
+/** The secrets the batch's rolls gave keys: each new hash names its key (the lookup judges the rest). */
+export function rolledHashes(events: readonly LoggedEvent[]): { _id: string; key_id: number }[] {
+  return events.flatMap(({ event }) =>
+    event.event_type === API_KEY_ROLLED ? [{ _id: event.data.key_hash, key_id: event.api_key_id }] : [],
+  );
 }
 
 /** Keys whose batch created or revoked them: the ones the per-user and per-hash read models follow. */

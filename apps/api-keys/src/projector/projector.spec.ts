@@ -122,7 +122,8 @@ class FakeReadModel implements Store {
 }
 
 const base = (id: number, userId = 1) => ({
-  schema_version: 1,
+  schema_version: 3,
+  actor_key_id: null,
   api_key_id: id,
   user_id: userId,
   occurred_at: '2024-01-01T00:00:00.000Z',
@@ -139,6 +140,9 @@ const created = (id: number, userId = 1, name = `k${id}`) =>
       key_hash: String(id).padStart(64, '0'),
       allowed_origins: [],
       allowed_assistants: [],
+      expires_at: null,
+      enabled: true,
+      meta: {},
       transient_assistant: false,
       user_email: `user${userId}@example.com`,
     },

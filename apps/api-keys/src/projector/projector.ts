@@ -10,7 +10,7 @@ import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
 import { KeyStateCache } from '../read-model/key-state-cache';
 import { CheckpointDocument, UserKeysDocument, checkpointId, idempotencyId } from '../read-model/schemas';
 import { UnknownHashes } from '../read-model/unknown-hashes';
-import { LoggedEvent, createdFirst, foldBatch, membershipChanges, userKeysAfter } from './batch-fold';
+import { LoggedEvent, createdFirst, foldBatch, membershipChanges, rolledHashes, userKeysAfter } from './batch-fold';
 import { ProjectionProgress } from './projection-progress';
 
 /** Whether this process runs the projector (the bootstrap command does not join the group). */
@@ -90,6 +90,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     const { finals, published } = await this.saveKeys(events);
     const touched = [...membershipChanges(events)].map((id) => finals.get(id)).filter((k) => k !== undefined);
     await this.saveMemberships(checkpoint, events, touched);
+    await this.readModel.insertHashes(rolledHashes(events));
     // Every key the batch touched, as it now stands (a redelivery publishes the same values again).
     await (published ?? this.log.publishStates(finals.values()));
     // Order matters. Keys, their lookups and their published states first, then this process's

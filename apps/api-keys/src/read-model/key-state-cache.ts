@@ -69,17 +69,27 @@ export class KeyStateCache {
   }
 
   private store(doc: ProjectedKey): void {
+    const before = this.byId.get(doc.id);
+    if (before) this.forgetHashes(before);
     this.byId.delete(doc.id); // re-insert to keep the Map in least-recently-stored order
     this.byId.set(doc.id, doc);
-    this.idByHash.set(doc.key_hash, doc.id);
+    // A rolled key is found by its previous secret too, while that may still work.
+    for (const hash of hashesOf(doc)) this.idByHash.set(hash, doc.id);
     while (this.byId.size > this.maxEntries) {
       const [oldest] = this.byId.values();
       this.byId.delete(oldest.id);
-      this.idByHash.delete(oldest.key_hash);
+      this.forgetHashes(oldest);
     }
+  }
+
+  private forgetHashes(doc: ProjectedKey): void {
+    for (const hash of hashesOf(doc)) this.idByHash.delete(hash);
   }
 
   private bump(partition: number): void {
     this.generations.set(partition, (this.generations.get(partition) ?? 0) + 1);
   }
 }
+
+const hashesOf = (doc: ProjectedKey): string[] =>
+  doc.previous_key_hash === null ? [doc.key_hash] : [doc.key_hash, doc.previous_key_hash];

@@ -109,8 +109,12 @@ export interface KeyEventDocument {
   readonly event_type: string;
   readonly occurred_at: string;
   readonly correlation_id: string;
+  /** The key that made the request (null: a bootstrap); absent for events that did not record it. */
+  readonly actor_key_id?: number | null;
   /** For updates: exactly the fields the request set. */
   readonly changes?: Readonly<Record<string, unknown>>;
+  /** The key as this event left it (evolve's result): `?version=` and `?at=` read it by `_id`. */
+  readonly state: ApiKeyState;
 }
 export const keyEventSchema = new Schema<KeyEventDocument>(
   { _id: String },

@@ -110,8 +110,8 @@ class FakeLog
 /** Bounds of a request with time to spare and its client still there. */
 const open = () => ({ deadline: Date.now() + 60_000, signal: new AbortController().signal });
 const meta = (id: string) => ({ event_id: id, occurred_at: '2024-01-15T11:00:00.000Z', correlation_id: 'c' });
-const ALICE = { userId: 1, userEmail: 'alice@example.com' };
-const BOB = { userId: 2, userEmail: 'bob@example.com' };
+const ALICE = { userId: 1, userEmail: 'alice@example.com', keyId: 7 };
+const BOB = { userId: 2, userEmail: 'bob@example.com', keyId: null };
 
 function setup({ maxKeys = 10 } = {}) {
   const log = new FakeLog();
@@ -284,7 +284,7 @@ describe('CommandFlow', () => {
     const { log, update } = setup();
     const ifMatch = { any: false as const, versions: [1] };
     await update.execute(put(7, ALICE, { name: 'x' }, 'r', open(), { ifMatch }));
-    expect(log.events.at(-1)).toMatchObject({ schema_version: 2, expected_version: 1 });
+    expect(log.events.at(-1)).toMatchObject({ schema_version: 3, expected_version: 1, actor_key_id: 7 });
   });
 
   it('answers 412 with the current version when the log applied another write with the same If-Match first', async () => {
@@ -364,8 +364,8 @@ describe('CreateApiKeyHandler', () => {
     const { log, create } = setup();
     log.projectionLags = true;
     const result = await create.execute(post(BOB, 'r', open()));
-    expect(result).toMatchObject({ kind: 'accepted', keyId: 41, created: { id: 41, name: 'Widget' } });
-    expect(result.kind === 'accepted' && result.created?.key_value).toMatch(/^vk_pub_/);
+    expect(result).toMatchObject({ kind: 'accepted', keyId: 41, key: { id: 41, name: 'Widget' } });
+    expect(result.kind === 'accepted' && result.key?.key_value).toMatch(/^vk_pub_/);
   });
 
   it('names the same key in every attempt with one Idempotency-Key, and the log keeps the first', async () => {

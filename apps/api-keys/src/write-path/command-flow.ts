@@ -6,6 +6,7 @@ import {
   CommandConditions,
   CreateKey,
   DeleteKey,
+  RollKey,
   UpdateKey,
   decide,
   evolve,
@@ -27,10 +28,18 @@ import { IdempotencyRequest, WriteRequest } from './write-request';
 
 export const API_KEY_ID_ALLOCATOR = Symbol('API_KEY_ID_ALLOCATOR');
 
-/** A new key as its handler names it; the flow gives it an id, a secret and the owner's key count. */
-export type NewKey = Omit<CreateKey, 'keyId' | 'keyHash' | 'liveKeys' | 'maxKeys' | 'conditions'>;
-/** A command as a handler hands it over: the flow adds what the request's conditions say. */
-export type PendingCommand = NewKey | Omit<UpdateKey, 'conditions'> | Omit<DeleteKey, 'conditions'>;
+/** Omit from each member of a union (TypeScript's Omit would merge the members first). */
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * A command as a handler hands it over: the flow completes it with what the request says (its
+ * conditions; who asks, the request's key as `actorKeyId`) and what the flow makes (a new key's id
+ * and owner's key count; a new secret's hash for create and roll).
+ */
+export type PendingCommand =
+  | Omit<CreateKey, 'keyId' | 'keyHash' | 'liveKeys' | 'maxKeys' | 'conditions' | 'actorKeyId'>
+  | OmitEach<UpdateKey | DeleteKey, 'conditions' | 'actorKeyId'>
+  | Omit<RollKey, 'keyHash' | 'conditions' | 'actorKeyId'>;
 
 export type WriteResult =
   /**
@@ -43,8 +52,8 @@ export type WriteResult =
       readonly kind: 'accepted';
       readonly keyId: number;
       readonly eventId: string;
-      /** A new key as its event makes it, with its secret: the only chance to see it. */
-      readonly created?: ApiKeyView;
+      /** A command that made a secret (create, roll): the key as its event leaves it, with that secret. */
+      readonly key?: ApiKeyView;
     }
   /** What the command would do: the key it would leave and the event it would append (nothing was). */
   | { readonly kind: 'dry_run'; readonly key: ApiKeyView; readonly version: number; readonly event: ApiKeyEvent };
@@ -63,7 +72,7 @@ interface Prepared {
 }
 
 /**
- * The one way every command runs (create, update, delete, and the next ones):
+ * The one way every command runs (create, update, delete, roll, and the next ones):
  * 1. one at a time per key (per owner for creations) in this process, in a bounded queue;
  * 2. a retry with a used Idempotency-Key is answered as its first attempt was, appending nothing;
  * 3. the command is completed (a new key's id and secret; the conditions) and decided by the
@@ -112,8 +121,8 @@ export class CommandFlow {
       return { kind: 'dry_run', key: toView(next), version: next.version, event };
     }
     const { visible } = await this.recorder.record(event, request.bounds);
-    if (!visible) return accepted(event, secret);
-    return this.outcomeOf(event, secret, recordId);
+    if (!visible) return accepted(event, state, secret);
+    return this.outcomeOf(event, state, secret, recordId);
   }
 
   /**
@@ -147,19 +156,24 @@ export class CommandFlow {
     const held = idempotency && {
       idempotency: { key: idempotency.key, fingerprint: idempotency.fingerprint, expiresAt: idempotency.expiresAt },
     };
+    const actorKeyId = request.caller.keyId;
     if (pending.type !== 'create') {
       const state = await this.states.findAs(keyId, pending.userId);
       const conditions: CommandConditions = {
         ...held,
         expectedVersion: expectedVersion(request.conditions.ifMatch, state?.version),
       };
-      return { command: { ...pending, conditions }, state };
+      if (pending.type !== 'roll') return { command: { ...pending, actorKeyId, conditions }, state };
+      // Minted for the roll; shown once, in its answer, and only its hash is recorded.
+      const secret = newSecret(state?.key_type ?? 'private');
+      return { command: { ...pending, actorKeyId, keyHash: secret.hash, conditions }, state, secret: secret.value };
     }
     // Ids need not be dense: one spent on a refused create is simply never used.
     const liveKeys = (await this.states.liveKeyIdsOf(pending.owner.userId)).length;
     const secret = newSecret(pending.keyType);
     const command: CreateKey = {
       ...pending,
+      actorKeyId,
       keyId,
       keyHash: secret.hash,
       liveKeys,
@@ -172,6 +186,7 @@ export class CommandFlow {
   /** What the log decided for this event, as the projector recorded it. */
   private async outcomeOf(
     event: ApiKeyEvent,
+    state: ApiKeyState | null,
     secret: string | undefined,
     recordId: string | undefined,
   ): Promise<WriteResult> {
@@ -196,14 +211,18 @@ export class CommandFlow {
     }
     // The projection passed the event, yet its outcome is not readable (yet): the event is in the
     // log and will be applied, so the honest answer is "accepted", as when the wait runs out.
-    return accepted(event, secret);
+    return accepted(event, state, secret);
   }
 }
 
-/** 202: the event is in the log; a new key is shown as its event makes it, with its secret. */
-function accepted(event: ApiKeyEvent, secret: string | undefined): WriteResult {
-  const created = secret === undefined ? undefined : toView(evolve(null, event)!, secret);
-  return { kind: 'accepted', keyId: event.api_key_id, eventId: event.event_id, ...(created && { created }) };
+/**
+ * 202: the event is in the log. A command that made a secret shows the key as its event leaves it,
+ * with that secret: the only chance to see it.
+ */
+function accepted(event: ApiKeyEvent, state: ApiKeyState | null, secret: string | undefined): WriteResult {
+  const next = secret === undefined ? null : evolve(state, event);
+  const key = next ? toView(next, secret) : undefined;
+  return { kind: 'accepted', keyId: event.api_key_id, eventId: event.event_id, ...(key && { key }) };
 }
 
 /** A retry's answer: the first request's, unless the retry is not the same request. */
