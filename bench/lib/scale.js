@@ -656,4 +656,4 @@ function evaluateScaleTargets(results, { foldRate, peakRssMb, connections }) {
   return targets;
 }
 
-module.exports = { runScale };
+module.exports = { runScale, othersWindow };
