@@ -20,7 +20,8 @@ const USAGE = `usage: npm run bench -- [options]
   --node-options <s>   NODE_OPTIONS for the servers under test only, e.g. "--max-semi-space-size=4"
                        (BENCH_NODE_OPTIONS; default: the service's, as npm start sets them)
   --cpu-prof           CPU-profile both servers during every measured segment, write the
-                       .cpuprofile files and print their hot spots (BENCH_CPU_PROF=1)
+                       .cpuprofile files and print their hot spots; with --scale: each rebuild,
+                       and its store and Kafka calls per event (BENCH_CPU_PROF=1)
   --no-build           use dist/ as it is instead of the project's build-if-stale (BENCH_NO_BUILD=1)
   --keep               keep the bench database and topics afterwards (BENCH_KEEP=1)
   --strict             exit 2 when a target is missed (default: report only) (BENCH_STRICT=1)
