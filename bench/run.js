@@ -4,6 +4,7 @@
 // (same HTTP stack, auth and validation; reads by _id and one updateOne by _id, no Kafka), side by
 // side in one run, and the store's own single-document write rate as the ceiling of both.
 // npm run bench -- --scale: the service at growing numbers of keys (lib/scale.js).
+// npm run bench -- --misses: GET of another user's key against GET of a never-used id (lib/misses.js).
 // Progress goes to stderr; the report goes to stdout and its last line is `RESULT {...}`.
 // Ctrl-C stops the load and unwinds through the cleanups; a second one kills at once.
 // See docs/benchmarks.md.
@@ -36,6 +37,7 @@ async function main(log, signal) {
   try {
     const run = await prepare(options, ctx);
     if (options.scale) return await require('./lib/scale').runScale(options, run, ctx);
+    if (options.misses) return await require('./lib/misses').runMisses(options, run, ctx);
     const es = await startServer('es', run, options, ctx);
     const keys = await seed(run, { ...options, baseUrl: es.url }, ctx);
     es.server.assertAlive();

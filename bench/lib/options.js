@@ -5,6 +5,8 @@ const USAGE = `usage: npm run bench -- [options]
 
   --scale              the scale benchmark instead of the comparison: the service at growing
                        numbers of keys, seeded straight into the topic (BENCH_SCALE=1)
+  --misses             the misses benchmark instead: GET of another user's keys (held in memory)
+                       against GET of never-used ids, alternately, cold and warm (BENCH_MISSES=1)
   --sizes <list>       with --scale: the numbers of keys (BENCH_SCALE_SIZES, default 1000,20000,100000)
   --duration <s>       length of each measured segment (BENCH_DURATION_S, default 15; 10 with --scale)
   --warmup <s>         warm-up per server before each concurrency level (BENCH_WARMUP_S, default 3; 2 with --scale)
@@ -13,11 +15,13 @@ const USAGE = `usage: npm run bench -- [options]
   --connections <list> concurrency levels (BENCH_CONNECTIONS, default 1,64)
   --users <n>          users to bootstrap (BENCH_USERS, default 4)
   --keys-per-user <n>  keys created per user through POST (BENCH_KEYS_PER_USER, default 64);
-                       half of all keys are PUT through each path
+                       half of all keys are PUT through each path; with --misses: ids per class
+                       (default 300)
   --node-options <s>   NODE_OPTIONS for the servers under test only, e.g. "--max-semi-space-size=4"
                        (BENCH_NODE_OPTIONS; default: the service's, as npm start sets them)
   --cpu-prof           CPU-profile both servers during every measured segment, write the
-                       .cpuprofile files and print their hot spots (BENCH_CPU_PROF=1)
+                       .cpuprofile files and print their hot spots; with --scale: each rebuild,
+                       and its store and Kafka calls per event (BENCH_CPU_PROF=1)
   --no-build           use dist/ as it is instead of the project's build-if-stale (BENCH_NO_BUILD=1)
   --keep               keep the bench database and topics afterwards (BENCH_KEEP=1)
   --strict             exit 2 when a target is missed (default: report only) (BENCH_STRICT=1)
@@ -30,10 +34,13 @@ class UsageError extends Error {}
 
 // The scale benchmark's fixed users (a list of 50 keys, 128 keys to PUT) fit in its smallest size.
 const SMALLEST_SCALE = 500;
+// The misses benchmark: ids per class (user B's keys, never-used ids), as issue 20 asks.
+const MISSES_PER_CLASS = 300;
 
 /** @type {Record<string, [string, string, 'number' | 'int' | 'list' | 'bool' | 'text', any, number?]>} name, variable, kind, default, min */
 const FLAGS = {
   scale: ['scale', 'BENCH_SCALE', 'bool', false],
+  misses: ['misses', 'BENCH_MISSES', 'bool', false],
   sizes: ['sizes', 'BENCH_SCALE_SIZES', 'list', [1000, 20_000, 100_000]],
   duration: ['durationS', 'BENCH_DURATION_S', 'number', 15, 1],
   warmup: ['warmupS', 'BENCH_WARMUP_S', 'number', 3, 0],
@@ -72,7 +79,7 @@ function parseValue(flag, raw) {
 
 /**
  * @param {string[]} argv @param {NodeJS.ProcessEnv} env
- * @returns {{ help?: true, scale: boolean, sizes: number[], durationS: number, warmupS: number, rounds: number,
+ * @returns {{ help?: true, scale: boolean, misses: boolean, sizes: number[], durationS: number, warmupS: number, rounds: number,
  *   timeoutS: number, connections: number[], users: number, keysPerUser: number, nodeOptions: string | null,
  *   cpuProf: boolean, noBuild: boolean, keep: boolean, strict: boolean }}
  */
@@ -93,6 +100,11 @@ function parseOptions(argv, env) {
     if (raw === undefined) throw new UsageError(`--${flag} needs a value`);
     values[FLAGS[flag][0]] = parseValue(flag, raw);
     given.add(FLAGS[flag][0]);
+  }
+  if (values.scale && values.misses) throw new UsageError('--scale and --misses are two benchmarks: choose one');
+  if (values.misses) {
+    if (!given.has('keysPerUser')) values.keysPerUser = MISSES_PER_CLASS;
+    return /** @type {any} */ (values);
   }
   if (values.scale) {
     if (!given.has('durationS')) values.durationS = 10;

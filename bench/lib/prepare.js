@@ -241,4 +241,4 @@ async function seed(run, { users, keysPerUser, baseUrl }, { log, signal }) {
   return keys;
 }
 
-module.exports = { prepare, seed };
+module.exports = { prepare, seed, bootstrapUser, inParallel };

@@ -9,6 +9,7 @@
 // bulk-insert rate, the yardstick of the rebuild's write rate; once per run, the projector's
 // in-memory fold rate. The last line is `SCALE {json}`.
 const os = require('node:os');
+const path = require('node:path');
 const { StackError, waitUntil, sleep } = require('../../scripts/lib/run');
 const { removeOrphanedFiles } = require('../../scripts/stack/ferretdb');
 const { startServer } = require('./servers');
@@ -397,9 +398,11 @@ async function rebuild(topicLog, size, run, options, ctx, pids) {
     throw error;
   }
   const ready = Date.now();
+  if (options.cpuProf) await rebuilder.server.request({ type: 'cpu-prof-start' }, 'cpu-prof-started');
   const others = othersWindow({ rebuilder: rebuilder.server.pid ?? null, ...pids });
   const rate = await watching;
   const othersPct = others();
+  if (options.cpuProf) await writeRebuildProfile(rebuilder.server, size, events, run, log);
   const rssMb = peakRss(rebuilder);
   await rebuilder.server.stop();
   const storeAfter = await bulkInsertRate(run.env.MONGODB_URI, storeSample);
@@ -424,6 +427,27 @@ async function rebuild(topicLog, size, run, options, ctx, pids) {
     `${size} keys: rebuilt ${documents} documents (${JSON.stringify(collections)}) from ${events} events, ${result.total_s} s from the process's start; ${result.events_per_s} events/s, ${result.documents_per_s} documents/s; the store's insertMany ${result.store_insert_many_per_s.join(' and ')} documents/s: ${result.of_store} x`,
   );
   return result;
+}
+
+/**
+ * --cpu-prof: the rebuilding process's CPU profile (from its first answer to the end of the
+ * rebuild) to a file, and its store and Kafka calls by kind, per event of the log.
+ * @param {import('./servers').Server} server @param {number} size @param {number} events @param {Run} run
+ * @param {import('../../scripts/lib/run').Log} log
+ */
+async function writeRebuildProfile(server, size, events, run, log) {
+  const file = path.join(run.runDir, `rebuild-${size}.cpuprofile`);
+  /** @type {{ calls: Record<string, { count: number, totalMs: number }> }} */
+  const { calls } = await server.request({ type: 'cpu-prof-stop', file }, 'cpu-prof-written');
+  const lines = Object.entries(calls)
+    .sort((a, b) => b[1].totalMs - a[1].totalMs)
+    .map(
+      ([kind, c]) =>
+        `  ${kind}: ${c.count} (${(c.count / events).toFixed(3)} per event), ${(c.totalMs / c.count).toFixed(2)} ms each`,
+    );
+  log.info(
+    `${size} keys: rebuild profile ${path.relative(process.cwd(), file)}; calls from its first answer on:\n${lines.join('\n')}`,
+  );
 }
 
 /**
@@ -656,4 +680,4 @@ function evaluateScaleTargets(results, { foldRate, peakRssMb, connections }) {
   return targets;
 }
 
-module.exports = { runScale };
+module.exports = { runScale, othersWindow };
