@@ -95,7 +95,11 @@ function listScenario(user, ids) {
   };
 }
 
-/** A well-formed private key that nobody holds: `vk_priv_` + 256 random bits, base64url (43 characters). */
+/**
+ * A well-formed private key that nobody holds: `vk_priv_` + 256 random bits, base64url (43 characters).
+ * That is the shape issued before checksums, which still costs a lookup (a new-shape key with a
+ * wrong checksum would be refused before one), so this measures the expensive 401.
+ */
 const randomKey = () => `vk_priv_${randomBytes(32).toString('base64url')}`;
 
 /**

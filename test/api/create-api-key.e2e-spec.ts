@@ -47,7 +47,7 @@ describe('POST /api/v1/api_keys', () => {
         id: expect.any(Number),
         key_type: 'private',
         name: 'Production Key',
-        key_value: expect.stringMatching(/^vk_priv_[A-Za-z0-9_-]{43}$/),
+        key_value: expect.stringMatching(/^vk_priv_[0-9A-Za-z]{49}$/),
         allowed_origins: ['https://example.com', 'http://localhost:3000'],
         allowed_assistants: ['123', '456'],
         transient_assistant: true,
@@ -68,7 +68,7 @@ describe('POST /api/v1/api_keys', () => {
         allowed_assistants: [],
         transient_assistant: false,
       });
-      expect(key.key_value).toMatch(/^vk_pub_[A-Za-z0-9_-]{43}$/);
+      expect(key.key_value).toMatch(/^vk_pub_[0-9A-Za-z]{49}$/);
     });
 
     it('stores the name trimmed', async () => {

@@ -255,6 +255,12 @@ describe('the events on the topic, and where secrets may (not) go', () => {
       await waitUntil(async () => (await topicSize(deadLetterTopic)) > 0, 30000, 'the dead-lettered record');
     });
 
+    it('scans with a shape that every key minted here, and one minted before checksums, has', () => {
+      expect(secrets.length).toBeGreaterThan(3);
+      for (const secret of secrets) expect(secret).toMatch(RAW_KEY_SHAPE);
+      expect(`vk_priv_${'-_Az09'.repeat(7)}x`).toMatch(RAW_KEY_SHAPE);
+    });
+
     /** The random part of a secret is as secret as the whole: look for it alone too. */
     const needles = () => secrets.flatMap((secret) => [secret, secret.replace(/^vk_(priv|pub)_/, '')]);
     /** All a consumer of a record sees: its key, value and headers. */

@@ -46,7 +46,7 @@ describe('the bootstrap command (npm run cli -- bootstrap --email)', () => {
         id: expect.any(Number),
         key_type: 'private',
         name: expect.any(String),
-        key_value: expect.stringMatching(/^vk_priv_[A-Za-z0-9_-]{43}$/),
+        key_value: expect.stringMatching(/^vk_priv_[0-9A-Za-z]{49}$/),
         allowed_origins: [],
         allowed_assistants: [],
         expires_at: null,

@@ -26,7 +26,11 @@ export interface ApiKeyData {
 
 export const sha256Hex = (value: string) => createHash('sha256').update(value).digest('hex');
 
-/** Anything shaped like a raw key the service mints (readable prefix, then the random part). */
+/**
+ * Anything shaped like a raw key the service mints or once minted (readable prefix, then the rest),
+ * or a good part of one: base62 random part and checksum since keys carry a checksum, base64url
+ * before. Loose on purpose, so a scan with it finds a key cut short too.
+ */
 export const RAW_KEY_SHAPE = /vk_(priv|pub)_[A-Za-z0-9_-]{16,}/;
 
 export const keyPath = (id: number | string) => `${API_KEYS_PATH}/${id}`;

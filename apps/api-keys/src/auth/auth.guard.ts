@@ -5,7 +5,7 @@ import { PublicKeyForbiddenError, UnauthenticatedError } from '../errors';
 import { Principal } from '../http/request-context';
 import { RateLimits } from '../rate-limits/rate-limits';
 import { ApiKeyStates } from '../read-model/api-key-states';
-import { hashSecret, looksLikeSecret } from './api-key-secret';
+import { hashSecret, secretShape } from './api-key-secret';
 
 /** What a refused secret is told: only its holder can see that the key expired or is disabled. */
 const REFUSALS = {
@@ -30,7 +30,8 @@ function presentedKey(req: Request): string | null {
 }
 
 /**
- * Authenticates every /api/v1 request by the hash of its API key, within budgets: an address that
+ * Authenticates every /api/v1 request by the hash of its API key, within budgets. A key of no shape
+ * of ours, or whose checksum is wrong, is refused (401) before any lookup. An address that
  * has used up its failed authentications is refused before any lookup (429), and each key has a
  * request budget (429 past it); every answer from here on carries the X-RateLimit-* headers. Every
  * route manages keys, which public keys may not do. A revoked key fails at once: the lookup reads
@@ -51,7 +52,11 @@ export class AuthGuard implements CanActivate {
     try {
       const secret = presentedKey(req);
       if (secret === null) throw new UnauthenticatedError('no API key: send X-API-Key or Authorization: Bearer');
-      if (!looksLikeSecret(secret)) throw new UnauthenticatedError('the API key is malformed');
+      const shape = secretShape(secret);
+      if (shape === 'malformed') throw new UnauthenticatedError('the API key is malformed');
+      // A typo or a made-up key: refused before any lookup, and spent from the address's budget
+      // like any other failed authentication.
+      if (shape === 'wrong_checksum') throw new UnauthenticatedError("the API key's checksum is wrong");
       const hash = hashSecret(secret);
       // Past its failed-authentication budget, an address gets no lookups: only keys this
       // instance already knows to be good still pass.
