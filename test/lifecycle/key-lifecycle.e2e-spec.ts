@@ -1,6 +1,6 @@
 import { call } from '../support/http';
 import { API_KEYS_PATH, createKey, eventsOfKey, getKey, keyPath, listKeys, updateKey } from '../support/keys';
-import { useService, waitUntil } from '../support/service';
+import { newUser, useService, waitUntil } from '../support/service';
 
 // A key's life beyond create, update and delete, on the real stack: expiry, disable, meta, roll.
 // `alice.key` is the user's bootstrap key; each test works on other keys of hers, which that key
@@ -147,6 +147,64 @@ describe('the key lifecycle', () => {
       expect((await roll(key.id, { expire_previous_in_seconds: 60, api_key: {} })).status).toBe(422);
       expect((await roll(987_654_321)).status).toBe(404);
       expect(await eventsOfKey(suite.iso.topic, key.id, 'ApiKeyRolled')).toHaveLength(0);
+    });
+  });
+
+  describe('the key as it was', () => {
+    const asOf = (id: number, query: string) =>
+      call(suite.service.url, 'GET', `${keyPath(id)}?${query}`, { key: suite.alice.key });
+
+    it('answers ?version= and ?at= from the history of an updated, then rolled, then deleted key', async () => {
+      const key = await createKey(suite.service, suite.alice.key, { name: 'v1', meta: { step: 1 } });
+      const afterCreate = new Date().toISOString();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await updateKey(suite.service, suite.alice.key, key.id, { name: 'v2', meta: { step: 2 } });
+      const rolled = (await roll(key.id, { expire_previous_in_seconds: 600 })).body.data;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const beforeDelete = new Date().toISOString();
+      expect((await call(suite.service.url, 'DELETE', keyPath(key.id), { key: suite.alice.key })).status).toBe(200);
+
+      const v1 = await asOf(key.id, 'version=1');
+      expect([v1.status, v1.headers.get('etag'), v1.body.data.name, v1.body.data.meta]).toEqual([
+        200,
+        '"1"',
+        'v1',
+        { step: 1 },
+      ]);
+      expect((await asOf(key.id, 'version=2')).body.data).toMatchObject({ name: 'v2', meta: { step: 2 } });
+      const v3 = await asOf(key.id, 'version=3');
+      expect(v3.body.data).toMatchObject({
+        name: 'v2',
+        key_value: null,
+        previous_key_expires_at: rolled.previous_key_expires_at,
+      });
+      expect((await asOf(key.id, 'version=4')).status).toBe(404); // the deletion
+      expect((await asOf(key.id, 'version=5')).status).toBe(404); // never had
+
+      const at1 = await asOf(key.id, `at=${afterCreate}`);
+      expect([at1.status, at1.headers.get('etag'), at1.body.data.name]).toEqual([200, '"1"', 'v1']);
+      const at3 = await asOf(key.id, `at=${beforeDelete}`);
+      expect([at3.status, at3.headers.get('etag')]).toEqual([200, '"3"']);
+      expect((await asOf(key.id, 'at=2000-01-01T00:00:00Z')).status).toBe(404); // before it existed
+      expect((await asOf(key.id, `at=${new Date().toISOString()}`)).status).toBe(404); // after its deletion
+      // The current key is gone: the plain GET says so.
+      expect((await getKey(suite.service, suite.alice.key, key.id)).status).toBe(404);
+    });
+
+    it.each([
+      ['both parameters', 'at=2024-01-01T00:00:00Z&version=1'],
+      ['a time without Z', 'at=2024-01-01T00:00:00'],
+      ['a version 0', 'version=0'],
+      ['a version that is no number', 'version=two'],
+    ])('refuses %s with 422', async (_, query) => {
+      expect((await asOf(suite.alice.keyId, query)).status).toBe(422);
+    });
+
+    it('answers another user’s key as not found', async () => {
+      const bob = await newUser(suite.service);
+      expect(
+        (await call(suite.service.url, 'GET', `${keyPath(bob.keyId)}?version=1`, { key: suite.alice.key })).status,
+      ).toBe(404);
     });
   });
 

@@ -1,4 +1,4 @@
-import { Reply } from '../support/http';
+import { Reply, call } from '../support/http';
 import { ApiKeyData, createKey, deleteKey, listKeys, updateKey } from '../support/keys';
 import { waitForProjection } from '../support/projection';
 import { Isolation, RunningService, User, isolation, newUser, startService, testConfig } from '../support/service';
@@ -22,6 +22,7 @@ describe('rebuilding the read model from the topic alone', () => {
     'user_emails',
     'projection_checkpoints',
     'key_events',
+    'event_outcomes',
     'idempotency_records',
   ];
   const liveModels = new Map<string, Record<string, unknown>[]>();
@@ -62,6 +63,15 @@ describe('rebuilding the read model from the topic alone', () => {
     expect((await updateKey(live, alice.key, a2.id, { name: 'Alice private, guarded' }, guarded)).status).toBe(200);
     expect((await updateKey(live, alice.key, a2.id, { name: 'stale' }, { 'If-Match': '"2"' })).status).toBe(412);
     await put(live, bob.key, b1.id, { name: 'Bob main v2', allowed_origins: [], allowed_assistants: ['z'] });
+    // The lifecycle fields and rolls (version 3 events, ApiKeyRolled), folded again identically.
+    await put(live, bob.key, b1.id, { expires_at: '2099-01-01T00:00:00Z', enabled: false, meta: { plan: 'pro' } });
+    await put(live, bob.key, b1.id, { enabled: true, meta: { plan: 'team', seats: [1, 2] } });
+    const rolled = await call(live.url, 'POST', `/api/v1/api_keys/${b1.id}/roll`, {
+      key: bob.key,
+      body: { expire_previous_in_seconds: 3600 },
+    });
+    succeeds(rolled);
+    succeeds(await call(live.url, 'POST', `/api/v1/api_keys/${b1.id}/roll`, { key: bob.key }));
     await put(live, alice.key, a3.id, { name: 'Alice short-lived, renamed before deletion' });
     await del(live, alice.key, a3.id);
     await del(live, bob.key, b2.id);
@@ -103,7 +113,7 @@ describe('rebuilding the read model from the topic alone', () => {
   it('starts from a history with creations, updates and tombstones on several partitions', async () => {
     const records = await readTopic(iso.topic);
     const types = new Set(records.map((r) => r.json?.event_type));
-    expect(types).toEqual(new Set(['ApiKeyCreated', 'ApiKeyUpdated', 'ApiKeyDeleted']));
+    expect(types).toEqual(new Set(['ApiKeyCreated', 'ApiKeyUpdated', 'ApiKeyDeleted', 'ApiKeyRolled']));
     expect(new Set(records.map((r) => r.partition)).size).toBeGreaterThan(1);
     expect(liveKeys).toHaveLength(records.filter((r) => r.json?.event_type === 'ApiKeyCreated').length);
     const byNumber = (a: number, b: number) => a - b;

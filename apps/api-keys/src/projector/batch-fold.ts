@@ -158,10 +158,16 @@ export function createdFirst(events: readonly LoggedEvent[]): Set<number> {
   return created;
 }
 
-/** The secrets the batch's rolls gave keys: each new hash names its key (the lookup judges the rest). */
-export function rolledHashes(events: readonly LoggedEvent[]): { _id: string; key_id: number }[] {
+/**
+ * The hash lookups a batch adds: each creation's and each roll's secret, mapped to its key. Taken
+ * from the events, so any batching of the log adds the same; a hash a key no longer holds (or never
+ * held: an ignored event's) is judged not found where the key is used.
+ */
+export function secretHashes(events: readonly LoggedEvent[]): { _id: string; key_id: number }[] {
   return events.flatMap(({ event }) =>
-    event.event_type === API_KEY_ROLLED ? [{ _id: event.data.key_hash, key_id: event.api_key_id }] : [],
+    event.event_type === API_KEY_CREATED || event.event_type === API_KEY_ROLLED
+      ? [{ _id: event.data.key_hash, key_id: event.api_key_id }]
+      : [],
   );
 }
 

@@ -10,7 +10,7 @@ import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
 import { KeyStateCache } from '../read-model/key-state-cache';
 import { CheckpointDocument, UserKeysDocument, checkpointId, idempotencyId } from '../read-model/schemas';
 import { UnknownHashes } from '../read-model/unknown-hashes';
-import { LoggedEvent, createdFirst, foldBatch, membershipChanges, rolledHashes, userKeysAfter } from './batch-fold';
+import { LoggedEvent, createdFirst, foldBatch, membershipChanges, secretHashes, userKeysAfter } from './batch-fold';
 import { ProjectionProgress } from './projection-progress';
 
 /** Whether this process runs the projector (the bootstrap command does not join the group). */
@@ -89,8 +89,12 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
 
     const { finals, published } = await this.saveKeys(events);
     const touched = [...membershipChanges(events)].map((id) => finals.get(id)).filter((k) => k !== undefined);
+    // Each secret the batch's creations and rolls name, mapped to its key, as the events say (not
+    // as the keys end the batch: a key created and rolled in one batch has both).
+    const hashes = secretHashes(events);
+    await this.readModel.insertHashes(hashes);
     await this.saveMemberships(checkpoint, events, touched);
-    await this.readModel.insertHashes(rolledHashes(events));
+    for (const { _id } of hashes) this.unknownHashes.forget(_id);
     // Every key the batch touched, as it now stands (a redelivery publishes the same values again).
     await (published ?? this.log.publishStates(finals.values()));
     // Order matters. Keys, their lookups and their published states first, then this process's
@@ -220,7 +224,6 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
       events.filter(({ event }) => event.event_type === API_KEY_CREATED).map(({ event }) => event.api_key_id),
     );
     const created = keys.filter((key) => createdHere.has(key.id));
-    await this.readModel.insertHashes(created.map((key) => ({ _id: key.key_hash, key_id: key.id })));
     const emails = new Map(
       created.filter((k) => !this.recordedEmails.has(k.user_email)).map((k) => [k.user_email, k.user_id]),
     );
@@ -248,7 +251,6 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     }
     await this.readModel.saveUserKeys(replaced);
     for (const doc of [...fresh.filter((doc) => !existing.has(doc._id)), ...replaced]) this.remember(doc._id, doc);
-    for (const key of created) this.unknownHashes.forget(key.key_hash);
   }
 
   /**
