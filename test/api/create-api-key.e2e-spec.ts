@@ -42,6 +42,10 @@ describe('POST /api/v1/api_keys', () => {
         'user_email',
         'created_at',
         'updated_at',
+        'expires_at',
+        'enabled',
+        'meta',
+        'previous_key_expires_at',
       ]);
       expect(key).toEqual({
         id: expect.any(Number),
@@ -55,6 +59,10 @@ describe('POST /api/v1/api_keys', () => {
         user_email: suite.alice.email,
         created_at: expect.stringMatching(ISO_SECOND),
         updated_at: key.created_at,
+        expires_at: null,
+        enabled: true,
+        meta: {},
+        previous_key_expires_at: null,
       });
       expect(Number.isSafeInteger(key.id) && key.id > 0).toBe(true);
       expect(occurrences(reply.text, key.key_value!)).toBe(1);

@@ -31,8 +31,11 @@ describe('PUT /api/v1/api_keys/:id', () => {
         `{"status":{"code":200,"message":"API key updated successfully"},"data":{"id":${key.id},"key_type":"private",` +
         `"name":"Updated Production Key","key_value":null,"allowed_origins":["https://example.com","https://app.example.com"],` +
         `"allowed_assistants":["123","456"],"transient_assistant":false,"user_id":${suite.alice.userId},"user_email":"${suite.alice.email}",` +
-        `"created_at":"${key.created_at}","updated_at":"${updated_at}"}}`;
-      expect(reply.text).toBe(expected);
+        `"created_at":"${key.created_at}","updated_at":"${updated_at}"`;
+      // The reference's answer, byte for byte, then the fields the key grew since (issue 18).
+      expect(reply.text).toBe(
+        `${expected},"expires_at":null,"enabled":true,"meta":{},"previous_key_expires_at":null}}`,
+      );
       expect(reply.headers.get('content-type')).toMatch(/^application\/json/);
     });
   });
@@ -98,9 +101,10 @@ describe('PUT /api/v1/api_keys/:id', () => {
       expect(record.json).toEqual({
         event_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
         event_type: 'ApiKeyUpdated',
-        schema_version: 1,
+        schema_version: 3,
         api_key_id: key.id,
         user_id: suite.alice.userId,
+        actor_key_id: suite.alice.keyId,
         occurred_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/),
         correlation_id: 'req-update-1',
         data: { changes: { name: 'Evented', allowed_assistants: ['9'] } },
@@ -180,7 +184,11 @@ describe('PUT /api/v1/api_keys/:id', () => {
   describe('an invalid body: 422 naming the field, no event, no change', () => {
     it.each([
       ['a field an update cannot set', { name: 'ok', key_type: 'public' }, 'api_key.key_type is not allowed'],
-      ['no field at all', {}, 'api_key must set at least one of name, allowed_origins, allowed_assistants'],
+      [
+        'no field at all',
+        {},
+        'api_key must set at least one of name, allowed_origins, allowed_assistants, expires_at, enabled, meta',
+      ],
       ['a name with a newline', { name: 'a\nb' }, 'api_key.name must not contain control characters'],
     ])('refuses %s', async (_, fields, problem) => {
       const key = await createKey(suite.service, suite.alice.key);

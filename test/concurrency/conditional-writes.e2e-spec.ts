@@ -79,7 +79,7 @@ describe('If-Match on PUT and DELETE', () => {
     expect(reply.status).toBe(200);
     expect(reply.headers.get('etag')).toBe('"2"');
     const [event] = await eventsOfKey(suite.iso.topic, key.id, 'ApiKeyUpdated');
-    expect(event.json).toMatchObject({ schema_version: 2, expected_version: 1 });
+    expect(event.json).toMatchObject({ schema_version: 3, expected_version: 1 });
     const removed = await deleteKey(suite.service, suite.alice.key, key.id, { 'If-Match': '"2"' });
     expect(removed.status).toBe(200);
   });

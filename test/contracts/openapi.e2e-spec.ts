@@ -74,6 +74,7 @@ describe('the OpenAPI document', () => {
       '/api/v1/api_keys',
       '/api/v1/api_keys/{id}',
       '/api/v1/api_keys/{id}/events',
+      '/api/v1/api_keys/{id}/roll',
       '/health',
       '/health/live',
       '/health/ready',
@@ -198,7 +199,8 @@ describe('the OpenAPI document', () => {
     const conditional = operations.flatMap(({ headers }) =>
       ['If-Match', 'If-None-Match'].flatMap((name) => headers.get(name)?.pattern ?? []),
     );
-    expect(conditional).toHaveLength(3);
+    // If-None-Match on GET; If-Match on PUT, DELETE and the roll.
+    expect(conditional).toHaveLength(4);
     for (const pattern of conditional) {
       expect(['*', '', 'W/"1", W/"\\yiB", "1nX)^b"', ', "3",,'].map((v) => new RegExp(pattern, 'u').test(v))).toEqual([
         true,

@@ -18,6 +18,7 @@ import { TopicRecord, produceRaw, readTopic, topicSize } from '../support/topic'
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const ENVELOPE_FIELDS = [
+  'actor_key_id',
   'api_key_id',
   'correlation_id',
   'data',
@@ -38,8 +39,11 @@ const CE_HEADERS = [
   'content-type',
 ];
 /** The `$id` of the committed schema of an event type (libs/contracts/schemas/). */
-const schemaIdOf = (type: string) =>
-  [...committedSchemas().values()].find((schema: any) => schema.properties?.event_type?.const === type)?.$id;
+/** The `$id` of the schema of the version the service writes of this event type. */
+const schemaIdOf = (type: string, version: number) =>
+  [...committedSchemas().values()].find(
+    (schema: any) => schema.properties?.event_type?.const === type && schema.properties?.schema_version?.const === version,
+  )?.$id;
 
 describe('the events on the topic, and where secrets may (not) go', () => {
   const iso = isolation('events');
@@ -81,7 +85,7 @@ describe('the events on the topic, and where secrets may (not) go', () => {
       ce_source: expect.stringMatching(/\S/),
       ce_time: event.occurred_at,
       ce_subject: String(key.id),
-      ce_dataschema: schemaIdOf(type),
+      ce_dataschema: schemaIdOf(type, record.json.schema_version),
       'content-type': 'application/json',
     });
     expect(record.headers.ce_dataschema).toMatch(/^https:\/\//);
@@ -109,6 +113,9 @@ describe('the events on the topic, and where secrets may (not) go', () => {
         key_hash: sha256Hex(key.key_value!),
         allowed_origins: ['https://a.example.com'],
         allowed_assistants: ['42'],
+        expires_at: null,
+        enabled: true,
+        meta: {},
         transient_assistant: true,
         user_email: alice.email,
       });

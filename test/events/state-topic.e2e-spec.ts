@@ -5,7 +5,7 @@ import { readCollection } from '../support/store';
 import { TopicRecord, readTopic } from '../support/topic';
 import { ContractValidator } from './contract-schemas';
 
-const STATE_SCHEMA = 'https://schemas.api-keys.example/api-key-state.v1.json';
+const STATE_SCHEMA = 'https://schemas.api-keys.example/api-key-state.v2.json';
 
 /**
  * What a downstream consumer holds after reading the state topic from the start, knowing only the
@@ -47,7 +47,7 @@ describe('the compacted state topic', () => {
     const live = (await readCollection(suite.iso.database, 'api_keys')).filter((doc) => doc.deleted_at === null);
     expect([...held.keys()].sort()).toEqual(live.map((doc) => String(doc.id)).sort());
     for (const { _id, ...doc } of live) {
-      expect(held.get(String(_id))).toEqual({ schema_version: 1, ...doc });
+      expect(held.get(String(_id))).toEqual({ schema_version: 2, ...doc });
     }
   });
 

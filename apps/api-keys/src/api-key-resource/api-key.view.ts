@@ -22,19 +22,22 @@ export const formatTime = (time: string) => new Date(time).toISOString().replace
  * `now` judges a rolled key's grace, as authentication does (the domain's previousSecretWorks).
  */
 export function toView(state: ApiKeyState, keyValue: string | null = null, now: number = Date.now()): ApiKeyView {
-  // Every field a user sets, in the field list's order; the reference puts key_value after name.
-  const { name, ...otherFields } = completeFields(state);
+  // The reference's fields in the reference's order (key_value after name), so that its answer
+  // stays a prefix of ours; every field added since follows, in the field list's order.
+  const { name, allowed_origins, allowed_assistants, ...addedSince } = completeFields(state);
   return {
     id: state.id,
     key_type: state.key_type,
     name,
     key_value: keyValue,
-    ...otherFields,
+    allowed_origins,
+    allowed_assistants,
     transient_assistant: state.transient_assistant,
     user_id: state.user_id,
     user_email: state.user_email,
     created_at: formatTime(state.created_at),
     updated_at: formatTime(state.updated_at),
+    ...addedSince,
     previous_key_expires_at: previousSecretWorks(state, now) ? state.previous_key_expires_at : null,
   };
 }

@@ -12,7 +12,7 @@ import { Principal } from '../http/request-context';
 import { ApiKeyStates } from '../read-model/api-key-states';
 import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
 import { KeyEventDocument } from '../read-model/schemas';
-import { KeyAsOfQuery } from './key-as-of.query';
+import { AT_PATTERN, KeyAsOfQuery, MAX_VERSION } from './key-as-of.query';
 
 @ApiTags('API keys')
 @Controller('api_keys')
@@ -30,7 +30,7 @@ export class GetApiKeyController {
     headers: ['If-None-Match'],
     ok: { status: 200, description: 'The key; `key_value` is null.', data: KEY },
     notModified: true,
-    errors: [400, 401, 403, 404, 429, 503],
+    errors: [400, 401, 403, 404, 422, 429, 503],
   })
   @ApiParam({ name: 'id', description: 'The key id.', schema: { type: 'integer', minimum: 1 } })
   @ApiQuery({
@@ -38,13 +38,13 @@ export class GetApiKeyController {
     required: false,
     description:
       'The key as it was at this UTC time (with Z): 404 before it existed or after its deletion. Not with `version`.',
-    schema: { type: 'string', format: 'date-time' },
+    schema: { type: 'string', format: 'date-time', pattern: AT_PATTERN },
   })
   @ApiQuery({
     name: 'version',
     required: false,
     description: 'The key as this version of it was (its ETag): 404 for a version it never had. Not with `at`.',
-    schema: { type: 'integer', minimum: 1 },
+    schema: { type: 'integer', minimum: 1, maximum: MAX_VERSION },
   })
   async get(
     @Param('id', ApiKeyIdPipe) id: number,

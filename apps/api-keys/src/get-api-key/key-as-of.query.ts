@@ -1,7 +1,11 @@
 import { Matches, ValidateBy } from 'class-validator';
 import { WhenPresent } from '../api-key-resource/field-validation';
 
-const UTC_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+/** A UTC time with Z, to the second or the millisecond; the document states the same pattern. */
+export const AT_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,3})?Z$';
+const UTC_TIME = new RegExp(AT_PATTERN);
+/** Fifteen digits: more than any key will have, and exact in a JavaScript number. */
+export const MAX_VERSION = 999_999_999_999_999;
 
 /** `GET /api/v1/api_keys/:id?at=<UTC time>` or `?version=<n>`: the key as it was. Any other parameter is a 422. */
 export class KeyAsOfQuery {

@@ -6,6 +6,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { NotReadyError } from '../errors';
 import { EventLog } from '../event-log/event-log';
 import { success } from '../http/envelope';
+import { ApiRoute } from '../http/openapi';
 import { kafkaLogOf } from '../logging';
 import { Projector } from '../projector/projector';
 import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
@@ -67,6 +68,15 @@ export class HealthController implements OnApplicationShutdown {
   }
 
   @Get(['', 'ready'])
+  @ApiRoute({
+    summary: 'Readiness',
+    description:
+      'Whether this instance can serve: Kafka and MongoDB answer, its projector is consuming, and no partition ' +
+      'stalls. 503 naming what is not, also while the projector joins or rebalances its consumer group, and ' +
+      'from the start of a shutdown.',
+    ok: { status: 200, description: 'Ready.', data: { type: 'object' } },
+    errors: [503],
+  })
   async ready() {
     const [kafka, mongodb, projection] = await Promise.allSettled([
       withTimeout(this.log.ping(), 'Kafka'),
