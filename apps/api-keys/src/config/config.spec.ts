@@ -31,6 +31,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ RATE_LIMIT_SYNC_MS: '10' })).toThrow(ConfigError);
   });
 
+  it('holds a key id’s 404 for NOT_FOUND_FLOOR_MS (20 by default), 0 to 1000', () => {
+    expect(loadConfig({}).notFoundFloorMs).toBe(20);
+    expect(loadConfig({ NOT_FOUND_FLOOR_MS: '0' }).notFoundFloorMs).toBe(0);
+    expect(loadConfig({ NOT_FOUND_FLOOR_MS: '1000' }).notFoundFloorMs).toBe(1000);
+    for (const bad of ['-1', '1001', '15.5'])
+      expect(() => loadConfig({ NOT_FOUND_FLOOR_MS: bad })).toThrow(/NOT_FOUND_FLOOR_MS/);
+  });
+
   it('rejects a non-integer port instead of guessing', () => {
     expect(() => loadConfig({ PORT: '3000abc' })).toThrow(ConfigError);
   });

@@ -119,6 +119,16 @@ class Environment {
   @Max(120_000)
   REQUEST_TIMEOUT_MS = 8000;
 
+  /**
+   * A 404 for a key id the caller named (another user's, deleted, never used) is answered no
+   * earlier than this after the request began, never past its deadline: the two cost the store
+   * different times, and the floor hides which ids exist. 0 turns it off.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  NOT_FOUND_FLOOR_MS = 20;
+
   /** How long an Idempotency-Key is remembered: a retry within it is answered as the first attempt was. */
   @IsInt()
   @Min(1)
@@ -212,6 +222,8 @@ export interface AppConfig {
     readonly syncMs: number;
   };
   readonly requestTimeoutMs: number;
+  /** A key id's 404 waits until this long after the request began (bounded by its deadline); 0: no floor. */
+  readonly notFoundFloorMs: number;
   readonly keyQueueLimit: number;
   readonly idempotencyWindowMs: number;
   readonly http: {
@@ -284,6 +296,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       syncMs: parsed.RATE_LIMIT_SYNC_MS,
     },
     requestTimeoutMs: parsed.REQUEST_TIMEOUT_MS,
+    notFoundFloorMs: parsed.NOT_FOUND_FLOOR_MS,
     keyQueueLimit: parsed.KEY_QUEUE_LIMIT,
     idempotencyWindowMs: parsed.IDEMPOTENCY_WINDOW_HOURS * 3_600_000,
     http: {

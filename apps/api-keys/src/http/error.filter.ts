@@ -4,13 +4,16 @@ import {
   ExceptionFilter,
   HttpException,
   HttpStatus,
+  Inject,
   Logger,
   NotFoundException,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ProducerUnavailableError } from '@app/kafka';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import {
   ApiError,
+  ApiKeyNotFoundError,
   ErrorCode,
   EventLogUnavailableError,
   KeyBusyError,
@@ -21,6 +24,7 @@ import {
 } from '../errors';
 import { Metrics } from '../metrics/metrics';
 import { failure } from './envelope';
+import { holdUntilFloor } from './not-found-floor';
 import { RouteTable } from './route-table';
 
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
@@ -61,7 +65,14 @@ const isDatabaseOutage = (error: unknown) => {
   );
 };
 
-/** The one place where errors become HTTP responses, always in the documented envelope. */
+/**
+ * The one place where errors become HTTP responses, always in the documented envelope. A 404 for
+ * a key id the caller named (ApiKeyNotFoundError: another user's key, a deleted one, an id never
+ * used) goes out no earlier than NOT_FOUND_FLOOR_MS after the request began, and never after its
+ * deadline: whether the store found a document costs it a different time, and the floor makes
+ * every such 404 take the same. The wait holds no lock, queue place or store connection: those are
+ * released when the error is thrown, before it reaches here. No other answer waits.
+ */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
@@ -69,6 +80,7 @@ export class ErrorFilter implements ExceptionFilter {
   constructor(
     private readonly routes: RouteTable,
     private readonly metrics: Metrics,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'notFoundFloorMs'>,
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -99,7 +111,20 @@ export class ErrorFilter implements ExceptionFilter {
           ['an unexpected error occurred'],
           `Quote request id ${request.requestId} when reporting this.`,
         );
-    response.status(status).json(body);
+    if (!(error instanceof ApiKeyNotFoundError) || this.config.notFoundFloorMs <= 0) {
+      response.status(status).json(body);
+      return;
+    }
+    // Without a start time (no RequestMiddleware in front), the floor counts from now: never shorter.
+    const clock = {
+      startedAt: request.startedAt ?? performance.now(),
+      deadline: request.bounds?.deadline ?? Number.POSITIVE_INFINITY,
+    };
+    void holdUntilFloor(this.config.notFoundFloorMs, clock, request.bounds?.signal)
+      .then(() => response.status(status).json(body))
+      .catch((failed: unknown) =>
+        this.logger.error({ msg: 'could not send a 404', requestId: request.requestId, error: String(failed) }),
+      );
   }
 
   private toApiError(exception: unknown, request: Request): ApiError | null {

@@ -22,6 +22,8 @@ declare global {
   namespace Express {
     interface Request {
       bounds: RequestBounds;
+      /** `performance.now()` when RequestMiddleware first saw the request: where its 404 floor counts from. */
+      startedAt: number;
       /** The caller's X-Request-Id, or one we generated; it becomes the events' correlation_id. */
       requestId: string;
       principal?: Principal;

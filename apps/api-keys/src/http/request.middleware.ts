@@ -20,6 +20,7 @@ export class RequestMiddleware implements NestMiddleware {
   ) {}
 
   use(req: Request, res: Response, next: NextFunction): void {
+    req.startedAt = performance.now();
     req.requestId = requestIdFrom(req.headers['x-request-id']);
     res.setHeader('X-Request-Id', req.requestId);
     const abort = new AbortController();
