@@ -66,8 +66,9 @@ const snapshot = (key: ProjectedKey | null) => {
  * Folds a partition's events, in log order, onto each key's state at the start, by the rules of
  * docs/events.md ("Folding the events"), checked in this order:
  * 1. an event at or before the key's applied position was folded already (a redelivery): skipped;
- * 2. an event whose event_id an earlier record of the log carried (`knownOutcomes`, or earlier in
- *    this batch) is a duplicate: ignored, whatever became of the first;
+ * 2. an event whose event_id an earlier record of the log carried (`knownOutcomes`: the offset of
+ *    the first record carrying it, from the store or the projector's memory; or earlier in this
+ *    batch) is a duplicate: ignored, whatever became of the first;
  * 3. an event with an Idempotency-Key that an earlier event of the same user used on the same key,
  *    before that one's window ends, is a retry: ignored (its answer is the first one's record);
  * 4. then `evolve`: the first creation of an id wins; an update or delete of a missing, revoked or
@@ -80,14 +81,14 @@ export function foldBatch(
   events: readonly LoggedEvent[],
   starts: ReadonlyMap<number, ProjectedKey | null>,
   knownRecords: ReadonlyMap<string, IdempotencyRecordDocument> = new Map(),
-  knownOutcomes: ReadonlyMap<string, EventOutcomeDocument> = new Map(),
+  knownOutcomes: ReadonlyMap<string, Pick<EventOutcomeDocument, 'offset'>> = new Map(),
 ): FoldResult {
   const current = new Map(starts);
   const changed = new Map<number, ProjectedKey>();
   const history: KeyEventDocument[] = [];
   const records = new Map<string, IdempotencyRecordDocument>();
   const outcomes: EventOutcomeDocument[] = [];
-  const seen = new Map<string, EventOutcomeDocument>();
+  const seen = new Map<string, Pick<EventOutcomeDocument, 'offset'>>();
   for (const { event, at } of events) {
     const id = event.api_key_id;
     const before = current.get(id) ?? null;

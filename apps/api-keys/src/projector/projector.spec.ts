@@ -17,6 +17,7 @@ import { UnknownHashes } from '../read-model/unknown-hashes';
 import { Metrics } from '../metrics/metrics';
 import { ProjectionProgress } from './projection-progress';
 import { Projector } from './projector';
+import { SeenEventIds } from './seen-event-ids';
 
 const TOPIC = 'events';
 type Store = Pick<
@@ -52,6 +53,7 @@ class FakeReadModel implements Store {
   readonly steps: string[] = [];
   readonly keyReads: number[] = [];
   readonly userKeyReads: string[] = [];
+  readonly outcomeReads: string[] = [];
   stored: CheckpointDocument | null = null;
   onCheckpoint: () => void = () => undefined;
 
@@ -64,8 +66,10 @@ class FakeReadModel implements Store {
   replaceKeyEvents = async (docs: readonly KeyEventDocument[]) => {
     for (const doc of docs) this.history.set(doc._id, doc);
   };
-  eventOutcomes = async (ids: readonly string[]) =>
-    new Map(ids.filter((id) => this.outcomes.has(id)).map((id) => [id, this.outcomes.get(id)!]));
+  eventOutcomes = async (ids: readonly string[]) => {
+    this.outcomeReads.push(...ids);
+    return new Map(ids.filter((id) => this.outcomes.has(id)).map((id) => [id, this.outcomes.get(id)!]));
+  };
   insertEventOutcomes = async (docs: readonly EventOutcomeDocument[]) => {
     for (const doc of docs) if (!this.outcomes.has(doc._id)) this.outcomes.set(doc._id, doc);
   };
@@ -171,7 +175,7 @@ const batch = (records: { key: string; value: string }[], firstOffset = 0): Cons
   records: records.map((r, i) => ({ offset: firstOffset + i, key: r.key, value: Buffer.from(r.value), headers: {} })),
 });
 
-const setup = (readModel = new FakeReadModel()) => {
+const setup = (readModel = new FakeReadModel(), seenIds = new SeenEventIds()) => {
   const deadLetters: string[] = [];
   const published: string[] = [];
   const log = {
@@ -188,8 +192,8 @@ const setup = (readModel = new FakeReadModel()) => {
   const unknownHashes = new UnknownHashes(10, 60_000);
   const metrics = new Metrics();
   const store = readModel as unknown as ApiKeysReadModel;
-  const projector = new Projector(log, store, progress, cache, unknownHashes, metrics, false);
-  return { readModel, deadLetters, published, cache, progress, projector, unknownHashes, metrics };
+  const projector = new Projector(log, store, progress, cache, unknownHashes, metrics, false, seenIds);
+  return { seenIds, readModel, deadLetters, published, cache, progress, projector, unknownHashes, metrics };
 };
 
 describe('Projector.apply', () => {
@@ -431,5 +435,82 @@ describe('Projector.apply', () => {
     await projector.apply(batch([guarded(1, 'thrice', { key: 'k' })], 3));
     expect(readModel.keys.get(1)).toMatchObject({ name: 'once', version: 2 });
     expect(readModel.records.get('1:1:k')).toMatchObject({ event_id: 'g1once', outcome: 'applied' });
+  });
+
+  describe('telling a duplicate (rule 3) without reading event_outcomes', () => {
+    const idOf = (record: { value: string }) => (JSON.parse(record.value) as { event_id: string }).event_id;
+
+    it('reads no outcome when it took the partition at the log’s start, and still ignores a duplicate', async () => {
+      const { readModel, projector } = setup(); // a rebuild: no checkpoint, the first batch at offset 0
+      const first = renamed(1, 'first');
+      await projector.apply(batch([created(1), first]));
+      await projector.apply(batch([renamed(1, 'second'), deleted(2), created(2)], 2));
+      await projector.apply(batch([first, renamed(2, 'two'), renamed(1, 'third')], 5));
+      expect(readModel.outcomeReads).toEqual([]);
+      expect(readModel.keys.get(1)).toMatchObject({ name: 'third', version: 4 });
+      expect(readModel.keys.get(2)).toMatchObject({ name: 'two', version: 2 });
+      expect(readModel.outcomes.get(idOf(first))).toMatchObject({ offset: 1, outcome: 'applied' });
+    });
+
+    it('reads the outcomes when it took the partition midway, where another process folded the start', async () => {
+      const stored = new FakeReadModel();
+      const first = renamed(1, 'first');
+      await setup(stored).projector.apply(batch([created(1), first, renamed(1, 'second')]));
+      const { readModel, projector } = setup(stored); // another instance takes the partition over
+      await projector.apply(batch([first, renamed(1, 'third')], 3));
+      expect(readModel.outcomeReads).toEqual([idOf(first), idOf(renamed(1, 'third'))]);
+      expect(readModel.keys.get(1)).toMatchObject({ name: 'third', version: 4 });
+    });
+
+    it('reads them when it took the partition midway, though the batch starts at offset 0 again', async () => {
+      const stored = new FakeReadModel();
+      const first = renamed(1, 'first');
+      const log = [created(1), first, renamed(1, 'second'), first, renamed(1, 'third')];
+      await setup(stored).projector.apply(batch(log.slice(0, 3)));
+      const { readModel, projector } = setup(stored); // the group's offsets lag the checkpoint
+      await projector.apply(batch(log));
+      expect(readModel.outcomeReads).toEqual([idOf(first), idOf(renamed(1, 'third'))]);
+      expect(readModel.keys.get(1)).toMatchObject({ name: 'third', version: 4 });
+    });
+
+    it('reads them when there is no checkpoint but the first batch is past offset 0 (a store emptied under a group)', async () => {
+      const stored = new FakeReadModel();
+      const first = renamed(1, 'first');
+      await setup(stored).projector.apply(batch([created(1), first, renamed(1, 'second')]));
+      stored.stored = null;
+      const { readModel, projector } = setup(stored);
+      await projector.apply(batch([first], 3));
+      expect(readModel.outcomeReads).toEqual([idOf(first)]);
+      expect(readModel.keys.get(1)).toMatchObject({ name: 'second', version: 3 });
+    });
+
+    it('falls back to reads once the partition’s ids pass the bound, and still ignores a duplicate', async () => {
+      const { readModel, projector, seenIds } = setup(new FakeReadModel(), new SeenEventIds(4));
+      const first = renamed(1, 'first');
+      await projector.apply(batch([created(1), first, renamed(1, 'second')]));
+      await projector.apply(batch([renamed(1, 'third')], 3));
+      expect(readModel.outcomeReads).toEqual([]); // four ids: at the bound, not past it
+      expect(seenIds.count).toBe(4);
+      await projector.apply(batch([renamed(1, 'fourth')], 4));
+      expect(seenIds.count).toBe(0); // past it: forgotten
+      await projector.apply(batch([first, renamed(1, 'fifth')], 5));
+      expect(readModel.outcomeReads).toEqual([idOf(first), idOf(renamed(1, 'fifth'))]);
+      expect(readModel.keys.get(1)).toMatchObject({ name: 'fifth', version: 6 });
+    });
+
+    it('remembers nothing of a batch that failed before its checkpoint', async () => {
+      const { readModel, projector, seenIds } = setup();
+      await projector.apply(batch([created(1)]));
+      readModel.onCheckpoint = () => {
+        throw new Error('the store went away');
+      };
+      await expect(projector.apply(batch([renamed(1, 'a'), renamed(1, 'b')], 1))).rejects.toThrow('went away');
+      expect(seenIds.count).toBe(1);
+      readModel.onCheckpoint = () => undefined;
+      await projector.apply(batch([renamed(1, 'a'), renamed(1, 'b')], 1)); // delivered again
+      expect(seenIds.count).toBe(3);
+      expect(readModel.outcomeReads).toEqual([]);
+      expect(readModel.keys.get(1)).toMatchObject({ name: 'b', version: 3 });
+    });
   });
 });
