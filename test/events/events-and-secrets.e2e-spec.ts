@@ -42,7 +42,8 @@ const CE_HEADERS = [
 /** The `$id` of the schema of the version the service writes of this event type. */
 const schemaIdOf = (type: string, version: number) =>
   [...committedSchemas().values()].find(
-    (schema: any) => schema.properties?.event_type?.const === type && schema.properties?.schema_version?.const === version,
+    (schema: any) =>
+      schema.properties?.event_type?.const === type && schema.properties?.schema_version?.const === version,
   )?.$id;
 
 describe('the events on the topic, and where secrets may (not) go', () => {
