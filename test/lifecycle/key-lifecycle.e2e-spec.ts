@@ -79,6 +79,25 @@ describe('the key lifecycle', () => {
       expect([reply.status, reply.body.errors.join(' ')]).toEqual([422, expect.stringContaining(problem)]);
     });
 
+    it.each([
+      ['$-prefixed', { $where: 'x' }],
+      ['dotted', { 'a.b': 1 }],
+      ['empty', { '': 2 }],
+      ['nested $-prefixed', { nested: { list: [{ $gt: 1 }] } }],
+    ])(
+      'refuses a %s key in meta with 422, which a document store would read as a command or a path',
+      async (_, meta) => {
+        const key = await createKey(suite.service, suite.alice.key, { name: 'meta keys' });
+        const reply = await updateKey(suite.service, suite.alice.key, key.id, { meta });
+        expect([reply.status, reply.body.errors.join(' ')]).toEqual([
+          422,
+          expect.stringContaining('keys that are not empty'),
+        ]);
+        // Nothing reached the log, so the projection goes on: the next write answers as usual.
+        expect((await updateKey(suite.service, suite.alice.key, key.id, { meta: { ok: true } })).status).toBe(200);
+      },
+    );
+
     it('takes exactly four levels', async () => {
       const meta = { a: { b: { c: { d: 1 } } } };
       expect((await createKey(suite.service, suite.alice.key, { name: 'deep', meta })).meta).toEqual(meta);

@@ -40,6 +40,9 @@ export interface FieldPresentation<T> {
 /** UTC to the whole second with Z, as expiries are written. */
 const WHOLE_SECOND_UTC_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$';
 
+/** meta's object keys, at every level: not empty, no leading `$`, no `.` or NUL (stored as data). */
+const STORABLE_KEY: JsonSchema = { pattern: '^[^$.\\u0000][^.\\u0000]*$' };
+
 /**
  * Any JSON value nesting at most `depth` levels (a scalar is 0, an object or array 1 + its deepest
  * value), spelled out level by level: what JSON Schema can say of meta's depth.
@@ -48,7 +51,13 @@ function jsonOfDepth(depth: number): JsonSchema {
   const scalars: JsonSchema[] = ['null', 'boolean', 'number', 'string'].map((type) => ({ type }));
   if (depth === 0) return { anyOf: scalars };
   const inner = jsonOfDepth(depth - 1);
-  return { anyOf: [...scalars, { type: 'array', items: inner }, { type: 'object', additionalProperties: inner }] };
+  return {
+    anyOf: [
+      ...scalars,
+      { type: 'array', items: inner },
+      { type: 'object', propertyNames: STORABLE_KEY, additionalProperties: inner },
+    ],
+  };
 }
 
 /** A bounded list of distinct items, as the domain's list fields are. */
@@ -139,11 +148,12 @@ export const FIELD_PRESENTATION: { readonly [K in UpdatableField]: FieldPresenta
     example: true,
   },
   meta: {
-    schema: { type: 'object', additionalProperties: jsonOfDepth(META_MAX_DEPTH - 1) },
+    schema: { type: 'object', propertyNames: STORABLE_KEY, additionalProperties: jsonOfDepth(META_MAX_DEPTH - 1) },
     description:
       `Free-form JSON object the owner keeps with the key (plan, tenant...): default {}; at most ${META_MAX_BYTES} ` +
       `bytes as the UTF-8 of its compact JSON and at most ${META_MAX_DEPTH} levels deep (a scalar is depth 0, an ` +
-      'object or array 1 + its deepest value). Replaced whole by an update; {} clears it; null is refused.',
+      'object or array 1 + its deepest value); its keys, at every level, not empty, not starting with $, without ' +
+      'a dot or NUL. Replaced whole by an update; {} clears it; null is refused.',
     example: { plan: 'pro', tenant: 'acme' },
   },
 };

@@ -79,6 +79,22 @@ describe('the updatable field list', () => {
     for (const bad of [null, [], 'plan', 1]) expect(meta.problem(bad)?.message).toBe('must be a JSON object');
   });
 
+  it('takes meta keys only as a document store takes data: not empty, no leading $, no dot or NUL', () => {
+    const { meta } = UPDATABLE_FIELDS;
+    for (const bad of [
+      { $set: 1 },
+      { 'a.b': 1 },
+      { '': 1 },
+      { 'a\u0000': 1 },
+      { a: [{ $gt: 1 }] },
+      { a: { b: { '.': 1 } } },
+    ]) {
+      expect([bad, meta.problem(bad)?.message]).toEqual([bad, expect.stringContaining('keys that are not empty')]);
+      expect([bad, meta.isWireValue(bad)]).toEqual([bad, false]);
+    }
+    expect(meta.problem({ a$b: 1, 'plan-tier': { x: [1, { y: 'z' }] } })).toBeNull();
+  });
+
   it('copies meta deeply, so that a state never shares an object with an event', () => {
     const source = { plan: { tier: 'pro' } };
     const copy = UPDATABLE_FIELDS.meta.copy(source);

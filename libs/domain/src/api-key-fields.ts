@@ -179,6 +179,20 @@ export function jsonDepth(value: unknown): number {
 /** The UTF-8 size of a value's compact JSON. */
 export const compactJsonBytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
 
+/**
+ * A key name a document store takes for data: not empty, not starting with `$` (an operator), no
+ * `.` (a path) and no NUL. Others would be refused where the key is stored, or read as commands.
+ */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what must be refused here.
+const STORABLE_KEY = /^[^$.\u0000][^.\u0000]*$/;
+
+/** Whether every object key in the value, at any depth, is storable. */
+function hasOnlyStorableKeys(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (Array.isArray(value)) return value.every(hasOnlyStorableKeys);
+  return Object.entries(value).every(([key, child]) => STORABLE_KEY.test(key) && hasOnlyStorableKeys(child));
+}
+
 /** Free-form data the owner keeps with the key (plan, tenant...): replaced whole; `{}` clears it. */
 const meta: FieldRule<JsonObject> = {
   requiredOnCreate: false,
@@ -186,13 +200,16 @@ const meta: FieldRule<JsonObject> = {
   normalize: (value) => value,
   problem: (value) => {
     if (!isJsonObject(value)) return problem('must be a JSON object');
+    if (!hasOnlyStorableKeys(value)) {
+      return problem('must have keys that are not empty, do not start with $ and contain no dot or NUL');
+    }
     if (jsonDepth(value) > META_MAX_DEPTH) return problem(`must nest at most ${META_MAX_DEPTH} levels deep`);
     if (compactJsonBytes(value) > META_MAX_BYTES) {
       return problem(`must be at most ${META_MAX_BYTES} bytes as compact JSON (UTF-8)`);
     }
     return null;
   },
-  isWireValue: isJsonObject,
+  isWireValue: (value): value is JsonObject => isJsonObject(value) && hasOnlyStorableKeys(value),
   // A deep copy: a state never shares an object with the event it was folded from.
   copy: (value) => JSON.parse(JSON.stringify(value)) as JsonObject,
 };

@@ -3,7 +3,7 @@ import { decideCreate, decideDelete, decideRoll, decideUpdate, isRejection } fro
 
 const meta = { event_id: 'e', occurred_at: '2024-01-15T11:00:00.000Z', correlation_id: 'c' };
 const owner = { userId: 3, email: 'u@example.com' };
-const create = (liveKeys = 0) =>
+const create = (liveKeys = 0, fields: object = {}) =>
   decideCreate(
     {
       keyId: 7,
@@ -11,7 +11,7 @@ const create = (liveKeys = 0) =>
       keyType: 'private',
       keyHash: 'a'.repeat(64),
       transientAssistant: false,
-      fields: { name: 'k' },
+      fields: { name: 'k', ...fields },
       liveKeys,
       maxKeys: 2,
     },
@@ -96,20 +96,7 @@ describe('evolve with an expected version', () => {
 
 describe('expiry', () => {
   it('refuses an expiry that is not after the moment of the decision, at creation and in an update', () => {
-    const at = (expires_at: string) =>
-      decideCreate(
-        {
-          keyId: 7,
-          owner,
-          keyType: 'private',
-          keyHash: 'a'.repeat(64),
-          transientAssistant: false,
-          fields: { name: 'k', expires_at },
-          liveKeys: 0,
-          maxKeys: 2,
-        },
-        meta,
-      );
+    const at = (expires_at: string) => create(0, { expires_at });
     expect(at('2024-01-15T11:00:00Z')).toEqual({ rejection: { reason: 'expiry_not_in_future' } });
     expect(isRejection(at('2024-01-15T11:00:01Z'))).toBe(false);
     expect(decideUpdate(key(), { keyId: 7, userId: 3, changes: { expires_at: '2020-01-01T00:00:00Z' } }, meta)).toEqual(
