@@ -1,28 +1,13 @@
 import { createHash } from 'node:crypto';
+import { ApiKeyView } from '../../apps/api-keys/src/api-key-resource/api-key.view';
 import { Reply, call, expectErrorEnvelope } from './http';
 import { RunningService } from './service';
 import { TopicRecord, readTopic } from './topic';
 
 export const API_KEYS_PATH = '/api/v1/api_keys';
 
-/** The API key resource as the service answers it. */
-export interface ApiKeyData {
-  readonly id: number;
-  readonly key_type: 'private' | 'public';
-  readonly name: string;
-  readonly key_value: string | null;
-  readonly allowed_origins: string[];
-  readonly allowed_assistants: string[];
-  readonly expires_at: string | null;
-  readonly enabled: boolean;
-  readonly meta: Record<string, unknown>;
-  readonly transient_assistant: boolean;
-  readonly user_id: number;
-  readonly user_email: string;
-  readonly created_at: string;
-  readonly updated_at: string;
-  readonly previous_key_expires_at: string | null;
-}
+/** The API key resource as the service answers it (the view's own type). */
+export type ApiKeyData = ApiKeyView;
 
 export const sha256Hex = (value: string) => createHash('sha256').update(value).digest('hex');
 

@@ -8,6 +8,7 @@ import { partitionFor } from '@app/kafka';
 import { AppConfig, loadConfig } from '../../../apps/api-keys/src/config/config';
 import { topicSpecs } from '../../../apps/api-keys/src/event-log/event-log';
 import { ContractValidator, REPO_ROOT } from '../../../test/events/contract-schemas';
+import { createdData, keyState } from '../../../test/support/key-fixtures';
 import {
   DEAD_LETTER_SCHEMA_ID,
   EVENT_TYPES,
@@ -128,41 +129,10 @@ const sample = (type: ApiKeyEvent['event_type']): ApiKeyEvent => {
   return {
     ...base,
     event_type: API_KEY_CREATED,
-    data: {
-      key_type: 'private',
-      name: 'Key',
-      allowed_origins: [],
-      allowed_assistants: [],
-      expires_at: null,
-      enabled: true,
-      meta: {},
-      key_hash: 'a'.repeat(64),
-      transient_assistant: false,
-      user_email: 'u@example.com',
-    },
+    data: createdData({ name: 'Key' }),
   };
 };
-const stateOf = () =>
-  ({
-    id: 42,
-    key_type: 'private' as const,
-    name: 'Key',
-    allowed_origins: [],
-    allowed_assistants: [],
-    expires_at: null,
-    enabled: true,
-    meta: {},
-    key_hash: 'a'.repeat(64),
-    previous_key_hash: null,
-    previous_key_expires_at: null,
-    transient_assistant: false,
-    user_id: 7,
-    user_email: 'u@example.com',
-    created_at: '2024-01-10T08:00:00.000Z',
-    updated_at: '2024-01-15T11:00:00.000Z',
-    deleted_at: null,
-    version: 2,
-  }) as const;
+const stateOf = () => keyState({ name: 'Key' });
 
 describe('the AsyncAPI document (docs/asyncapi.yaml)', () => {
   const validator = new ContractValidator();

@@ -1,3 +1,4 @@
+import { createdData } from '../../../../test/support/key-fixtures';
 import { decodeEvent, encodeEvent } from '@app/contracts';
 import { API_KEY_CREATED, API_KEY_UPDATED } from '@app/domain';
 import { ProjectedKey } from '../read-model/api-key.document';
@@ -13,18 +14,7 @@ const created = decodeEvent(
     user_id: 1,
     occurred_at: '2024-01-01T00:00:00.000Z',
     correlation_id: 'x',
-    data: {
-      key_type: 'private',
-      name: 'k',
-      key_hash: 'a'.repeat(64),
-      allowed_origins: [],
-      allowed_assistants: [],
-      expires_at: null,
-      enabled: true,
-      meta: {},
-      transient_assistant: false,
-      user_email: 'u@example.com',
-    },
+    data: createdData(),
   }).value,
 );
 const renamed = (name: string) =>

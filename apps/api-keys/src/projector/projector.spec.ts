@@ -1,3 +1,4 @@
+import { createdData } from '../../../../test/support/key-fixtures';
 import { API_KEY_CREATED, API_KEY_DELETED, API_KEY_UPDATED, encodeEvent } from '@app/contracts';
 import { ConsumedBatch } from '@app/kafka';
 import { EventLog } from '../event-log/event-log';
@@ -138,18 +139,7 @@ const created = (id: number, userId = 1, name = `k${id}`) =>
     ...base(id, userId),
     event_id: `c${id}${name}`,
     event_type: API_KEY_CREATED,
-    data: {
-      key_type: 'private',
-      name,
-      key_hash: String(id).padStart(64, '0'),
-      allowed_origins: [],
-      allowed_assistants: [],
-      expires_at: null,
-      enabled: true,
-      meta: {},
-      transient_assistant: false,
-      user_email: `user${userId}@example.com`,
-    },
+    data: createdData({ name, key_hash: String(id).padStart(64, '0'), user_email: `user${userId}@example.com` }),
   });
 const renamed = (id: number, name: string) =>
   encodeEvent({ ...base(id), event_id: `u${id}${name}`, event_type: API_KEY_UPDATED, data: { changes: { name } } });
