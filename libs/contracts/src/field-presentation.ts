@@ -43,21 +43,26 @@ const WHOLE_SECOND_UTC_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:
 /** meta's object keys, at every level: not empty, no leading `$`, no `.` or NUL (stored as data). */
 const STORABLE_KEY: JsonSchema = { pattern: '^[^$.\\u0000][^.\\u0000]*$' };
 
+const SCALARS: JsonSchema[] = ['null', 'boolean', 'number', 'string'].map((type) => ({ type }));
+
 /**
  * Any JSON value nesting at most `depth` levels (a scalar is 0, an object or array 1 + its deepest
- * value), spelled out level by level: what JSON Schema can say of meta's depth.
+ * value), spelled out level by level: what JSON Schema can say of meta's depth. An array's items
+ * are never arrays: the store refuses nested arrays.
  */
 function jsonOfDepth(depth: number): JsonSchema {
-  const scalars: JsonSchema[] = ['null', 'boolean', 'number', 'string'].map((type) => ({ type }));
-  if (depth === 0) return { anyOf: scalars };
-  const inner = jsonOfDepth(depth - 1);
-  return {
-    anyOf: [
-      ...scalars,
-      { type: 'array', items: inner },
-      { type: 'object', propertyNames: STORABLE_KEY, additionalProperties: inner },
-    ],
-  };
+  if (depth === 0) return { anyOf: SCALARS };
+  return { anyOf: [...SCALARS, { type: 'array', items: itemOfDepth(depth - 1) }, objectOfDepth(depth)] };
+}
+
+/** An object nesting at most `depth` levels (itself one), with storable keys. */
+function objectOfDepth(depth: number): JsonSchema {
+  return { type: 'object', propertyNames: STORABLE_KEY, additionalProperties: jsonOfDepth(depth - 1) };
+}
+
+/** What an array may hold: a scalar, or an object of at most `depth` levels. */
+function itemOfDepth(depth: number): JsonSchema {
+  return depth === 0 ? { anyOf: SCALARS } : { anyOf: [...SCALARS, objectOfDepth(depth)] };
 }
 
 /** A bounded list of distinct items, as the domain's list fields are. */
@@ -148,12 +153,12 @@ export const FIELD_PRESENTATION: { readonly [K in UpdatableField]: FieldPresenta
     example: true,
   },
   meta: {
-    schema: { type: 'object', propertyNames: STORABLE_KEY, additionalProperties: jsonOfDepth(META_MAX_DEPTH - 1) },
+    schema: objectOfDepth(META_MAX_DEPTH),
     description:
       `Free-form JSON object the owner keeps with the key (plan, tenant...): default {}; at most ${META_MAX_BYTES} ` +
       `bytes as the UTF-8 of its compact JSON and at most ${META_MAX_DEPTH} levels deep (a scalar is depth 0, an ` +
       'object or array 1 + its deepest value); its keys, at every level, not empty, not starting with $, without ' +
-      'a dot or NUL. Replaced whole by an update; {} clears it; null is refused.',
+      'a dot or NUL; no array directly inside an array. Replaced whole by an update; {} clears it; null is refused.',
     example: { plan: 'pro', tenant: 'acme' },
   },
 };

@@ -69,8 +69,8 @@ describe('the updatable field list', () => {
     expect(meta.problem({})).toBeNull();
     expect(meta.problem({ a: { b: { c: { d: 1 } } } })).toBeNull();
     expect(meta.problem({ a: { b: { c: { d: { e: 1 } } } } })?.message).toMatch(/4 levels/);
-    expect(meta.problem({ a: [[[1]]] })).toBeNull();
-    expect(meta.problem({ a: [[[[1]]]] })?.message).toMatch(/4 levels/);
+    expect(meta.problem({ a: [{ b: [1] }] })).toBeNull();
+    expect(meta.problem({ a: [{ b: [{ c: 1 }] }] })?.message).toMatch(/4 levels/);
     // 4096 bytes exactly passes, one more fails; bytes are UTF-8, so "é" counts two.
     const fits = { k: 'x'.repeat(4096 - '{"k":""}'.length) };
     expect(meta.problem(fits)).toBeNull();

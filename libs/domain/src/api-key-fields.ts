@@ -186,11 +186,14 @@ export const compactJsonBytes = (value: unknown) => new TextEncoder().encode(JSO
 // eslint-disable-next-line no-control-regex -- NUL is exactly what must be refused here.
 const STORABLE_KEY = /^[^$.\u0000][^.\u0000]*$/;
 
-/** Whether every object key in the value, at any depth, is storable. */
-function hasOnlyStorableKeys(value: unknown): boolean {
+/**
+ * Whether a document store takes the value as it is: every object key storable, at any depth, and
+ * no array directly inside an array (FerretDB refuses nested arrays).
+ */
+function isStorable(value: unknown, inArray = false): boolean {
   if (typeof value !== 'object' || value === null) return true;
-  if (Array.isArray(value)) return value.every(hasOnlyStorableKeys);
-  return Object.entries(value).every(([key, child]) => STORABLE_KEY.test(key) && hasOnlyStorableKeys(child));
+  if (Array.isArray(value)) return !inArray && value.every((item) => isStorable(item, true));
+  return Object.entries(value).every(([key, child]) => STORABLE_KEY.test(key) && isStorable(child));
 }
 
 /** Free-form data the owner keeps with the key (plan, tenant...): replaced whole; `{}` clears it. */
@@ -200,8 +203,11 @@ const meta: FieldRule<JsonObject> = {
   normalize: (value) => value,
   problem: (value) => {
     if (!isJsonObject(value)) return problem('must be a JSON object');
-    if (!hasOnlyStorableKeys(value)) {
-      return problem('must have keys that are not empty, do not start with $ and contain no dot or NUL');
+    if (!isStorable(value)) {
+      return problem(
+        'must have keys that are not empty, do not start with $ and contain no dot or NUL, and no array directly ' +
+          'inside an array',
+      );
     }
     if (jsonDepth(value) > META_MAX_DEPTH) return problem(`must nest at most ${META_MAX_DEPTH} levels deep`);
     if (compactJsonBytes(value) > META_MAX_BYTES) {
@@ -209,7 +215,7 @@ const meta: FieldRule<JsonObject> = {
     }
     return null;
   },
-  isWireValue: (value): value is JsonObject => isJsonObject(value) && hasOnlyStorableKeys(value),
+  isWireValue: (value): value is JsonObject => isJsonObject(value) && isStorable(value),
   // A deep copy: a state never shares an object with the event it was folded from.
   copy: (value) => JSON.parse(JSON.stringify(value)) as JsonObject,
 };
