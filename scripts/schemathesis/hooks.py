@@ -166,6 +166,13 @@ def _meta_over_bytes(case):
     return len(compact.encode("utf-8")) > 4096
 
 
+def _if_match_names_a_version(case):
+    """Rule: If-Match must name the key's current version (else 412). Which version that is depends
+    on the key's history, which no schema can state; `*` (any existing key) stays in."""
+    value = _header(case.headers or {}, "if-match")
+    return value is not None and value.strip() != "*"
+
+
 def _both_at_and_version(case):
     """Rule: GET /api_keys/{id} takes ?at= or ?version=, not both (a 422). OpenAPI has no way to
     say that two query parameters exclude each other; the document says it in words."""
@@ -182,6 +189,6 @@ def filter_case(ctx, case):
         return True
     if _has_non_browser_origin(case) or _expiry_not_in_future(case) or _meta_over_bytes(case):
         return False
-    if _both_at_and_version(case):
+    if _both_at_and_version(case) or _if_match_names_a_version(case):
         return False
     return not _reuses_idempotency_key(case)
