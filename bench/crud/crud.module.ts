@@ -1,9 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { APP_CONFIG, AppConfig } from '../../apps/api-keys/src/config/config';
-import { EventLog } from '../../apps/api-keys/src/event-log/event-log';
 import { HTTP_STACK_PROVIDERS } from '../../apps/api-keys/src/http/http-stack';
-import { ApiKeyStates } from '../../apps/api-keys/src/read-model/api-key-states';
+import { ApiKeyStates, EVENT_PARTITIONS } from '../../apps/api-keys/src/read-model/api-key-states';
 import { ApiKeysReadModel } from '../../apps/api-keys/src/read-model/api-keys.read-model';
 import { KeyStateCache } from '../../apps/api-keys/src/read-model/key-state-cache';
 import { CONNECTION_OPTIONS, READ_MODELS } from '../../apps/api-keys/src/read-model/schemas';
@@ -32,9 +31,9 @@ export class CrudModule {
         // Owns no partitions (setOwned is never called), so it never answers from memory.
         { provide: KeyStateCache, useFactory: () => new KeyStateCache(() => 0) },
         { provide: UnknownHashes, useValue: UnknownHashes.forService() },
-        // ApiKeyStates asks the log only for its partition count, and only to list a user's keys,
-        // which this app never does: no Kafka here.
-        { provide: EventLog, useValue: { partitionCount: 3 } },
+        // ApiKeyStates needs the events topic's partition count only to list a user's keys, which
+        // the CRUD path never does.
+        { provide: EVENT_PARTITIONS, useValue: 3 },
         ApiKeysReadModel,
         ApiKeyStates,
       ],
