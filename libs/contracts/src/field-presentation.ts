@@ -37,8 +37,13 @@ export interface FieldPresentation<T> {
   readonly example: T;
 }
 
-/** UTC to the whole second with Z, as expiries are written. */
-const WHOLE_SECOND_UTC_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$';
+/** A UTC time to the whole second with Z, or null: how expiries are written (expires_at, a roll's grace). */
+export const WHOLE_SECOND_TIME_OR_NULL: JsonSchema = {
+  anyOf: [
+    { type: 'null' },
+    { type: 'string', format: 'date-time', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$' },
+  ],
+};
 
 /** meta's object keys, at every level: not empty, no leading `$`, no `.` or NUL (stored as data). */
 const STORABLE_KEY: JsonSchema = { pattern: '^[^$.\\u0000][^.\\u0000]*$' };
@@ -138,9 +143,7 @@ export const FIELD_PRESENTATION: { readonly [K in UpdatableField]: FieldPresenta
     example: ['123', '456'],
   },
   expires_at: {
-    schema: {
-      anyOf: [{ type: 'null' }, { type: 'string', format: 'date-time', pattern: WHOLE_SECOND_UTC_PATTERN }],
-    },
+    schema: WHOLE_SECOND_TIME_OR_NULL,
     description:
       'When the key stops authenticating: UTC to the whole second with Z (2027-01-31T00:00:00Z), in the future ' +
       'when set; null (the default) for never. The key is valid while now < expires_at. Expiry emits no event: ' +

@@ -22,7 +22,7 @@ import {
   UPDATABLE_FIELDS,
   UpdatableField,
 } from '@app/domain';
-import { JsonSchema, fieldSchemas } from './field-presentation';
+import { JsonSchema, WHOLE_SECOND_TIME_OR_NULL, fieldSchemas } from './field-presentation';
 import {
   CURRENT_STATE_VERSION,
   EVENT_VERSIONS,
@@ -108,9 +108,6 @@ const positiveId = (description: string): JsonSchema => ({
 
 const isoTime = (description: string): JsonSchema => ({ type: 'string', format: 'date-time', description });
 
-/** UTC to the whole second with Z: how expiries are written. */
-export const WHOLE_SECOND_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$';
-
 /** The updatable fields a reader may not default: those a creation must set. */
 const requiredFields = (fields: readonly UpdatableField[]) =>
   (Object.entries(UPDATABLE_FIELDS) as [UpdatableField, FieldRule<unknown>][])
@@ -176,7 +173,7 @@ function rolledData(): JsonSchema {
     key_hash: { ...keyHash, description: 'SHA-256 of the new secret, lower-case hex.' },
     previous_key_hash: { ...keyHash, description: 'SHA-256 of the secret it replaces, lower-case hex.' },
     previous_key_expires_at: {
-      anyOf: [{ type: 'null' }, { type: 'string', format: 'date-time', pattern: WHOLE_SECOND_PATTERN }],
+      ...WHOLE_SECOND_TIME_OR_NULL,
       description:
         'Until when the replaced secret still authenticates (UTC, whole seconds): valid while now < this. ' +
         'Null: it stopped at once. Any earlier previous secret stops at this event.',
@@ -327,7 +324,7 @@ function stateSchema(version: number, base: string): JsonSchema {
       description: "After a roll with a grace period: the replaced secret's SHA-256; else null.",
     },
     previous_key_expires_at: {
-      anyOf: [{ type: 'null' }, { type: 'string', format: 'date-time', pattern: WHOLE_SECOND_PATTERN }],
+      ...WHOLE_SECOND_TIME_OR_NULL,
       description:
         'Until when the replaced secret still authenticates (valid while now < this; past it, treat it as ' +
         'null: no event marks the end); else null.',

@@ -4,8 +4,10 @@
 import {
   API_KEY_ROLLED,
   ApiKeyEvent,
+  CONDITIONAL_SCHEMA_VERSION,
   CURRENT_SCHEMA_VERSION,
   FieldRules,
+  SCHEMA_VERSION,
   UPDATABLE_FIELDS,
   UpdatableField,
 } from '@app/domain';
@@ -19,9 +21,9 @@ export const ALL_FIELDS = Object.keys(UPDATABLE_FIELDS) as readonly UpdatableFie
 
 /** Every schema_version of every event type the service has written (and so reads). */
 export const EVENT_VERSIONS: { readonly [T in EventType]: readonly number[] } = {
-  ApiKeyCreated: [1, 2, CURRENT_SCHEMA_VERSION],
-  ApiKeyUpdated: [1, 2, CURRENT_SCHEMA_VERSION],
-  ApiKeyDeleted: [1, 2, CURRENT_SCHEMA_VERSION],
+  ApiKeyCreated: [SCHEMA_VERSION, CONDITIONAL_SCHEMA_VERSION, CURRENT_SCHEMA_VERSION],
+  ApiKeyUpdated: [SCHEMA_VERSION, CONDITIONAL_SCHEMA_VERSION, CURRENT_SCHEMA_VERSION],
+  ApiKeyDeleted: [SCHEMA_VERSION, CONDITIONAL_SCHEMA_VERSION, CURRENT_SCHEMA_VERSION],
   ApiKeyRolled: [1],
 };
 
@@ -30,7 +32,8 @@ export const eventFields = (version: number): readonly UpdatableField[] =>
   version >= CURRENT_SCHEMA_VERSION ? ALL_FIELDS : FIRST_FIELDS;
 
 /** Whether events of this type and version may carry conditions (If-Match, Idempotency-Key). */
-export const carriesConditions = (type: EventType, version: number) => type === API_KEY_ROLLED || version >= 2;
+export const carriesConditions = (type: EventType, version: number) =>
+  type === API_KEY_ROLLED || version >= CONDITIONAL_SCHEMA_VERSION;
 
 /** Whether events of this type and version name the key that made the request (`actor_key_id`). */
 export const carriesActor = (type: EventType, version: number) =>

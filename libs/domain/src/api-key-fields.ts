@@ -170,14 +170,14 @@ const isJsonObject = (value: unknown): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** How deep a JSON value nests: a scalar 0, an object or array 1 + its deepest value. */
-export function jsonDepth(value: unknown): number {
+function jsonDepth(value: unknown): number {
   if (typeof value !== 'object' || value === null) return 0;
   const children = Array.isArray(value) ? value : Object.values(value);
   return 1 + children.reduce<number>((deepest, child) => Math.max(deepest, jsonDepth(child)), 0);
 }
 
 /** The UTF-8 size of a value's compact JSON. */
-export const compactJsonBytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
+const compactJsonBytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
 
 /**
  * A key name a document store takes for data: not empty, not starting with `$` (an operator), no
