@@ -9,7 +9,7 @@ import {
   isLiveKeyOf,
 } from '@app/domain';
 import { AppliedPosition } from '@app/contracts';
-import { ProjectedKey } from '../read-model/api-key.document';
+import { FIRST_EVENT_IDS, ProjectedKey, heldAsApplied, stateOf } from '../read-model/api-key.document';
 import {
   EventOutcome,
   EventOutcomeDocument,
@@ -29,23 +29,55 @@ export interface LoggedEvent {
 
 /**
  * The domain's fold, made idempotent by log position: an event at or before the key's applied
- * position was folded in already (a redelivery). Null when the event changes nothing.
+ * position was folded in already (a redelivery). Null when the event changes nothing. An applied
+ * event joins the key's `applied_events`: its id while there is room, its time always.
  */
 export function project(current: ProjectedKey | null, event: ApiKeyEvent, at: AppliedPosition): ProjectedKey | null {
   if (current && at.offset <= current.applied.offset) return null;
   const next = evolve(current, event);
-  return next && next !== current ? { ...next, applied: at } : null;
+  if (!next || next === current) return null;
+  const { applied_events: _events, ...state } = next as ProjectedKey;
+  const events = appliedEventsAfter(current, event);
+  return { ...state, applied: at, ...(events && { applied_events: events }) };
+}
+
+/** A key's applied events once this one is applied too (none kept for a key stored before them). */
+function appliedEventsAfter(current: ProjectedKey | null, event: ApiKeyEvent): ProjectedKey['applied_events'] {
+  if (!current) return { first_ids: [event.event_id], latest_at: event.occurred_at };
+  const before = current.applied_events;
+  if (!before) return undefined;
+  const roomLeft = before.first_ids.length < FIRST_EVENT_IDS;
+  return {
+    first_ids: roomLeft ? [...before.first_ids, event.event_id] : before.first_ids,
+    latest_at: Date.parse(event.occurred_at) > Date.parse(before.latest_at) ? event.occurred_at : before.latest_at,
+  };
+}
+
+/**
+ * Whether an event of this key may repeat one applied to it before the batch that the key's own
+ * document does not name: then its `event_outcomes` document (or the projector's memory) tells.
+ * Not for a key whose every applied event is in `first_ids`, nor for an event that happened after
+ * all of them (a repeat carries its first record's `occurred_at`).
+ */
+export function mayRepeatUnlisted(key: ProjectedKey | null, event: ApiKeyEvent): boolean {
+  if (!key) return false;
+  const events = key.applied_events;
+  if (!events) return true;
+  if (events.first_ids.length < FIRST_EVENT_IDS || events.first_ids.includes(event.event_id)) return false;
+  return Date.parse(event.occurred_at) <= Date.parse(events.latest_at);
 }
 
 /**
  * What folding a batch gives: the keys it changed, their new history entries, the idempotency
- * records it set, and what became of each event not folded before.
+ * records it set, the outcome documents to write (every ignored event's, and each applied one's
+ * that its key's `first_ids` has no room for), and where each applied event sits.
  */
 export interface FoldResult {
   readonly changed: Map<number, ProjectedKey>;
   readonly history: KeyEventDocument[];
   readonly records: Map<string, IdempotencyRecordDocument>;
   readonly outcomes: EventOutcomeDocument[];
+  readonly applied: { readonly eventId: string; readonly offset: number }[];
 }
 
 /** Why an event that names a key changed nothing, judged on the key as it was before the event. */
@@ -55,53 +87,51 @@ function ignoredBecause(before: ApiKeyState | null, event: ApiKeyEvent): Idempot
   return 'version_mismatch';
 }
 
-/** A key's state without its log position: what an idempotency record keeps of it. */
-const snapshot = (key: ProjectedKey | null) => {
-  if (!key) return null;
-  const { applied: _applied, ...state } = key;
-  return state;
-};
+/** A key's state without what the projector keeps beside it: what a record keeps of it. */
+const snapshot = (key: ProjectedKey | null) => key && stateOf(key);
 
 /**
  * Folds a partition's events, in log order, onto each key's state at the start, by the rules of
  * docs/events.md ("Folding the events"), checked in this order:
  * 1. an event at or before the key's applied position was folded already (a redelivery): skipped;
- * 2. an event whose event_id an earlier record of the log carried (`knownOutcomes`: the offset of
- *    the first record carrying it, from the store or the projector's memory; or earlier in this
- *    batch) is a duplicate: ignored, whatever became of the first;
+ * 2. an event whose event_id was applied to its key before, by a record at another offset, is a
+ *    duplicate: ignored. Applied before this batch: named by the key's `first_ids`, or in
+ *    `knownApplied` (the offset of the record that applied it, from its outcome document or the
+ *    projector's memory; the caller looks up what `mayRepeatUnlisted` names); or in this batch;
  * 3. an event with an Idempotency-Key that an earlier event of the same user used on the same key,
  *    before that one's window ends, is a retry: ignored (its answer is the first one's record);
  * 4. then `evolve`: the first creation of an id wins; an update or delete of a missing, revoked or
  *    foreign key, or of a key at another version than it expected, is ignored.
- * Each applied event becomes the key's next history entry; every event but a duplicate gets its
- * outcome; the first event with an Idempotency-Key records what became of it, for retries to be
- * answered the same way. All of it is decided from the log alone.
+ * Each applied event becomes the key's next history entry; every ignored event but a duplicate
+ * gets its outcome document, as does an applied one its key's `first_ids` has no room for; the
+ * first event with an Idempotency-Key records what became of it, for retries to be answered the
+ * same way. All of it is decided from the log alone.
  */
 export function foldBatch(
   events: readonly LoggedEvent[],
   starts: ReadonlyMap<number, ProjectedKey | null>,
   knownRecords: ReadonlyMap<string, IdempotencyRecordDocument> = new Map(),
-  knownOutcomes: ReadonlyMap<string, Pick<EventOutcomeDocument, 'offset'>> = new Map(),
+  knownApplied: ReadonlyMap<string, { readonly offset: number }> = new Map(),
 ): FoldResult {
   const current = new Map(starts);
   const changed = new Map<number, ProjectedKey>();
   const history: KeyEventDocument[] = [];
   const records = new Map<string, IdempotencyRecordDocument>();
   const outcomes: EventOutcomeDocument[] = [];
-  const seen = new Map<string, Pick<EventOutcomeDocument, 'offset'>>();
+  const applied: FoldResult['applied'] = [];
+  const appliedHere = new Map<string, number>();
   for (const { event, at } of events) {
     const id = event.api_key_id;
     const before = current.get(id) ?? null;
     if (before && at.offset <= before.applied.offset) continue;
-    const first = seen.get(event.event_id) ?? knownOutcomes.get(event.event_id);
-    // Another record with this event_id: the same event again. (The same record again, redelivered
-    // after a crash that left its outcome written, is not a duplicate of itself.)
-    if (first && first.offset !== at.offset) continue;
-    const outcomeOf = (outcome: EventOutcome, key: ApiKeyState | null) => {
-      const doc = { _id: event.event_id, api_key_id: id, offset: at.offset, outcome, version: key?.version ?? null };
-      outcomes.push(doc);
-      seen.set(event.event_id, doc);
-    };
+    // The same event again. (The same record again, redelivered after a crash that left its
+    // outcome written but not its key, is not a duplicate of itself.)
+    const firstOffset = appliedHere.get(event.event_id) ?? knownApplied.get(event.event_id)?.offset;
+    if ((before && heldAsApplied(before, event.event_id)) || (firstOffset !== undefined && firstOffset !== at.offset)) {
+      continue;
+    }
+    const outcomeOf = (outcome: EventOutcome, key: ApiKeyState | null) =>
+      outcomes.push({ _id: event.event_id, api_key_id: id, offset: at.offset, outcome, version: key?.version ?? null });
     const recordId =
       event.idempotency_key === undefined ? null : idempotencyId(event.user_id, id, event.idempotency_key);
     const earlier = recordId === null ? undefined : (records.get(recordId) ?? knownRecords.get(recordId));
@@ -111,8 +141,11 @@ export function foldBatch(
     }
     const next = project(before, event, at);
     const outcome = next ? 'applied' : ignoredBecause(before, event);
-    outcomeOf(outcome, next ?? before);
+    if (!next) outcomeOf(outcome, before);
     if (next) {
+      if (!heldAsApplied(next, event.event_id)) outcomeOf(outcome, next);
+      appliedHere.set(event.event_id, at.offset);
+      applied.push({ eventId: event.event_id, offset: at.offset });
       current.set(id, next);
       changed.set(id, next);
       history.push({
@@ -142,7 +175,7 @@ export function foldBatch(
       });
     }
   }
-  return { changed, history, records, outcomes };
+  return { changed, history, records, outcomes, applied };
 }
 
 /**

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UnreadableEventError, decodeEvent } from '@app/contracts';
 import { ProjectedKey } from '../read-model/api-key.document';
-import { EventOutcomeDocument, IdempotencyRecordDocument } from '../read-model/schemas';
+import { IdempotencyRecordDocument } from '../read-model/schemas';
 import { LoggedEvent, foldBatch } from './batch-fold';
 
 // The golden records of the event contract (libs/contracts/golden/), written by hand, run through
@@ -26,11 +26,11 @@ const golden = JSON.parse(
   readFileSync(join(__dirname, '../../../../libs/contracts/golden/events.golden.json'), 'utf8'),
 ) as Golden;
 
-/** What the projector keeps between batches: the keys, the idempotency records, the outcomes. */
+/** What the projector keeps between batches: the keys, the idempotency records, the applied events. */
 function foldAll(batchSize: number) {
   const keys = new Map<number, ProjectedKey>();
   const records = new Map<string, IdempotencyRecordDocument>();
-  const outcomes = new Map<string, EventOutcomeDocument>();
+  const applied = new Map<string, { offset: number }>();
   const deadLetters: { partition: number; offset: number }[] = [];
   const partitions = [...new Set(golden.records.map((r) => r.partition))].sort();
   for (const partition of partitions) {
@@ -47,13 +47,15 @@ function foldAll(batchSize: number) {
     for (let start = 0; start < logged.length; start += batchSize) {
       const batch = logged.slice(start, start + batchSize);
       const starts = new Map(batch.map(({ event }) => [event.api_key_id, keys.get(event.api_key_id) ?? null]));
-      const folded = foldBatch(batch, starts, records, outcomes);
+      const folded = foldBatch(batch, starts, records, applied);
       for (const [id, key] of folded.changed) keys.set(id, key);
       for (const [id, record] of folded.records) records.set(id, record);
-      for (const outcome of folded.outcomes) if (!outcomes.has(outcome._id)) outcomes.set(outcome._id, outcome);
+      for (const { eventId, offset } of folded.applied) applied.set(eventId, { offset });
     }
   }
-  return { states: Object.fromEntries([...keys].map(([id, key]) => [String(id), key])), deadLetters };
+  // The state and its position, as the contract has them; which events made it is the projector's own.
+  const states = [...keys].map(([id, { applied_events: _events, ...key }]) => [String(id), key]);
+  return { states: Object.fromEntries(states), deadLetters };
 }
 
 describe('the golden records of the event contract', () => {

@@ -2,7 +2,7 @@ import { createdData } from '../../../../test/support/key-fixtures';
 import { API_KEY_CREATED, API_KEY_DELETED, API_KEY_UPDATED, encodeEvent } from '@app/contracts';
 import { ConsumedBatch } from '@app/kafka';
 import { EventLog } from '../event-log/event-log';
-import { ProjectedKey } from '../read-model/api-key.document';
+import { FIRST_EVENT_IDS, ProjectedKey } from '../read-model/api-key.document';
 import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
 import { KeyStateCache } from '../read-model/key-state-cache';
 import {
@@ -18,7 +18,6 @@ import { UnknownHashes } from '../read-model/unknown-hashes';
 import { Metrics } from '../metrics/metrics';
 import { ProjectionProgress } from './projection-progress';
 import { Projector } from './projector';
-import { SeenEventIds } from './seen-event-ids';
 
 const TOPIC = 'events';
 type Store = Pick<
@@ -141,8 +140,14 @@ const created = (id: number, userId = 1, name = `k${id}`) =>
     event_type: API_KEY_CREATED,
     data: createdData({ name, key_hash: String(id).padStart(64, '0'), user_email: `user${userId}@example.com` }),
   });
-const renamed = (id: number, name: string) =>
-  encodeEvent({ ...base(id), event_id: `u${id}${name}`, event_type: API_KEY_UPDATED, data: { changes: { name } } });
+const renamed = (id: number, name: string, occurredAt = '2024-01-01T00:00:00.000Z') =>
+  encodeEvent({
+    ...base(id),
+    occurred_at: occurredAt,
+    event_id: `u${id}${name}`,
+    event_type: API_KEY_UPDATED,
+    data: { changes: { name } },
+  });
 const deleted = (id: number) => encodeEvent({ ...base(id), event_id: `d${id}`, event_type: API_KEY_DELETED, data: {} });
 /** A rename with conditions (schema_version 2): If-Match and/or an Idempotency-Key. */
 const guarded = (id: number, name: string, conditions: { expected?: number; key?: string }) =>
@@ -165,7 +170,7 @@ const batch = (records: { key: string; value: string }[], firstOffset = 0): Cons
   records: records.map((r, i) => ({ offset: firstOffset + i, key: r.key, value: Buffer.from(r.value), headers: {} })),
 });
 
-const setup = (readModel = new FakeReadModel(), seenIds = new SeenEventIds()) => {
+const setup = (readModel = new FakeReadModel()) => {
   const deadLetters: string[] = [];
   const published: string[] = [];
   const log = {
@@ -182,8 +187,8 @@ const setup = (readModel = new FakeReadModel(), seenIds = new SeenEventIds()) =>
   const unknownHashes = new UnknownHashes(10, 60_000);
   const metrics = new Metrics();
   const store = readModel as unknown as ApiKeysReadModel;
-  const projector = new Projector(log, store, progress, cache, unknownHashes, metrics, false, seenIds);
-  return { seenIds, readModel, deadLetters, published, cache, progress, projector, unknownHashes, metrics };
+  const projector = new Projector(log, store, progress, cache, unknownHashes, metrics, false);
+  return { readModel, deadLetters, published, cache, progress, projector, unknownHashes, metrics };
 };
 
 describe('Projector.apply', () => {
@@ -292,16 +297,16 @@ describe('Projector.apply', () => {
     await projector.apply(batch([first, created(1)], 4));
     expect(readModel.keys.get(1)).toMatchObject({ name: 'second', version: 3 });
     expect([...readModel.history.keys()]).toEqual(['1:1', '1:2', '1:3']);
-    expect(readModel.outcomes.get(JSON.parse(first.value).event_id)).toMatchObject({ offset: 1, outcome: 'applied' });
+    expect(readModel.keys.get(1)?.applied_events?.first_ids).toEqual(['c1k1', 'u1first', 'u1second']);
   });
 
-  it('applies a redelivered record whose outcome a crash left written, since it is no duplicate of itself', async () => {
+  it('applies a redelivered record whose history a crash left written, since it is no duplicate of itself', async () => {
     const stored = new FakeReadModel();
     await setup(stored).projector.apply(batch([created(1)]));
     const before = { key: stored.keys.get(1)!, checkpoint: stored.stored };
     await setup(stored).projector.apply(batch([renamed(1, 'once')], 1));
     const expected = stored.keys.get(1);
-    // The crash came after the rename's outcome was written, before its key and checkpoint were.
+    // The crash came after the rename's history entry was written, before its key and checkpoint were.
     stored.keys.set(1, before.key);
     stored.stored = before.checkpoint;
     await setup(stored).projector.apply(batch([renamed(1, 'once')], 1));
@@ -378,7 +383,7 @@ describe('Projector.apply', () => {
     ]);
   });
 
-  it('records what became of every event, applied or ignored and why, by its event id', async () => {
+  it('records why each ignored event was ignored, by its event id; the key names those applied', async () => {
     const { readModel, projector } = setup();
     const events = [
       created(1),
@@ -391,18 +396,19 @@ describe('Projector.apply', () => {
     ];
     await projector.apply(batch(events));
     const outcomes = events.map((e) => {
-      const { outcome, version } = readModel.outcomes.get(JSON.parse(e.value).event_id)!;
-      return [outcome, version];
+      const doc = readModel.outcomes.get(JSON.parse(e.value).event_id);
+      return doc && [doc.outcome, doc.version];
     });
     expect(outcomes).toEqual([
-      ['applied', 1],
-      ['applied', 2],
+      undefined,
+      undefined,
       ['version_mismatch', 2],
       ['idempotent_retry', 2],
-      ['applied', 3],
+      undefined,
       ['key_not_found', 3],
       ['key_exists', 3],
     ]);
+    expect(readModel.keys.get(1)?.applied_events?.first_ids).toEqual(['c1k1', 'g1first', 'd1']);
   });
 
   it('applies only the first of two writes that expected the same version, and records why the other was not', async () => {
@@ -427,80 +433,70 @@ describe('Projector.apply', () => {
     expect(readModel.records.get('1:1:k')).toMatchObject({ event_id: 'g1once', outcome: 'applied' });
   });
 
-  describe('telling a duplicate (rule 3) without reading event_outcomes', () => {
+  describe('telling a duplicate (rule 3)', () => {
     const idOf = (record: { value: string }) => (JSON.parse(record.value) as { event_id: string }).event_id;
+    /** A key with `count` renames after its creation, each a second after the one before. */
+    const longLived = (count: number) =>
+      Array.from({ length: count }, (_, i) =>
+        renamed(1, `r${i}`, new Date(Date.UTC(2024, 0, 1, 0, 0, i + 1)).toISOString()),
+      );
 
-    it('reads no outcome when it took the partition at the log’s start, and still ignores a duplicate', async () => {
-      const { readModel, projector } = setup(); // a rebuild: no checkpoint, the first batch at offset 0
-      const first = renamed(1, 'first');
-      await projector.apply(batch([created(1), first]));
-      await projector.apply(batch([renamed(1, 'second'), deleted(2), created(2)], 2));
-      await projector.apply(batch([first, renamed(2, 'two'), renamed(1, 'third')], 5));
-      expect(readModel.outcomeReads).toEqual([]);
-      expect(readModel.keys.get(1)).toMatchObject({ name: 'third', version: 4 });
-      expect(readModel.keys.get(2)).toMatchObject({ name: 'two', version: 2 });
-      expect(readModel.outcomes.get(idOf(first))).toMatchObject({ offset: 1, outcome: 'applied' });
-    });
-
-    it('reads the outcomes when it took the partition midway, where another process folded the start', async () => {
+    it('tells a duplicate from the key’s own document, reading nothing, in a partition taken midway', async () => {
       const stored = new FakeReadModel();
       const first = renamed(1, 'first');
       await setup(stored).projector.apply(batch([created(1), first, renamed(1, 'second')]));
       const { readModel, projector } = setup(stored); // another instance takes the partition over
       await projector.apply(batch([first, renamed(1, 'third')], 3));
-      expect(readModel.outcomeReads).toEqual([idOf(first), idOf(renamed(1, 'third'))]);
-      expect(readModel.keys.get(1)).toMatchObject({ name: 'third', version: 4 });
-    });
-
-    it('reads them when it took the partition midway, though the batch starts at offset 0 again', async () => {
-      const stored = new FakeReadModel();
-      const first = renamed(1, 'first');
-      const log = [created(1), first, renamed(1, 'second'), first, renamed(1, 'third')];
-      await setup(stored).projector.apply(batch(log.slice(0, 3)));
-      const { readModel, projector } = setup(stored); // the group's offsets lag the checkpoint
-      await projector.apply(batch(log));
-      expect(readModel.outcomeReads).toEqual([idOf(first), idOf(renamed(1, 'third'))]);
-      expect(readModel.keys.get(1)).toMatchObject({ name: 'third', version: 4 });
-    });
-
-    it('reads them when there is no checkpoint but the first batch is past offset 0 (a store emptied under a group)', async () => {
-      const stored = new FakeReadModel();
-      const first = renamed(1, 'first');
-      await setup(stored).projector.apply(batch([created(1), first, renamed(1, 'second')]));
-      stored.stored = null;
-      const { readModel, projector } = setup(stored);
-      await projector.apply(batch([first], 3));
-      expect(readModel.outcomeReads).toEqual([idOf(first)]);
-      expect(readModel.keys.get(1)).toMatchObject({ name: 'second', version: 3 });
-    });
-
-    it('falls back to reads once the partition’s ids pass the bound, and still ignores a duplicate', async () => {
-      const { readModel, projector, seenIds } = setup(new FakeReadModel(), new SeenEventIds(4));
-      const first = renamed(1, 'first');
-      await projector.apply(batch([created(1), first, renamed(1, 'second')]));
-      await projector.apply(batch([renamed(1, 'third')], 3));
-      expect(readModel.outcomeReads).toEqual([]); // four ids: at the bound, not past it
-      expect(seenIds.count).toBe(4);
-      await projector.apply(batch([renamed(1, 'fourth')], 4));
-      expect(seenIds.count).toBe(0); // past it: forgotten
-      await projector.apply(batch([first, renamed(1, 'fifth')], 5));
-      expect(readModel.outcomeReads).toEqual([idOf(first), idOf(renamed(1, 'fifth'))]);
-      expect(readModel.keys.get(1)).toMatchObject({ name: 'fifth', version: 6 });
-    });
-
-    it('remembers nothing of a batch that failed before its checkpoint', async () => {
-      const { readModel, projector, seenIds } = setup();
-      await projector.apply(batch([created(1)]));
-      readModel.onCheckpoint = () => {
-        throw new Error('the store went away');
-      };
-      await expect(projector.apply(batch([renamed(1, 'a'), renamed(1, 'b')], 1))).rejects.toThrow('went away');
-      expect(seenIds.count).toBe(1);
-      readModel.onCheckpoint = () => undefined;
-      await projector.apply(batch([renamed(1, 'a'), renamed(1, 'b')], 1)); // delivered again
-      expect(seenIds.count).toBe(3);
       expect(readModel.outcomeReads).toEqual([]);
-      expect(readModel.keys.get(1)).toMatchObject({ name: 'b', version: 3 });
+      expect(readModel.outcomes.size).toBe(0);
+      expect(readModel.keys.get(1)).toMatchObject({ name: 'third', version: 4 });
+    });
+
+    it('gives an applied event its own outcome once its key’s document names the first ones', async () => {
+      const { readModel, projector } = setup();
+      const renames = longLived(FIRST_EVENT_IDS + 1);
+      await projector.apply(batch([created(1), ...renames]));
+      expect(readModel.keys.get(1)?.applied_events?.first_ids).toHaveLength(FIRST_EVENT_IDS);
+      expect([...readModel.outcomes.keys()]).toEqual(renames.slice(FIRST_EVENT_IDS - 1).map(idOf));
+      expect(readModel.outcomes.get(idOf(renames[FIRST_EVENT_IDS]))).toMatchObject({ outcome: 'applied' });
+    });
+
+    it('reads an outcome only for a record no newer than the key’s latest applied event, and ignores it when applied', async () => {
+      const stored = new FakeReadModel();
+      const renames = longLived(FIRST_EVENT_IDS + 2);
+      await setup(stored).projector.apply(batch([created(1), ...renames]));
+      const { readModel, projector } = setup(stored);
+      const last = renames[renames.length - 1];
+      const later = renamed(1, 'later', '2024-01-02T00:00:00.000Z');
+      await projector.apply(batch([last, renames[0], later], renames.length + 1));
+      // The first rename is named by the key; the last one is not, and is no newer than the key's
+      // latest: its outcome is read. The later one cannot repeat anything. Both old ones: ignored.
+      expect(readModel.outcomeReads).toEqual([idOf(last)]);
+      expect(readModel.keys.get(1)).toMatchObject({ name: 'later', version: renames.length + 2 });
+    });
+
+    it('reads the outcomes of a key stored before its document named applied events', async () => {
+      const stored = new FakeReadModel();
+      const first = renamed(1, 'first');
+      await setup(stored).projector.apply(batch([created(1), first]));
+      const { applied_events: _events, ...legacy } = stored.keys.get(1)!;
+      stored.keys.set(1, legacy);
+      stored.outcomes.set(idOf(first), { _id: idOf(first), api_key_id: 1, offset: 1, outcome: 'applied', version: 2 });
+      const { readModel, projector } = setup(stored);
+      await projector.apply(batch([first, renamed(1, 'third')], 2));
+      expect(readModel.outcomeReads).toEqual([idOf(first), idOf(renamed(1, 'third'))]);
+      expect(readModel.keys.get(1)).toMatchObject({ name: 'third', version: 3 });
+      expect(readModel.keys.get(1)?.applied_events).toBeUndefined();
+      expect(readModel.outcomes.get(idOf(renamed(1, 'third')))).toMatchObject({ outcome: 'applied', version: 3 });
+    });
+
+    it('judges again a record whose first copy was ignored: it is no duplicate of an applied event', async () => {
+      const { readModel, projector } = setup();
+      const stale = guarded(1, 'stale', { expected: 1 });
+      await projector.apply(batch([created(1), renamed(1, 'second'), stale]));
+      await projector.apply(batch([stale], 3));
+      expect(readModel.keys.get(1)).toMatchObject({ name: 'second', version: 2 });
+      expect(readModel.outcomes.get(idOf(stale))).toMatchObject({ offset: 2, outcome: 'version_mismatch' });
     });
   });
 });

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Optional, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { UnreadableEventError, decodeEvent } from '@app/contracts';
 import { API_KEY_CREATED } from '@app/domain';
 import { ConsumedBatch, GroupMembers, PartitionConsumer } from '@app/kafka';
@@ -8,23 +8,21 @@ import { Metrics } from '../metrics/metrics';
 import { ProjectedKey } from '../read-model/api-key.document';
 import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
 import { KeyStateCache } from '../read-model/key-state-cache';
-import {
-  CheckpointDocument,
-  EventOutcomeDocument,
-  UserKeysDocument,
-  checkpointId,
-  idempotencyId,
-} from '../read-model/schemas';
+import { CheckpointDocument, UserKeysDocument, checkpointId, idempotencyId } from '../read-model/schemas';
 import { UnknownHashes } from '../read-model/unknown-hashes';
-import { LoggedEvent, createdFirst, foldBatch, membershipChanges, secretHashes, userKeysAfter } from './batch-fold';
+import {
+  LoggedEvent,
+  createdFirst,
+  foldBatch,
+  mayRepeatUnlisted,
+  membershipChanges,
+  secretHashes,
+  userKeysAfter,
+} from './batch-fold';
 import { ProjectionProgress } from './projection-progress';
-import { EventIdOffsets, SeenEventIds } from './seen-event-ids';
 
 /** Whether this process runs the projector (the bootstrap command does not join the group). */
 export const PROJECTOR_ENABLED = Symbol('PROJECTOR_ENABLED');
-
-/** The projector's index of seen event ids, when not its own (tests bound it lower). */
-export const SEEN_EVENT_IDS = Symbol('SEEN_EVENT_IDS');
 
 const USER_KEYS_CACHED = 10_000;
 
@@ -32,9 +30,10 @@ const USER_KEYS_CACHED = 10_000;
  * Folds the events topic into the read models. One batch is one partition's records in log order.
  * Records at or before the partition's checkpoint are already applied and skipped; the rest are
  * decoded, folded in memory onto the keys' current states (cached; new keys need no read; the rest
- * read by `_id`). Whether an event repeats an earlier record's event_id is known from memory in a
- * partition this process took at the log's start (a rebuild, a new stack), else read from
- * `event_outcomes` for the keys that existed before the batch. Then, in this order: each event's history entry and outcome, the idempotency
+ * read by `_id`). Whether an event repeats one applied before is known from its key's document,
+ * save for a key with more applied events than that names and a record no newer than its latest
+ * (see `mayRepeatUnlisted`): then its `event_outcomes` document is read. Then, in this order: each
+ * event's history entry and outcome, the idempotency
  * records, each changed key once (new ones inserted, others replaced); the hash and per-user read
  * models of created and revoked keys; the keys' states on the state topic (published beside the
  * key writes when the batch creates no key, since its final states are known before them); this
@@ -51,8 +50,6 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
   private readonly userKeys = new Map<string, UserKeysDocument | null>();
   /** Emails whose user id is recorded already, so a user's next keys need no write for it. */
   private readonly recordedEmails = new Set<string>();
-  /** The event ids of partitions this projector took at the log's start: rule 3 without reads. */
-  private readonly seenIds: SeenEventIds;
 
   constructor(
     private readonly log: EventLog,
@@ -62,11 +59,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly unknownHashes: UnknownHashes,
     private readonly metrics: Metrics,
     @Inject(PROJECTOR_ENABLED) private readonly enabled: boolean,
-    /** Tests give their own (a smaller limit); the service takes the default one. */
-    @Optional() @Inject(SEEN_EVENT_IDS) seenIds?: SeenEventIds,
-  ) {
-    this.seenIds = seenIds ?? new SeenEventIds();
-  }
+  ) {}
 
   /** Ready once it has joined the consumer group (or when this process does not project). */
   get ready(): boolean {
@@ -86,7 +79,6 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
         // Another member may have applied these partitions meanwhile: forget what we knew of them.
         this.checkpoints.clear();
         this.userKeys.clear();
-        this.seenIds.clear();
         this.cache.setOwned(partitions);
         this.progress.setOwned(this.log.topic, partitions);
       },
@@ -101,13 +93,12 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
 
   async apply(batch: ConsumedBatch): Promise<void> {
     this.metrics.batchSize.observe(batch.records.length);
-    const checkpoint = await this.checkpointOf(batch.topic, batch.partition, batch.records[0].offset);
-    const seenIds = this.seenIds.of(batch.partition);
+    const checkpoint = await this.checkpointOf(batch.topic, batch.partition);
     const events = await this.decode(batch, checkpoint.offset);
     const lastOffset = batch.records[batch.records.length - 1].offset;
     if (lastOffset <= checkpoint.offset) return this.progress.markApplied(batch.topic, batch.partition, lastOffset);
 
-    const { finals, published } = await this.saveKeys(events, seenIds);
+    const { finals, published } = await this.saveKeys(events);
     const touched = [...membershipChanges(events)].map((id) => finals.get(id)).filter((k) => k !== undefined);
     // Each secret the batch's creations and rolls name, mapped to its key, as the events say (not
     // as the keys end the batch: a key created and rolled in one batch has both).
@@ -132,12 +123,6 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     };
     await this.readModel.saveCheckpoint(next);
     this.checkpoints.set(batch.partition, next);
-    // Only now, with the batch durable: a batch that failed must be folded again as if unseen.
-    this.seenIds.add(
-      batch.partition,
-      seenIds,
-      events.map(({ event, at }) => ({ eventId: event.event_id, offset: at.offset })),
-    );
     this.progress.markApplied(batch.topic, batch.partition, lastOffset);
   }
 
@@ -179,7 +164,6 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
    */
   private async saveKeys(
     events: readonly LoggedEvent[],
-    seenIds: EventIdOffsets | null,
   ): Promise<{ finals: Map<number, ProjectedKey>; published: Promise<void> | null }> {
     const ids = new Set(events.map(({ event }) => event.api_key_id));
     const fresh = createdFirst(events);
@@ -199,13 +183,12 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
         : [idempotencyId(event.user_id, event.api_key_id, event.idempotency_key)],
     );
     const known = await this.readModel.idempotencyRecords([...new Set(recordIds)]);
-    // Whether an event was in the log before (a duplicate): only a key that existed before this
-    // batch can have had it, so a batch of new keys (a backlog, a rebuild) reads nothing here.
-    const outcomesBefore = await this.earlierCarriers(
-      events.filter(({ event }) => !fresh.has(event.api_key_id)).map(({ event }) => event.event_id),
-      seenIds,
+    const { changed, history, records, outcomes } = foldBatch(
+      events,
+      starts,
+      known,
+      await this.appliedBefore(events, starts),
     );
-    const { changed, history, records, outcomes } = foldBatch(events, starts, known, outcomesBefore);
     const inserted = [...changed.values()].filter((key) => starts.get(key.id) === null);
     const replaced = [...changed.values()].filter((key) => starts.get(key.id) !== null);
     const published = inserted.length === 0 ? this.log.publishStates(finalsOf(ids, changed, starts).values()) : null;
@@ -228,13 +211,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
         changed.delete(id);
       }
       const refoldedEvents = events.filter(({ event }) => again.has(event.api_key_id));
-      // What the store now holds for them: an earlier record's outcome, or else this batch's own.
-      const outcomesAgain = await this.earlierCarriers(
-        refoldedEvents.map(({ event }) => event.event_id),
-        seenIds,
-        outcomes,
-      );
-      const refolded = foldBatch(refoldedEvents, again, known, outcomesAgain);
+      const refolded = foldBatch(refoldedEvents, again, known, await this.appliedBefore(refoldedEvents, again));
       for (const [id, key] of refolded.changed) changed.set(id, key);
       replaced.push(...refolded.changed.values());
       await this.readModel.replaceKeyEvents(refolded.history);
@@ -246,23 +223,18 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   /**
-   * Where the first record carrying each of these event ids sits (those an earlier record carried),
-   * as `event_outcomes` holds it. From memory when this projector folded every earlier record of
-   * the partition (`seenIds`; `written`: the outcomes this batch has stored already); else read.
+   * Where the record that applied each event sits, for the events whose key's document cannot
+   * tell whether it was applied before (`mayRepeatUnlisted`: rare, a key with many events and a
+   * record no newer than its latest), as their `event_outcomes` documents say.
    */
-  private async earlierCarriers(
-    eventIds: readonly string[],
-    seenIds: EventIdOffsets | null,
-    written: readonly EventOutcomeDocument[] = [],
+  private async appliedBefore(
+    events: readonly LoggedEvent[],
+    starts: ReadonlyMap<number, ProjectedKey | null>,
   ): Promise<Map<string, { readonly offset: number }>> {
-    if (!seenIds) return this.readModel.eventOutcomes(eventIds);
-    const carriers = new Map<string, { readonly offset: number }>();
-    for (const doc of written) carriers.set(doc._id, doc);
-    for (const id of eventIds) {
-      const offset = seenIds.get(id);
-      if (offset !== undefined) carriers.set(id, { offset });
-    }
-    return carriers;
+    const unlisted = events.filter(({ event }) => mayRepeatUnlisted(starts.get(event.api_key_id) ?? null, event));
+    if (unlisted.length === 0) return new Map();
+    const outcomes = await this.readModel.eventOutcomes(unlisted.map(({ event }) => event.event_id));
+    return new Map([...outcomes].filter(([, doc]) => doc.outcome === 'applied'));
   }
 
   /** The hash lookups, owners' emails and per-user lists of keys the batch created or revoked. */
@@ -344,16 +316,12 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
 
   /**
    * The partition's checkpoint, read from the store when this projector takes the partition (its
-   * first batch since an assignment). Taken with no checkpoint stored and a batch from offset 0,
-   * the partition starts at the log's start here: every record of it will pass through this
-   * process, and `seenIds` follows their event ids.
+   * first batch since an assignment).
    */
-  private async checkpointOf(topic: string, partition: number, firstOffset: number): Promise<CheckpointDocument> {
+  private async checkpointOf(topic: string, partition: number): Promise<CheckpointDocument> {
     const cached = this.checkpoints.get(partition);
     if (cached) return cached;
     const known = await this.readModel.checkpoint(topic, partition);
-    if (!known && firstOffset === 0) this.seenIds.fromStart(partition);
-    else this.seenIds.drop(partition);
     const checkpoint = known ?? {
       _id: checkpointId(topic, partition),
       topic,

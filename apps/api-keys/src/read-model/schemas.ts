@@ -130,9 +130,11 @@ export const keyEventId = (keyId: number, version: number) => `${keyId}:${versio
 export type EventOutcome = 'applied' | 'key_not_found' | 'version_mismatch' | 'key_exists' | 'idempotent_retry';
 
 /**
- * What became of each event (`event_outcomes`, `_id` = the event id): how a writer learns what the
- * log decided for its own event, whichever instance projected it. Written once, by the projector
- * of the event's partition, before its checkpoint passes the event.
+ * What became of an event (`event_outcomes`, `_id` = the event id): how a writer learns what the
+ * log decided for its own event, whichever instance projected it. Written for every ignored event
+ * but a duplicate, and for an applied one only when its key's document has no room left to name it
+ * (`AppliedEvents`): no document and a key naming the event mean "applied". Written once, by the
+ * projector of the event's partition, before its checkpoint passes the event.
  */
 export const EVENT_OUTCOMES = 'EventOutcome';
 export interface EventOutcomeDocument {
