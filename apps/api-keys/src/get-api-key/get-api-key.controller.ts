@@ -11,7 +11,7 @@ import { etagOf, matches, parseEntityTags } from '../http/etags';
 import { Principal } from '../http/request-context';
 import { ApiKeyStates } from '../read-model/api-key-states';
 import { ApiKeysReadModel } from '../read-model/api-keys.read-model';
-import { KeyEventDocument } from '../read-model/schemas';
+import { KeyEventDocument, stateOfEntry } from '../read-model/schemas';
 import { AT_PATTERN, KeyAsOfQuery, MAX_VERSION } from './key-as-of.query';
 
 @ApiTags('API keys')
@@ -78,9 +78,10 @@ export class GetApiKeyController {
     const version = at === null ? Number(query.version) : await this.versionAt(id, key.version, at);
     const entry = version >= 1 && version <= key.version ? (await this.readModel.eventsOf(id, [version]))[0] : null;
     // No key then: before it existed, a version it never had, or revoked by that time.
-    if (!entry?.state || entry.state.deleted_at !== null) throw new ApiKeyNotFoundError();
+    const state = entry && stateOfEntry(entry);
+    if (!entry || !state || state.deleted_at !== null) throw new ApiKeyNotFoundError();
     const moment = at ?? Date.parse(entry.occurred_at);
-    return new Reply(success(200, 'API key as it was', toView(entry.state, null, moment)), {
+    return new Reply(success(200, 'API key as it was', toView(state, null, moment)), {
       ETag: etagOf(version),
     });
   }

@@ -158,7 +158,7 @@ export function foldBatch(
         correlation_id: event.correlation_id,
         ...(event.actor_key_id !== undefined && { actor_key_id: event.actor_key_id }),
         ...(event.event_type === API_KEY_UPDATED && { changes: event.data.changes }),
-        state: snapshot(next)!,
+        state: JSON.stringify(snapshot(next)),
       });
     }
     if (recordId !== null) {

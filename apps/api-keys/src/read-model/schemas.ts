@@ -113,8 +113,20 @@ export interface KeyEventDocument {
   readonly actor_key_id?: number | null;
   /** For updates: exactly the fields the request set. */
   readonly changes?: Readonly<Record<string, unknown>>;
-  /** The key as this event left it (evolve's result): `?version=` and `?at=` read it by `_id`. */
-  readonly state: ApiKeyState;
+  /**
+   * The key as this event left it (evolve's result), as JSON text: `?version=` and `?at=` read it
+   * by `_id` and parse it. Text, because the store's cost grows with the fields it is given, and
+   * this copy of a key's state is only ever read whole (docs/benchmarks.md).
+   */
+  readonly state: string;
+}
+
+/** The key as a history entry says its event left it (null: an entry written before it said so). */
+export function stateOfEntry(entry: KeyEventDocument): ApiKeyState | null {
+  // Entries written before the state was kept as text hold it as an object.
+  const state = entry.state as string | ApiKeyState | undefined;
+  if (state === undefined) return null;
+  return typeof state === 'string' ? (JSON.parse(state) as ApiKeyState) : state;
 }
 export const keyEventSchema = new Schema<KeyEventDocument>(
   { _id: String },
