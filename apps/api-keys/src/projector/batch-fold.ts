@@ -14,7 +14,7 @@ import {
   EventOutcome,
   EventOutcomeDocument,
   IdempotencyRecordDocument,
-  KeyEventDocument,
+  KeyEvent,
   UserKeysDocument,
   idempotencyId,
   keyEventId,
@@ -74,7 +74,7 @@ export function mayRepeatUnlisted(key: ProjectedKey | null, event: ApiKeyEvent):
  */
 export interface FoldResult {
   readonly changed: Map<number, ProjectedKey>;
-  readonly history: KeyEventDocument[];
+  readonly history: KeyEvent[];
   readonly records: Map<string, IdempotencyRecordDocument>;
   readonly outcomes: EventOutcomeDocument[];
   readonly applied: { readonly eventId: string; readonly offset: number }[];
@@ -115,7 +115,7 @@ export function foldBatch(
 ): FoldResult {
   const current = new Map(starts);
   const changed = new Map<number, ProjectedKey>();
-  const history: KeyEventDocument[] = [];
+  const history: KeyEvent[] = [];
   const records = new Map<string, IdempotencyRecordDocument>();
   const outcomes: EventOutcomeDocument[] = [];
   const applied: FoldResult['applied'] = [];
@@ -158,7 +158,7 @@ export function foldBatch(
         correlation_id: event.correlation_id,
         ...(event.actor_key_id !== undefined && { actor_key_id: event.actor_key_id }),
         ...(event.event_type === API_KEY_UPDATED && { changes: event.data.changes }),
-        state: JSON.stringify(snapshot(next)),
+        state: snapshot(next)!,
       });
     }
     if (recordId !== null) {

@@ -9,7 +9,7 @@ import {
   CheckpointDocument,
   IdempotencyRecordDocument,
   EventOutcomeDocument,
-  KeyEventDocument,
+  KeyEvent,
   KeyHashDocument,
   UserEmailDocument,
   UserKeysDocument,
@@ -47,7 +47,7 @@ class FakeReadModel implements Store {
   readonly hashes = new Map<string, number>();
   readonly emails = new Map<string, number>();
   readonly userKeys = new Map<string, UserKeysDocument>();
-  readonly history = new Map<string, KeyEventDocument>();
+  readonly history = new Map<string, KeyEvent>();
   readonly records = new Map<string, IdempotencyRecordDocument>();
   readonly outcomes = new Map<string, EventOutcomeDocument>();
   readonly steps: string[] = [];
@@ -60,10 +60,10 @@ class FakeReadModel implements Store {
   checkpoint = async () => this.stored;
   idempotencyRecords = async (ids: readonly string[]) =>
     new Map(ids.filter((id) => this.records.has(id)).map((id) => [id, this.records.get(id)!]));
-  insertKeyEvents = async (docs: readonly KeyEventDocument[]) => {
+  insertKeyEvents = async (docs: readonly KeyEvent[]) => {
     for (const doc of docs) if (!this.history.has(doc._id)) this.history.set(doc._id, doc);
   };
-  replaceKeyEvents = async (docs: readonly KeyEventDocument[]) => {
+  replaceKeyEvents = async (docs: readonly KeyEvent[]) => {
     for (const doc of docs) this.history.set(doc._id, doc);
   };
   eventOutcomes = async (ids: readonly string[]) => {

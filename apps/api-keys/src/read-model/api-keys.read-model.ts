@@ -13,8 +13,10 @@ import {
   IdempotencyClaimDocument,
   IdempotencyRecordDocument,
   KEY_EVENTS,
+  KeyEvent,
   KeyEventDocument,
   keyEventId,
+  toStoredEntry,
   KEY_HASHES,
   KeyHashDocument,
   USER_EMAILS,
@@ -112,13 +114,13 @@ export class ApiKeysReadModel {
   }
 
   /** A key's history entries are written once; a redelivered one is left as it is. */
-  async insertKeyEvents(docs: readonly KeyEventDocument[]): Promise<void> {
-    await this.insertNew(this.keyEvents, docs);
+  async insertKeyEvents(entries: readonly KeyEvent[]): Promise<void> {
+    await this.insertNew(this.keyEvents, entries.map(toStoredEntry));
   }
 
   /** History entries folded again from what was stored (a redelivery, a reused id) replace guesses. */
-  replaceKeyEvents(docs: readonly KeyEventDocument[]): Promise<void> {
-    return this.replaceAll(this.keyEvents, docs);
+  replaceKeyEvents(entries: readonly KeyEvent[]): Promise<void> {
+    return this.replaceAll(this.keyEvents, entries.map(toStoredEntry));
   }
 
   saveIdempotencyRecords(docs: readonly IdempotencyRecordDocument[]): Promise<void> {

@@ -121,6 +121,12 @@ export interface KeyEventDocument {
   readonly state: string;
 }
 
+/** A history entry as the fold makes it, its state an object; stored as a KeyEventDocument. */
+export type KeyEvent = Omit<KeyEventDocument, 'state'> & { readonly state: ApiKeyState };
+
+/** A history entry as stored: its state as JSON text. */
+export const toStoredEntry = (entry: KeyEvent): KeyEventDocument => ({ ...entry, state: JSON.stringify(entry.state) });
+
 /** The key as a history entry says its event left it (null: an entry written before it said so). */
 export function stateOfEntry(entry: KeyEventDocument): ApiKeyState | null {
   // Entries written before the state was kept as text hold it as an object.

@@ -15,7 +15,7 @@ import {
   EventOutcomeDocument,
   IdempotencyClaimDocument,
   IdempotencyRecordDocument,
-  KeyEventDocument,
+  KeyEvent,
 } from '../read-model/schemas';
 import { UpdateApiKeyCommand } from '../update-api-key/update-api-key.command';
 import { UpdateApiKeyHandler } from '../update-api-key/update-api-key.handler';
@@ -37,7 +37,7 @@ class FakeLog
 {
   readonly events: ApiKeyEvent[] = [];
   readonly keys = new Map<number, ProjectedKey>();
-  readonly history = new Map<string, KeyEventDocument>();
+  readonly history = new Map<string, KeyEvent>();
   readonly records = new Map<string, IdempotencyRecordDocument>();
   readonly outcomes = new Map<string, EventOutcomeDocument>();
   readonly claims = new Map<string, IdempotencyClaimDocument>();
