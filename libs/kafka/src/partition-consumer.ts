@@ -120,8 +120,8 @@ export class PartitionConsumer {
       // Bounded fetches: a replay or a backlog arrives as many middling batches, not a few huge
       // ones, which keeps the decoded events in memory (and the heap's peak) small. kafkajs's
       // defaults are 10 MB per fetch and 1 MB per partition.
-      maxBytes: 2 * 1024 * 1024,
-      maxBytesPerPartition: 512 * 1024,
+      maxBytes: 6 * 1024 * 1024,
+      maxBytesPerPartition: 2 * 1024 * 1024,
       allowAutoTopicCreation: false,
       retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000 },
     });
