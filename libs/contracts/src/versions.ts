@@ -44,6 +44,14 @@ export const STATE_VERSIONS = [1, 2] as const;
 export const CURRENT_STATE_VERSION = 2;
 export const stateFields = (version: number): readonly UpdatableField[] => (version >= 2 ? ALL_FIELDS : FIRST_FIELDS);
 
-/** The rules of just these fields. */
-export const rulesOf = (fields: readonly UpdatableField[]): FieldRules =>
-  Object.fromEntries(fields.map((field) => [field, UPDATABLE_FIELDS[field]]));
+const RULES = new WeakMap<readonly UpdatableField[], FieldRules>();
+
+/** The rules of just these fields (made once per list: every record of a version asks for them). */
+export function rulesOf(fields: readonly UpdatableField[]): FieldRules {
+  let rules = RULES.get(fields);
+  if (!rules) {
+    rules = Object.fromEntries(fields.map((field) => [field, UPDATABLE_FIELDS[field]]));
+    RULES.set(fields, rules);
+  }
+  return rules;
+}

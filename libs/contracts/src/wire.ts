@@ -67,6 +67,18 @@ const KEY_HASH = new RegExp(KEY_HASH_PATTERN);
 const CREATED_DATA_FIELDS = ['key_type', 'key_hash', 'transient_assistant', 'user_email'];
 
 /** A field its version's schema does not define makes a record malformed: no reader may guess at it. */
+const CREATED_FIELDS = new WeakMap<FieldRules, ReadonlySet<string>>();
+
+/** What a creation's `data` may hold with these updatable fields (made once per version's rules). */
+function createdDataFields(fields: FieldRules): ReadonlySet<string> {
+  let allowed = CREATED_FIELDS.get(fields);
+  if (!allowed) {
+    allowed = new Set([...CREATED_DATA_FIELDS, ...Object.keys(fields)]);
+    CREATED_FIELDS.set(fields, allowed);
+  }
+  return allowed;
+}
+
 function checkOnly(data: Record<string, unknown>, allowed: ReadonlySet<string>, where: string): void {
   const extra = Object.keys(data).find((field) => !allowed.has(field));
   check(extra === undefined, `${where}${extra} is not a field of this schema_version`);
@@ -151,7 +163,7 @@ export function decodeEvent(value: Buffer | string | null, key?: string | null):
   const fields = rulesOf(eventFields(version));
   switch (type) {
     case API_KEY_CREATED:
-      checkOnly(data, new Set([...CREATED_DATA_FIELDS, ...Object.keys(fields)]), 'data.');
+      checkOnly(data, createdDataFields(fields), 'data.');
       check(KEY_TYPES.includes(data.key_type as KeyType), 'data.key_type must be private or public');
       check(
         typeof data.key_hash === 'string' && KEY_HASH.test(data.key_hash),

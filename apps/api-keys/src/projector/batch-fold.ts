@@ -36,9 +36,9 @@ export function project(current: ProjectedKey | null, event: ApiKeyEvent, at: Ap
   if (current && at.offset <= current.applied.offset) return null;
   const next = evolve(current, event);
   if (!next || next === current) return null;
-  const { applied_events: _events, ...state } = next as ProjectedKey;
+  // evolve's copy carries the current key's own fields along; this one copy replaces them.
   const events = appliedEventsAfter(current, event);
-  return { ...state, applied: at, ...(events && { applied_events: events }) };
+  return { ...next, applied: at, ...(events && { applied_events: events }) };
 }
 
 /** A key's applied events once this one is applied too (none kept for a key stored before them). */
@@ -158,7 +158,8 @@ export function foldBatch(
         correlation_id: event.correlation_id,
         ...(event.actor_key_id !== undefined && { actor_key_id: event.actor_key_id }),
         ...(event.event_type === API_KEY_UPDATED && { changes: event.data.changes }),
-        state: snapshot(next)!,
+        // The key itself: the read model stores only its state (toStoredEntry), so no copy here.
+        state: next,
       });
     }
     if (recordId !== null) {

@@ -1,6 +1,6 @@
 import { Schema } from 'mongoose';
 import { ApiKeyState } from '@app/domain';
-import { ApiKeyDocument } from './api-key.document';
+import { ApiKeyDocument, ProjectedKey, stateOf } from './api-key.document';
 
 // Every read on a request path and in the projector is by `_id` alone: the one index FerretDB and
 // MongoDB both always use (FerretDB pushes nothing else down to SQLite: any other filter, an $in
@@ -121,11 +121,17 @@ export interface KeyEventDocument {
   readonly state: string;
 }
 
-/** A history entry as the fold makes it, its state an object; stored as a KeyEventDocument. */
-export type KeyEvent = Omit<KeyEventDocument, 'state'> & { readonly state: ApiKeyState };
+/**
+ * A history entry as the fold makes it: its state is the projected key (which may carry what the
+ * projector keeps beside the state); stored as a KeyEventDocument.
+ */
+export type KeyEvent = Omit<KeyEventDocument, 'state'> & { readonly state: ProjectedKey };
 
-/** A history entry as stored: its state as JSON text. */
-export const toStoredEntry = (entry: KeyEvent): KeyEventDocument => ({ ...entry, state: JSON.stringify(entry.state) });
+/** A history entry as stored: the key's state alone, as JSON text. */
+export const toStoredEntry = (entry: KeyEvent): KeyEventDocument => ({
+  ...entry,
+  state: JSON.stringify(stateOf(entry.state)),
+});
 
 /** The key as a history entry says its event left it (null: an entry written before it said so). */
 export function stateOfEntry(entry: KeyEventDocument): ApiKeyState | null {
