@@ -110,6 +110,29 @@ module.exports = tseslint.config(
     },
   },
   {
+    // What the API and the verifier share about a presented key stays framework-free too: both
+    // apps build on it, and it builds on the domain alone.
+    files: ['libs/access/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@nestjs/*', 'mongoose', 'mongodb', 'kafkajs', 'express', 'class-validator', 'class-transformer'],
+              message: 'libs/access stays free of infrastructure.',
+            },
+            {
+              group: ['@app/kafka', '@app/contracts', '**/apps/**'],
+              message: 'libs/access depends on the domain alone.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The service's import graph: the layer order above, and no cycle between its files or
     // between its folders. Specs are outside the graph: they may import whatever they test.
     files: ['apps/api-keys/src/**/*.ts'],
