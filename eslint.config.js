@@ -41,6 +41,20 @@ const API_KEYS_LAYERS = [
   ['config', 'errors.ts'],
 ];
 
+// The layer order of apps/verifier/src, top first, by the same rules: the entry point and its
+// HTTP server, the module, the verify route and health, what they stand on (the token gate, the
+// state reader), then the in-memory index and the plumbing.
+const VERIFIER_LAYERS = [
+  ['main.ts'],
+  ['http-server.ts'],
+  ['app.module.ts'],
+  ['verify-key', 'health'],
+  ['token', 'state-reader'],
+  ['key-index', 'metrics', 'http'],
+  ['logging.ts'],
+  ['config'],
+];
+
 module.exports = tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'dist-bench/', 'coverage/', '.stack/'] },
   js.configs.recommended,
@@ -141,6 +155,15 @@ module.exports = tseslint.config(
     rules: {
       'architecture/layers': ['error', { root: 'apps/api-keys/src', order: API_KEYS_LAYERS }],
       'architecture/no-cycles': ['error', { root: 'apps/api-keys/src' }],
+    },
+  },
+  {
+    files: ['apps/verifier/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    plugins: { architecture },
+    rules: {
+      'architecture/layers': ['error', { root: 'apps/verifier/src', order: VERIFIER_LAYERS }],
+      'architecture/no-cycles': ['error', { root: 'apps/verifier/src' }],
     },
   },
   prettier,

@@ -12,3 +12,5 @@ export { BatchingProducer, ProducerUnavailableError } from './batching-producer'
 export type { LogPosition, OutgoingRecord } from './batching-producer';
 export { PartitionConsumer, SESSION_TIMEOUT_MS } from './partition-consumer';
 export type { ConsumedBatch, ConsumedRecord, GroupMembers, PartitionConsumerOptions } from './partition-consumer';
+export { TopicReader } from './topic-reader';
+export type { PartitionBounds, TopicReaderOptions } from './topic-reader';
