@@ -46,6 +46,9 @@ export class TopicReader {
     const admin = this.kafka.admin();
     try {
       await admin.connect();
+      // Asked first: kafkajs would retry a missing topic's offsets, and log each attempt.
+      if (!(await admin.listTopics()).includes(this.options.topic))
+        throw new Error(`topic ${this.options.topic} does not exist (yet)`);
       const offsets = await admin.fetchTopicOffsets(this.options.topic);
       return new Map(offsets.map((o) => [o.partition, { low: Number(o.low), high: Number(o.high) }]));
     } finally {
