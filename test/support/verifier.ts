@@ -1,3 +1,4 @@
+import { LoggerService } from '@nestjs/common';
 import { jsonLogger } from '../../apps/verifier/src/logging';
 import { loadConfig } from '../../apps/verifier/src/config/config';
 import { Verifier, createVerifier } from '../../apps/verifier/src/http-server';
@@ -15,12 +16,13 @@ export interface RunningVerifier {
 
 /**
  * A verifier in this process, as `npm run start:verifier` runs one, reading this suite's state
- * topic. Resolves once it listens; `ready` waits for `/health/ready` too.
+ * topic. Resolves once it listens; `ready` waits for `/health/ready` too; `logger` replaces its
+ * JSON logger (e2e: CapturedLogs).
  */
 export async function startVerifier(
   iso: Isolation,
   overrides: Record<string, string> = {},
-  { ready = true } = {},
+  { ready = true, logger }: { ready?: boolean; logger?: LoggerService } = {},
 ): Promise<RunningVerifier> {
   const config = loadConfig({
     VERIFIER_PORT: '0',
@@ -31,7 +33,7 @@ export async function startVerifier(
     LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'error',
     ...overrides,
   });
-  const verifier = await createVerifier(config, jsonLogger(config.logLevel));
+  const verifier = await createVerifier(config, logger ?? jsonLogger(config.logLevel));
   await verifier.listen(0, '127.0.0.1');
   const running = { url: verifier.url(), verifier, close: () => verifier.close() };
   if (ready) await waitUntil(() => isReady(running), 30_000, 'verifier ready');

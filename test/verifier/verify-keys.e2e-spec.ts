@@ -1,6 +1,7 @@
 import { newSecret } from '@app/access';
 import { call, expectErrorEnvelope } from '../support/http';
-import { createKey, deleteKey, getKey, keyPath, updateKey } from '../support/keys';
+import { CapturedLogs } from '../support/logs';
+import { createKey, deleteKey, getKey, keyPath, sha256Hex, updateKey } from '../support/keys';
 import { useService } from '../support/service';
 import { RunningVerifier, VERIFIER_TOKEN, startVerifier, untilCode, verdict, verify } from '../support/verifier';
 
@@ -190,5 +191,33 @@ describe('the verifier’s failed-token budget', () => {
     expectErrorEnvelope(refused, 429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect((await verify(verifier, body)).status).toBe(200);
+  });
+});
+
+describe('the verifier’s logs', () => {
+  const suite = useService('verifier-logs', ['alice'] as const);
+  const logs = new CapturedLogs();
+  let verifier: RunningVerifier;
+  beforeAll(async () => {
+    verifier = await startVerifier(suite.iso, { AUTH_FAILURES_PER_ADDRESS: '1' }, { logger: logs });
+  });
+  afterAll(() => verifier?.close());
+
+  it('never hold a key, its hash or the token, at the most verbose level, whatever the answer', async () => {
+    const key = await createKey(suite.service, suite.alice.key);
+    const secret = key.key_value!;
+    await untilCode(verifier, { key: secret }, 'VALID');
+    await verify(verifier, { key: secret, min_position: '0:999999999' }).catch(() => undefined);
+    await verify(verifier, { key: secret, extra: 1 });
+    await call(verifier.url, 'POST', '/v1/keys/verify', {
+      rawBody: `{"key":"${secret}"`,
+      headers: { Authorization: `Bearer ${VERIFIER_TOKEN}`, 'Content-Type': 'application/json' },
+    });
+    await verify(verifier, { key: secret }, secret);
+    await verify(verifier, { key: secret }, secret);
+    expect(logs.lines.length).toBeGreaterThan(0);
+    const text = logs.lines.join('\n');
+    for (const secretThing of [secret, sha256Hex(secret), suite.alice.key, VERIFIER_TOKEN])
+      expect(text).not.toContain(secretThing);
   });
 });
