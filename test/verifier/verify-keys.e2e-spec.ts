@@ -139,7 +139,7 @@ describe('POST /v1/keys/verify on a verifier reading the state topic', () => {
     expectErrorEnvelope(basic, 401);
   });
 
-  it('answers 400, 415 and 422 for bodies it cannot judge, and 405 for another method', async () => {
+  it('answers 400, 415 and 422 for bodies it cannot judge, 405 for another method, 404 elsewhere', async () => {
     const headers = { Authorization: `Bearer ${VERIFIER_TOKEN}`, 'Content-Type': 'application/json' };
     const malformed = await call(verifier.url, 'POST', '/v1/keys/verify', { rawBody: '{"key":', headers });
     expectErrorEnvelope(malformed, 400);
@@ -162,6 +162,7 @@ describe('POST /v1/keys/verify on a verifier reading the state topic', () => {
     const get = await call(verifier.url, 'GET', '/v1/keys/verify', { headers });
     expectErrorEnvelope(get, 405);
     expect(get.headers.get('allow')).toBe('POST');
+    expectErrorEnvelope(await call(verifier.url, 'GET', '/v1/keys/nope', { headers }), 404);
   });
 
   it('counts verifications by code and reports keys held and the state topic’s lag', async () => {
