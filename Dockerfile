@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# The api-keys service. Build: docker build -t api-keys-service .  (or docker compose up --build)
+# The api-keys service, and its verifier (the same image, another command: see docker-compose.yml).
+# Build: docker build -t api-keys-service .  (or docker compose up --build)
 # Both stages use the Node version in .node-version (scripts/node-version.spec.ts holds them equal).
 
 FROM node:26.12.1-bookworm-slim AS build
@@ -12,6 +13,7 @@ COPY tsconfig.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs
 RUN npx nest build api-keys \
+ && npx nest build verifier \
  && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:26.12.1-bookworm-slim
@@ -25,5 +27,6 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 USER node
-EXPOSE 3000
+# 3000: the service; 3100: the verifier, when the container runs it (docker-compose.yml).
+EXPOSE 3000 3100
 CMD ["node", "dist/apps/api-keys/src/main.js"]

@@ -41,6 +41,20 @@ const API_KEYS_LAYERS = [
   ['config', 'errors.ts'],
 ];
 
+// The layer order of apps/verifier/src, top first, by the same rules: the entry point and its
+// HTTP server, the module, the verify route and health, what they stand on (the token gate, the
+// state reader), then the in-memory index and the plumbing.
+const VERIFIER_LAYERS = [
+  ['main.ts'],
+  ['http-server.ts'],
+  ['app.module.ts'],
+  ['verify-key', 'health'],
+  ['token', 'state-reader'],
+  ['key-index', 'metrics', 'http'],
+  ['logging.ts'],
+  ['config'],
+];
+
 module.exports = tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'dist-bench/', 'coverage/', '.stack/'] },
   js.configs.recommended,
@@ -110,6 +124,29 @@ module.exports = tseslint.config(
     },
   },
   {
+    // What the API and the verifier share about a presented key stays framework-free too: both
+    // apps build on it, and it builds on the domain alone.
+    files: ['libs/access/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@nestjs/*', 'mongoose', 'mongodb', 'kafkajs', 'express', 'class-validator', 'class-transformer'],
+              message: 'libs/access stays free of infrastructure.',
+            },
+            {
+              group: ['@app/kafka', '@app/contracts', '**/apps/**'],
+              message: 'libs/access depends on the domain alone.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The service's import graph: the layer order above, and no cycle between its files or
     // between its folders. Specs are outside the graph: they may import whatever they test.
     files: ['apps/api-keys/src/**/*.ts'],
@@ -118,6 +155,15 @@ module.exports = tseslint.config(
     rules: {
       'architecture/layers': ['error', { root: 'apps/api-keys/src', order: API_KEYS_LAYERS }],
       'architecture/no-cycles': ['error', { root: 'apps/api-keys/src' }],
+    },
+  },
+  {
+    files: ['apps/verifier/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    plugins: { architecture },
+    rules: {
+      'architecture/layers': ['error', { root: 'apps/verifier/src', order: VERIFIER_LAYERS }],
+      'architecture/no-cycles': ['error', { root: 'apps/verifier/src' }],
     },
   },
   prettier,

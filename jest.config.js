@@ -4,6 +4,7 @@ const shared = {
   preset: 'ts-jest',
   testEnvironment: 'node',
   moduleNameMapper: {
+    '^@app/access$': '<rootDir>/libs/access/src',
     '^@app/contracts$': '<rootDir>/libs/contracts/src',
     '^@app/domain$': '<rootDir>/libs/domain/src',
     '^@app/kafka$': '<rootDir>/libs/kafka/src',

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { KNOWN_ENV_VARS } from '../apps/api-keys/src/config/config';
+import { KNOWN_ENV_VARS as VERIFIER_ENV_VARS } from '../apps/verifier/src/config/config';
 import { SERVICE_NODE_OPTIONS } from './lib/prepare';
 
 const root = join(__dirname, '..');
@@ -36,8 +37,8 @@ function tagOf(image: string): string | undefined {
 }
 
 describe('docker-compose.yml', () => {
-  it('has the service built from the Dockerfile next to Kafka and MongoDB', () => {
-    expect(builtServices.map(([name]) => name)).toEqual(['api-keys']);
+  it('has the service and its verifier built from the Dockerfile next to Kafka and MongoDB', () => {
+    expect(builtServices.map(([name]) => name)).toEqual(['api-keys', 'verifier']);
     expect(
       services
         .map(([, s]) => s.image?.split(':')[0])
@@ -53,17 +54,26 @@ describe('docker-compose.yml', () => {
     },
   );
 
-  it('wires the service only with environment variables its config knows', () => {
-    for (const [, service] of builtServices) {
-      const unknown = environmentNames(service.environment).filter((name) => !KNOWN_ENV_VARS.includes(name));
+  it('wires the service and the verifier only with environment variables their configs know', () => {
+    const known: Record<string, readonly string[]> = { 'api-keys': KNOWN_ENV_VARS, verifier: VERIFIER_ENV_VARS };
+    for (const [name, service] of builtServices) {
+      const unknown = environmentNames(service.environment).filter((variable) => !known[name].includes(variable));
       expect(unknown).toEqual([]);
     }
   });
 
-  it('has the service listen on every interface of its container (HOST), or the published port would not reach it', () => {
-    const [, service] = builtServices[0];
-    const environment = service.environment as Record<string, unknown>;
-    expect(environment.HOST).toBe('0.0.0.0');
+  it('has the service and the verifier listen on every interface of their container (HOST), or the published port would not reach them', () => {
+    for (const [, service] of builtServices) {
+      const environment = service.environment as Record<string, unknown>;
+      expect(environment.HOST).toBe('0.0.0.0');
+    }
+  });
+
+  it('runs the verifier from the same image, only once Kafka is healthy, with its token required', () => {
+    const verifier = compose.services.verifier as ComposeService & { command?: string[] };
+    expect(verifier.command).toEqual(['node', 'dist/apps/verifier/src/main.js']);
+    expect(Object.keys(verifier.depends_on as object)).toEqual(['kafka']);
+    expect(String((verifier.environment as Record<string, unknown>).VERIFIER_TOKEN)).toMatch(/^\$\{VERIFIER_TOKEN:\?/);
   });
 
   it('starts the service only once Kafka and MongoDB are healthy', () => {
@@ -92,6 +102,10 @@ describe('Dockerfile', () => {
 
     expect(finalStage).toMatch(/^USER\s+(?!root\b|0\b)\S+/m);
     expect(finalStage).toMatch(/CMD \["node", "dist\/apps\/api-keys\/src\/main\.js"\]/);
+  });
+
+  it('builds the verifier into the same image', () => {
+    expect(dockerfile).toMatch(/npx nest build api-keys \\\n && npx nest build verifier/);
   });
 
   it('has the service listen on every interface of its container (HOST)', () => {

@@ -1,13 +1,23 @@
 #!/usr/bin/env node
 'use strict';
 // npm start: dependencies, the local Kafka + FerretDB (unless KAFKA_BROKERS / MONGODB_URI point
-// elsewhere), a fresh build, then the service in the foreground. Ctrl-C stops the service (killed
-// if it overruns its shutdown bound) and then whatever this run started; the exit code is the
-// service's. Should this run itself be killed, the next npm start (or `stack.js up`) finds what it
-// left running: see docs/local-stack.md.
+// elsewhere), a fresh build, then the service in the foreground and a verifier beside it (port
+// VERIFIER_PORT, 3100). Ctrl-C stops the service (killed if it overruns its shutdown bound), then
+// the verifier and whatever else this run started; the exit code is the service's. Should this
+// run itself be killed, the next npm start (or `stack.js up`) finds what it left running: see
+// docs/local-stack.md.
 const { spawn } = require('node:child_process');
 const { REPO_ROOT, StackError, createLogger, exitOf, runMain } = require('./lib/run');
-const { ensureDependencies, ensureBuild, serversToStart, serviceEnv, redactUri } = require('./lib/prepare');
+const {
+  ensureDependencies,
+  ensureBuild,
+  serversToStart,
+  serviceEnv,
+  redactUri,
+  VERIFIER_ENTRY,
+  verifierEnv,
+  verifierToken,
+} = require('./lib/prepare');
 const { onPinnedNode } = require('./lib/node-runtime');
 const { readStackSettings } = require('./stack/settings');
 const lifecycle = require('./stack/lifecycle');
@@ -72,6 +82,47 @@ async function runService(entry, env, settings, log) {
   }
 }
 
+/**
+ * Runs the verifier beside the service, in its own session like the service, noted in the
+ * STACK_DIR (a killed npm start's verifier is stopped by the next run). Should it exit, the service
+ * goes on and the log says so; `stop()` ends it (SIGTERM, killed past its bound) once the service
+ * has exited.
+ * @param {NodeJS.ProcessEnv} env @param {import('./stack/settings').StackSettings} settings
+ * @param {import('./lib/run').Log} log
+ */
+function startVerifier(env, settings, log) {
+  const shutdownTimeoutMs = shutdownTimeoutOf(env);
+  const child = spawn(process.execPath, [VERIFIER_ENTRY], { cwd: REPO_ROOT, env, stdio: 'inherit', detached: true });
+  const exited = exitOf(child);
+  const pid = child.pid;
+  if (pid !== undefined) {
+    const port = Number(env.VERIFIER_PORT);
+    lifecycle.recordService(settings, { pid, port, shutdownTimeoutMs, command: COMMAND, app: 'verifier' });
+  }
+  let stopping = false;
+  void exited.then((code) => {
+    lifecycle.forgetService(settings, 'verifier');
+    if (!stopping) log.info(`the verifier exited (code ${code}); the service goes on without it`);
+  });
+  return {
+    async stop() {
+      stopping = true;
+      if (child.exitCode !== null || child.signalCode !== null || pid === undefined) return;
+      child.kill('SIGTERM');
+      const deadline = setTimeout(() => {
+        log.info(`the verifier is still running after its shutdown bound: killing it (pid ${pid})`);
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }, shutdownTimeoutMs + lifecycle.SERVICE_KILL_MARGIN_MS);
+      await exited;
+      clearTimeout(deadline);
+    },
+  };
+}
+
 /** @type {Parameters<typeof runMain>[1]} */
 async function main(log, signal) {
   log.info(`Node ${process.version}`);
@@ -108,10 +159,20 @@ async function main(log, signal) {
 
     const env = serviceEnv(process.env, settings);
     const where = `KAFKA_BROKERS=${env.KAFKA_BROKERS}, MONGODB_URI=${redactUri(env.MONGODB_URI)}`;
+    const { token, file } = verifierToken(process.env, settings);
+    const verifierEnvironment = verifierEnv(process.env, settings, token);
+    log.info(
+      `starting the verifier on port ${verifierEnvironment.VERIFIER_PORT}; its token: ${file ?? 'VERIFIER_TOKEN, as given'}`,
+    );
+    const verifier = startVerifier(verifierEnvironment, settings, log);
     log.info(`starting the service on port ${env.PORT} (${where})`);
-    const code = await runService(build.value, env, settings, log);
-    log.info(`service exited (code ${code})`);
-    return code;
+    try {
+      const code = await runService(build.value, env, settings, log);
+      log.info(`service exited (code ${code})`);
+      return code;
+    } finally {
+      await verifier.stop();
+    }
   } finally {
     if (started.length > 0) {
       await lifecycle.down(settings, { services: started, log: stackLog }).catch((error) => {

@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { Model, mongo } from 'mongoose';
 import { ApiKeyState, pickChanges } from '@app/domain';
 import { ApiKeyIdPipe } from '../../apps/api-keys/src/api-key-resource/api-key-id.pipe';
-import { toView } from '../../apps/api-keys/src/api-key-resource/api-key.view';
+import { toView } from '@app/access';
 import { AuthGuard, Caller } from '../../apps/api-keys/src/auth/auth.guard';
 import { ApiKeyNotFoundError } from '../../apps/api-keys/src/errors';
 import { ValidBody } from '../../apps/api-keys/src/http/body-validation';

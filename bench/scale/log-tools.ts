@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { API_KEY_UPDATED, ApiKeyEvent, SCHEMA_VERSION, WireRecord, decodeEvent, encodeEvent } from '@app/contracts';
 import { decideCreate, isRejection } from '@app/domain';
 import { partitionFor } from '@app/kafka';
-import { hashSecret, newSecret } from '../../apps/api-keys/src/auth/api-key-secret';
+import { hashSecret, newSecret } from '@app/access';
 import { LoggedEvent, foldBatch, membershipChanges, userKeysAfter } from '../../apps/api-keys/src/projector/batch-fold';
 import { ProjectedKey } from '../../apps/api-keys/src/read-model/api-key.document';
 

@@ -2,6 +2,7 @@
 // Shared by npm start, npm test, npm run cli and the bench: npm ci and nest build only when
 // stale, and the addresses the service gets by default. npm ci and nest build (which empties
 // dist/ first) each run under a lock, since two of these commands may run side by side.
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
@@ -78,8 +79,11 @@ function newestInputMtime(root) {
   return newest;
 }
 
+/** The verifier's entry point, built with the service by ensureBuild. */
+const VERIFIER_ENTRY = path.join(REPO_ROOT, 'dist', 'apps', 'verifier', 'src', 'main.js');
+
 /**
- * Builds the api-keys app when needed. The stamp is written after a successful `nest build` and
+ * Builds the api-keys app (and the verifier) when needed. The stamp is written after a successful `nest build` and
  * dated when that build started, so an edit made during the build, or a failed build that left
  * partial output, still counts as stale.
  * @param {Options & { entry: 'main' | 'cli' }} options
@@ -89,19 +93,23 @@ function ensureBuild({ entry, log, signal }) {
   return withLock(path.join(REPO_ROOT, '.stack', 'build.lock'), log, async () => {
     const entryFile = path.join(REPO_ROOT, 'dist', 'apps', 'api-keys', 'src', `${entry}.js`);
     const stamp = path.join(REPO_ROOT, 'dist', '.api-keys-build-stamp');
-    const built = fs.existsSync(entryFile) && fs.existsSync(stamp);
+    const built = fs.existsSync(entryFile) && fs.existsSync(VERIFIER_ENTRY) && fs.existsSync(stamp);
     const state = staleness(built, mtimeMs(stamp), newestInputMtime(REPO_ROOT));
     if (state === 'fresh') return entryFile;
     const began = new Date();
     const why = state === 'missing' ? 'no build found' : 'sources changed since the last build';
-    log.info(`${why}: nest build api-keys...`);
-    await runToStderr(
-      process.execPath,
-      [path.join(REPO_ROOT, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build', 'api-keys'],
-      signal,
-    );
-    if (!fs.existsSync(entryFile))
-      throw new StackError(`the build did not produce ${path.relative(REPO_ROOT, entryFile)}`);
+    log.info(`${why}: nest build api-keys, then verifier...`);
+    // The api-keys build empties dist/ first; the verifier's adds to it (nest-cli.json).
+    for (const app of ['api-keys', 'verifier']) {
+      await runToStderr(
+        process.execPath,
+        [path.join(REPO_ROOT, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build', app],
+        signal,
+      );
+    }
+    for (const file of [entryFile, VERIFIER_ENTRY]) {
+      if (!fs.existsSync(file)) throw new StackError(`the build did not produce ${path.relative(REPO_ROOT, file)}`);
+    }
     fs.writeFileSync(stamp, `${began.toISOString()}\n`);
     fs.utimesSync(stamp, began, began);
     log.info(`built in ${formatDuration(Date.now() - began.getTime())}`);
@@ -155,6 +163,34 @@ const serviceEnv = (env, settings) => ({
   NODE_OPTIONS: serviceNodeOptions(env),
 });
 
+/**
+ * The verifier's token for a local run: VERIFIER_TOKEN when set; else the one this STACK_DIR
+ * keeps in `verifier-token` (so callers set up earlier keep working), made on first use: 256
+ * random bits, base64url, readable by this user only.
+ * @param {NodeJS.ProcessEnv} env @param {{ paths: { verifierTokenFile: string } }} settings
+ * @returns {{ token: string, file: string | null }} file: where it is kept (null: from the environment)
+ */
+function verifierToken(env, settings) {
+  if (isSet(env.VERIFIER_TOKEN)) return { token: String(env.VERIFIER_TOKEN).trim(), file: null };
+  const file = settings.paths.verifierTokenFile;
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, `${crypto.randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+  }
+  return { token: fs.readFileSync(file, 'utf8').trim(), file };
+}
+
+/**
+ * The verifier's environment for npm start and npm run start:verifier: the service's (the same
+ * Kafka and topics), its port (3100 unless VERIFIER_PORT says), its token.
+ * @param {NodeJS.ProcessEnv} env @param {{ kafkaBrokers: string, mongoUrl: string }} settings @param {string} token
+ */
+const verifierEnv = (env, settings, token) => ({
+  ...serviceEnv(env, settings),
+  VERIFIER_PORT: env.VERIFIER_PORT?.trim() || '3100',
+  VERIFIER_TOKEN: token,
+});
+
 /** For log lines: a connection string without its password. @param {string} uri */
 const redactUri = (uri) => uri.replace(/\/\/([^/@:]*):[^/@]*@/, '//$1:***@');
 
@@ -169,5 +205,8 @@ module.exports = {
   SERVICE_NODE_OPTIONS,
   serviceNodeOptions,
   serviceEnv,
+  VERIFIER_ENTRY,
+  verifierToken,
+  verifierEnv,
   redactUri,
 };

@@ -244,48 +244,69 @@ async function down(settings, { services = ALL, log }) {
   });
 }
 
-// What a service process's command line holds (against pid reuse).
-const SERVICE_MARKER = path.join('dist', 'apps', 'api-keys', 'src', 'main.js');
+/**
+ * The apps npm start runs in the foreground: where each one's pid is noted, what its process's
+ * command line holds (against pid reuse), and what the log calls it.
+ * @typedef {'api-keys' | 'verifier'} AppId
+ */
+const APPS = {
+  'api-keys': {
+    label: 'the service',
+    marker: path.join('dist', 'apps', 'api-keys', 'src', 'main.js'),
+    pidFile: (/** @type {StackSettings} */ settings) => settings.paths.servicePidFile,
+  },
+  verifier: {
+    label: 'the verifier',
+    marker: path.join('dist', 'apps', 'verifier', 'src', 'main.js'),
+    pidFile: (/** @type {StackSettings} */ settings) => settings.paths.verifierPidFile,
+  },
+};
 // How long a service gets beyond its own shutdown bound before it is killed.
 const SERVICE_KILL_MARGIN_MS = 5000;
 
 /**
- * Notes the service npm start runs in the foreground, so that the next run finds it should this
- * npm start be killed without stopping it.
- * @param {StackSettings} settings @param {{ pid: number, port: number, shutdownTimeoutMs: number, command: string }} service
+ * Notes an app npm start runs (the service by default, or the verifier beside it), so that the
+ * next run finds it should this npm start be killed without stopping it.
+ * @param {StackSettings} settings
+ * @param {{ pid: number, port: number, shutdownTimeoutMs: number, command: string, app?: AppId }} service
  */
-function recordService(settings, { pid, port, shutdownTimeoutMs, command }) {
+function recordService(settings, { pid, port, shutdownTimeoutMs, command, app = 'api-keys' }) {
   fs.mkdirSync(settings.paths.stackDir, { recursive: true });
   const owner = proc.thisProcessAsOwner(command);
-  proc.writePidFile(settings.paths.servicePidFile, { pid, port, shutdownTimeoutMs, marker: SERVICE_MARKER, owner });
+  proc.writePidFile(APPS[app].pidFile(settings), { pid, port, shutdownTimeoutMs, marker: APPS[app].marker, owner });
 }
 
-/** @param {StackSettings} settings */
-const forgetService = (settings) => fs.rmSync(settings.paths.servicePidFile, { force: true });
+/** @param {StackSettings} settings @param {AppId} [app] */
+const forgetService = (settings, app = 'api-keys') => fs.rmSync(APPS[app].pidFile(settings), { force: true });
 
 /**
- * A service still running after the npm start that ran it was killed takes the port, and load on
- * the servers, for nobody: stop it (SIGTERM, SIGKILL after its own shutdown bound and a margin).
- * One whose npm start still runs is left alone.
+ * A service (or verifier) still running after the npm start that ran it was killed takes the
+ * port, and load on the servers, for nobody: stop it (SIGTERM, SIGKILL after its own shutdown
+ * bound and a margin). One whose npm start still runs is left alone.
  * @param {StackSettings} settings @param {Log} log
  */
 async function stopOrphanService(settings, log) {
-  const file = settings.paths.servicePidFile;
-  const record =
-    /** @type {(import('./proc').PidRecord & { owner?: import('./proc').Owner, shutdownTimeoutMs?: number }) | null} */ (
-      proc.readPidFile(file)
+  for (const app of /** @type {AppId[]} */ (['api-keys', 'verifier'])) {
+    const { label, marker, pidFile } = APPS[app];
+    const record =
+      /** @type {(import('./proc').PidRecord & { owner?: import('./proc').Owner, shutdownTimeoutMs?: number }) | null} */ (
+        proc.readPidFile(pidFile(settings))
+      );
+    if (!record) continue;
+    if (!proc.isAlive(record.pid) || !proc.commandMatches(record.pid, marker)) {
+      forgetService(settings, app);
+      continue;
+    }
+    if (record.owner && proc.ownerAlive(record.owner)) continue;
+    const by = record.owner ? describeOwner(record.owner) : 'a run';
+    log.info(
+      `${label} (pid ${record.pid}, port ${record.port}) was left running by ${by}, which was killed: stopping it`,
     );
-  if (!record) return;
-  if (!proc.isAlive(record.pid) || !proc.commandMatches(record.pid, SERVICE_MARKER)) return forgetService(settings);
-  if (record.owner && proc.ownerAlive(record.owner)) return;
-  const by = record.owner ? describeOwner(record.owner) : 'a run';
-  log.info(
-    `the service (pid ${record.pid}, port ${record.port}) was left running by ${by}, which was killed: stopping it`,
-  );
-  const how = await proc.stopProcessGroup(record.pid, (record.shutdownTimeoutMs ?? 10_000) + SERVICE_KILL_MARGIN_MS);
-  if (how === 'still-running') throw new StackError(`the service (pid ${record.pid}) survived SIGKILL`);
-  log.info(`stopped it (${how === 'killed' ? 'killed after its shutdown bound' : 'clean shutdown'})`);
-  forgetService(settings);
+    const how = await proc.stopProcessGroup(record.pid, (record.shutdownTimeoutMs ?? 10_000) + SERVICE_KILL_MARGIN_MS);
+    if (how === 'still-running') throw new StackError(`${label} (pid ${record.pid}) survived SIGKILL`);
+    log.info(`stopped it (${how === 'killed' ? 'killed after its shutdown bound' : 'clean shutdown'})`);
+    forgetService(settings, app);
+  }
 }
 
 /** @param {StackSettings} settings @param {Log} log */

@@ -89,3 +89,31 @@ describe('a service left running by a killed npm start', () => {
     expect(fs.existsSync(settings().paths.servicePidFile)).toBe(false);
   });
 });
+
+describe('a verifier left running by a killed npm start', () => {
+  const settings = () => readStackSettings({ STACK_DIR: dir });
+
+  it('is stopped too, and its record removed', async () => {
+    const child = spawn(
+      process.execPath,
+      ['-e', 'setInterval(() => {}, 1000)', path.join('dist', 'apps', 'verifier', 'src', 'main.js')],
+      { detached: true, stdio: 'ignore' },
+    );
+    const app = 'verifier';
+    recordService(settings(), { pid: child.pid!, port: 3100, shutdownTimeoutMs: 1000, command: 'npm start', app });
+    const record = JSON.parse(fs.readFileSync(settings().paths.verifierPidFile, 'utf8'));
+    record.owner = { pid: exitedPid(), startTime: null, command: 'npm start' };
+    fs.writeFileSync(settings().paths.verifierPidFile, JSON.stringify(record));
+
+    try {
+      await stopOrphanService(settings(), quiet);
+      expect(isAlive(child.pid!)).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(fs.existsSync(settings().paths.verifierPidFile)).toBe(false);
+    expect(quiet.info).toHaveBeenCalledWith(
+      expect.stringMatching(/^the verifier \(pid \d+, port 3100\) was left running by npm start .*which was killed/),
+    );
+  });
+});

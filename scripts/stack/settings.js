@@ -58,6 +58,9 @@ function readStackSettings(env, { repoRoot = REPO_ROOT, homeDir = os.homedir() }
       mongo: server('ferretdb'),
       // The service npm start runs in the foreground, with the npm start that runs it.
       servicePidFile: at('service.pid'),
+      // The verifier npm start runs beside it, and the bearer token its callers send.
+      verifierPidFile: at('verifier.pid'),
+      verifierTokenFile: at('verifier-token'),
     },
   };
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { API_KEY_CREATED } from '@app/contracts';
-import { newSecret } from '../../apps/api-keys/src/auth/api-key-secret';
+import { newSecret } from '@app/access';
 import { CommandRecorder, RecordedCommand } from '../support/command-recorder';
 import { Reply, expectErrorEnvelope } from '../support/http';
 import { createKey, getKey, listKeys, sha256Hex } from '../support/keys';

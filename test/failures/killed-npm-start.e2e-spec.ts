@@ -34,6 +34,7 @@ describe('npm start after an npm start that was killed', () => {
       STACK_DIR: stackDir,
       MONGO_PORT: String(await freePort()),
       PORT: String(await freePort()),
+      VERIFIER_PORT: String(await freePort()),
       KAFKA_BROKERS: stackEnv().brokers,
       MONGODB_URI: '',
       KAFKA_EVENTS_TOPIC: iso.topic,
@@ -65,9 +66,22 @@ describe('npm start after an npm start that was killed', () => {
   const healthy = async () => (await fetch(`http://127.0.0.1:${env.PORT}/health`)).status === 200;
   const pidIn = (file: string) => (JSON.parse(readFileSync(join(stackDir, file), 'utf8')) as { pid: number }).pid;
 
-  it('stops the service the killed run left, reclaims its FerretDB, and stops both when it ends', async () => {
+  /** npm start's verifier answers with the token it keeps in the STACK_DIR, and the key the API just made. */
+  const verifierAnswers = async () => {
+    const token = readFileSync(join(stackDir, 'verifier-token'), 'utf8').trim();
+    const reply = await fetch(`http://127.0.0.1:${env.VERIFIER_PORT}/v1/keys/verify`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ key: 'vk_priv_unknown' }),
+    });
+    return reply.status === 200 && ((await reply.json()) as { data: { code: string } }).data.code === 'NOT_FOUND';
+  };
+
+  it('stops the service and verifier the killed run left, reclaims its FerretDB, and stops all when it ends', async () => {
     const first = npmStart();
     await waitUntil(healthy, 180_000, 'the first npm start to serve');
+    await waitUntil(verifierAnswers, 30_000, 'the first npm start’s verifier to answer');
+    const orphanVerifier = pidIn('verifier.pid');
     const orphanService = pidIn('service.pid');
     const orphanFerret = pidIn('ferretdb.pid');
 
@@ -91,11 +105,18 @@ describe('npm start after an npm start that was killed', () => {
       new RegExp(`FerretDB .*\\(pid ${orphanFerret}\\) was left running by npm start .*reclaimed`),
     );
     await waitUntil(async () => !alive(orphanService), 10_000, 'the orphaned service to be gone');
+    expect(second.stderr()).toMatch(
+      new RegExp(`the verifier \\(pid ${orphanVerifier}, port ${env.VERIFIER_PORT}\\) was left running by npm start`),
+    );
+    expect(alive(orphanVerifier)).toBe(false);
+    await waitUntil(verifierAnswers, 30_000, 'the second npm start’s verifier to answer');
+    const secondVerifier = pidIn('verifier.pid');
 
     second.run.kill('SIGTERM');
     const [code] = (await once(second.run, 'exit')) as [number];
     expect(code).toBe(143); // the service's own: it died of the SIGTERM after a clean shutdown
     expect(second.stderr()).toMatch(new RegExp(`stopped FerretDB .*\\(pid ${orphanFerret}`));
     await waitUntil(async () => !alive(orphanFerret), 10_000, 'the reclaimed FerretDB to be gone');
+    expect(alive(secondVerifier)).toBe(false);
   }, 300_000);
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ApiKeyView } from '../../apps/api-keys/src/api-key-resource/api-key.view';
+import { ApiKeyView } from '@app/access';
 import { Reply, call, expectErrorEnvelope } from './http';
 import { RunningService } from './service';
 import { TopicRecord, readTopic } from './topic';

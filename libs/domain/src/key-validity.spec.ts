@@ -1,7 +1,7 @@
 import { ApiKeyState, evolve } from './api-key-state';
 import { decideCreate, decideRoll, decideUpdate, isRejection } from './decide';
 import { ApiKeyEvent } from './events';
-import { checkSecret, isExpired, previousSecretWorks } from './key-validity';
+import { UseContext, checkSecret, isExpired, previousSecretWorks, verifySecret } from './key-validity';
 
 const at = (time: string) => Date.parse(time);
 let clock = at('2024-01-15T11:00:00.000Z');
@@ -18,13 +18,13 @@ const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
 const C = 'c'.repeat(64);
 
-function created(fields: object = {}): ApiKeyState {
+function created(fields: object = {}, keyType: 'private' | 'public' = 'private'): ApiKeyState {
   const event = decided(
     decideCreate(
       {
         keyId: 1,
         owner: { userId: 1, email: 'u@example.com' },
-        keyType: 'private',
+        keyType,
         keyHash: A,
         transientAssistant: false,
         fields: { name: 'k', ...fields },
@@ -89,5 +89,73 @@ describe('checkSecret, the one judgement of a presented secret', () => {
   it('keeps expiry and enabled across a roll', () => {
     const key = rolled(updated(created({ expires_at: '2024-01-15T12:00:00Z' }), { enabled: false }), B, 0);
     expect([key.expires_at, key.enabled]).toEqual(['2024-01-15T12:00:00Z', false]);
+  });
+});
+
+describe('verifySecret, a verifier’s judgement of a secret where it is used', () => {
+  const anywhere: UseContext = { origin: null, assistantId: null };
+  const codeOf = (state: ApiKeyState | null, use: Partial<UseContext> = {}, hash = A, now = clock) =>
+    verifySecret(state, hash, now, { ...anywhere, ...use }).code;
+
+  it('answers VALID with the matched secret, and NOT_FOUND with none for an unknown or revoked key', () => {
+    const key = created();
+    expect(verifySecret(key, A, clock, anywhere)).toEqual({ code: 'VALID', matched: 'current' });
+    expect(verifySecret(key, B, clock, anywhere)).toEqual({ code: 'NOT_FOUND', matched: null });
+    expect(verifySecret(null, A, clock, anywhere)).toEqual({ code: 'NOT_FOUND', matched: null });
+    expect(codeOf({ ...key, deleted_at: key.updated_at })).toBe('NOT_FOUND');
+  });
+
+  it('names DISABLED before EXPIRED (where the API’s 401 names expiry first)', () => {
+    const both = updated(created({ expires_at: '2024-01-15T12:00:00Z' }), { enabled: false });
+    const later = at('2024-01-15T12:30:00Z');
+    expect(codeOf(both, {}, A, later)).toBe('DISABLED');
+    expect(checkSecret(both, A, later)).toEqual({ valid: false, reason: 'expired' });
+    expect(codeOf(updated(both, { enabled: true }), {}, A, later)).toBe('EXPIRED');
+  });
+
+  it('holds a public key with allowed_origins to those origins, and refuses it without one', () => {
+    const key = created({ allowed_origins: ['https://app.example.com'] }, 'public');
+    expect(codeOf(key, { origin: 'https://app.example.com' })).toBe('VALID');
+    expect(codeOf(key, { origin: 'https://evil.example.com' })).toBe('ORIGIN_NOT_ALLOWED');
+    expect(codeOf(key)).toBe('ORIGIN_NOT_ALLOWED');
+    // A private key's origins are not a browser's rule; an empty list allows every origin.
+    expect(codeOf(created({ allowed_origins: ['https://app.example.com'] }), { origin: 'https://x.example' })).toBe(
+      'VALID',
+    );
+    expect(codeOf(created({}, 'public'), { origin: 'https://x.example' })).toBe('VALID');
+  });
+
+  it('holds a key with allowed_assistants to those assistants (after NFC), when an assistant is named', () => {
+    const key = created({ allowed_assistants: ['caf\u00e9', '42'] });
+    expect(codeOf(key, { assistantId: '42' })).toBe('VALID');
+    expect(codeOf(key, { assistantId: 'cafe\u0301' })).toBe('VALID');
+    expect(codeOf(key, { assistantId: '43' })).toBe('ASSISTANT_NOT_ALLOWED');
+    expect(codeOf(key)).toBe('VALID');
+    expect(codeOf(created(), { assistantId: '43' })).toBe('VALID');
+  });
+
+  it('judges the origin before the assistant, and both after expiry', () => {
+    const key = created(
+      { allowed_origins: ['https://app.example.com'], allowed_assistants: ['1'], expires_at: '2024-01-15T12:00:00Z' },
+      'public',
+    );
+    const wrong = { origin: 'https://x.example', assistantId: '2' };
+    expect(codeOf(key, wrong, A, at('2024-01-15T11:30:00Z'))).toBe('ORIGIN_NOT_ALLOWED');
+    expect(codeOf(key, { ...wrong, origin: 'https://app.example.com' }, A, at('2024-01-15T11:30:00Z'))).toBe(
+      'ASSISTANT_NOT_ALLOWED',
+    );
+    expect(codeOf(key, wrong, A, at('2024-01-15T12:30:00Z'))).toBe('EXPIRED');
+  });
+
+  it('takes a rolled key’s previous secret during its grace as matched "previous", then NOT_FOUND', () => {
+    const key = rolled(created(), B, 60);
+    const rolledAt = Date.parse(key.updated_at);
+    expect(verifySecret(key, A, rolledAt + 1000, anywhere)).toEqual({ code: 'VALID', matched: 'previous' });
+    expect(verifySecret(key, B, rolledAt + 1000, anywhere)).toEqual({ code: 'VALID', matched: 'current' });
+    expect(codeOf(key, {}, A, Date.parse(key.previous_key_expires_at!))).toBe('NOT_FOUND');
+    expect(verifySecret(updated(key, { enabled: false }), A, rolledAt + 1000, anywhere)).toEqual({
+      code: 'DISABLED',
+      matched: 'previous',
+    });
   });
 });

@@ -4,7 +4,7 @@
 export { createKafka } from './client';
 export type { Kafka } from 'kafkajs';
 export type { KafkaSettings, KafkaLog } from './client';
-export { ensureTopics, pingCluster } from './topics';
+export { COMPACTED_TOPIC_CONFIG, ensureTopics, pingCluster } from './topics';
 export { LogEnds } from './log-ends';
 export type { TopicSpec } from './topics';
 export { partitionFor } from './partitioner';
@@ -12,3 +12,5 @@ export { BatchingProducer, ProducerUnavailableError } from './batching-producer'
 export type { LogPosition, OutgoingRecord } from './batching-producer';
 export { PartitionConsumer, SESSION_TIMEOUT_MS } from './partition-consumer';
 export type { ConsumedBatch, ConsumedRecord, GroupMembers, PartitionConsumerOptions } from './partition-consumer';
+export { TopicReader } from './topic-reader';
+export type { PartitionBounds, TopicReaderOptions } from './topic-reader';

@@ -50,7 +50,7 @@ function isInvalidSessionTimeout(error: unknown): boolean {
   return false;
 }
 
-function headersOf(raw: IHeaders | undefined): Record<string, string> {
+export function headersOf(raw: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw ?? {})) {
     // A repeated header arrives as an array; ours are never repeated, so keep the last one.

@@ -13,7 +13,7 @@ import {
 import { CreateApiKeyRequest } from '../create-api-key/create-api-key.request';
 import { ValidBody } from '../http/body-validation';
 import { UpdateApiKeyRequest, changesOf } from '../update-api-key/update-api-key.request';
-import { toView } from './api-key.view';
+import { toView } from '@app/access';
 
 // Walks every field of the domain's list through every place that handles fields: a field added
 // to the list is covered here without this test, or any of those places, being touched. Each

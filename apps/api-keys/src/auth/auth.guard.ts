@@ -5,7 +5,7 @@ import { PublicKeyForbiddenError, UnauthenticatedError } from '../errors';
 import { Principal } from '../http/request-context';
 import { RateLimits } from '../rate-limits/rate-limits';
 import { ApiKeyStates } from '../read-model/api-key-states';
-import { hashSecret, secretShape } from './api-key-secret';
+import { hashSecret, secretShape } from '@app/access';
 
 /** What a refused secret is told: only its holder can see that the key expired or is disabled. */
 const REFUSALS = {

@@ -2,7 +2,7 @@ import { Controller, Get, Headers, Param, Query, UseGuards } from '@nestjs/commo
 import { ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiRoute, KEY } from '../http/openapi';
 import { ApiKeyIdPipe } from '../api-key-resource/api-key-id.pipe';
-import { toView } from '../api-key-resource/api-key.view';
+import { toView } from '@app/access';
 import { AuthGuard, Caller } from '../auth/auth.guard';
 import { ApiKeyNotFoundError, ValidationFailedError } from '../errors';
 import { ValidBody } from '../http/body-validation';

@@ -2,7 +2,7 @@ import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiRoute, KEY_LIST } from '../http/openapi';
 import { isLiveKeyOf } from '@app/domain';
-import { toView } from '../api-key-resource/api-key.view';
+import { toView } from '@app/access';
 import { AuthGuard, Caller } from '../auth/auth.guard';
 import { ValidBody } from '../http/body-validation';
 import { Reply, success } from '../http/envelope';

@@ -1,5 +1,5 @@
 import { FleetMembership, FleetShare, FleetUsageDocument, FleetUsageStore } from './fleet-share';
-import { TokenBuckets } from './token-bucket';
+import { TokenBuckets } from '@app/access';
 
 const WINDOW = 60_000;
 const SYNC_MS = 250;

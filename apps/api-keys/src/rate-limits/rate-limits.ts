@@ -1,10 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import type { Response } from 'express';
+import { Budget, TokenBuckets, addressBucket } from '@app/access';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { RateLimitedError } from '../errors';
-import { addressBucket } from './address-bucket';
 import { FleetMembership, FleetShare, FleetUsageStore } from './fleet-share';
-import { Budget, TokenBuckets } from './token-bucket';
 
 export const FLEET_USAGE_STORE = Symbol('FLEET_USAGE_STORE');
 export const FLEET_MEMBERSHIP = Symbol('FLEET_MEMBERSHIP');

@@ -1,6 +1,6 @@
 import { ApiKeyEvent, decideCreate, isRejection } from '@app/domain';
 import { LogPosition } from '@app/kafka';
-import { hashSecret } from '../auth/api-key-secret';
+import { hashSecret } from '@app/access';
 import { CreateApiKeyCommand } from '../create-api-key/create-api-key.command';
 import { CreateApiKeyHandler } from '../create-api-key/create-api-key.handler';
 import { DeleteApiKeyCommand } from '../delete-api-key/delete-api-key.command';

@@ -12,8 +12,7 @@ import {
   evolve,
   isRejection,
 } from '@app/domain';
-import { ApiKeyView, toView } from '../api-key-resource/api-key.view';
-import { newSecret } from '../auth/api-key-secret';
+import { ApiKeyView, newSecret, toView } from '@app/access';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ApiKeyNotFoundError, IdempotencyKeyReusedError, PreconditionFailedError, rejectionError } from '../errors';
 import { expectedVersion } from '../http/etags';

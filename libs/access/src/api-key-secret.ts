@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { KeyType } from '@app/contracts';
+import type { KeyType } from '@app/domain';
 import { BASE62_ALPHABET, CHECKSUM_LENGTH, keyChecksum } from './key-checksum';
 
 // A readable prefix says what kind of key it is; then 256 random bits and a checksum, all in

@@ -1,0 +1,36 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { VERIFIER_CONFIG, VerifierConfig } from './config/config';
+import { HealthController } from './health/health.controller';
+import { ErrorFilter } from './http/error.filter';
+import { KeyIndex } from './key-index/key-index';
+import { PositionWaiters } from './key-index/position-waiters';
+import { Metrics } from './metrics/metrics';
+import { StateReader } from './state-reader/state-reader';
+import { TokenGate } from './token/token-gate';
+import { VerifyKeyRoute } from './verify-key/verify-key.route';
+
+/** The verifier: the state topic in memory, the verify route, health and metrics. No database. */
+@Module({})
+export class VerifierModule {
+  static register(config: VerifierConfig): DynamicModule {
+    const index = new KeyIndex();
+    return {
+      module: VerifierModule,
+      controllers: [HealthController],
+      providers: [
+        { provide: VERIFIER_CONFIG, useValue: config },
+        { provide: KeyIndex, useValue: index },
+        {
+          provide: PositionWaiters,
+          useValue: new PositionWaiters(config.minPositionWaiters, (partition) => index.appliedOffset(partition)),
+        },
+        { provide: APP_FILTER, useClass: ErrorFilter },
+        Metrics,
+        StateReader,
+        TokenGate,
+        VerifyKeyRoute,
+      ],
+    };
+  }
+}

@@ -1,0 +1,73 @@
+import { ApiKeyState } from '@app/domain';
+
+/** What one state-topic record says, decoded: a key's new state, or that it is gone. */
+export type StateChange =
+  { readonly id: number; readonly state: ApiKeyState } | { readonly id: number; readonly state: null };
+
+/**
+ * Every live key of the state topic in memory, by the hashes of its secrets: the current one and,
+ * after a roll with a grace, the previous one (whether that still works is judged at use, against
+ * the clock, by the domain's verifySecret: no timer removes it). A revoked key (deleted_at set) or
+ * a tombstone removes the key and its hashes. Holds at most two hashes per live key.
+ *
+ * It also keeps, per partition, the offset of the last record applied, which is this instance's
+ * public position: a caller's `min_position` is met once it is reached, and heartbeats can report
+ * it. Records at or below that offset are skipped, so reading the topic again from its beginning
+ * (after the reader restarts) never takes a key back to an older state.
+ */
+export class KeyIndex {
+  private readonly byHash = new Map<string, ApiKeyState>();
+  private readonly byId = new Map<number, ApiKeyState>();
+  private readonly applied = new Map<number, number>();
+
+  /** Live keys held. */
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** The key one of whose secrets has this hash (the secret may still be past its grace: judge it). */
+  findByHash(hash: string): ApiKeyState | null {
+    return this.byHash.get(hash) ?? null;
+  }
+
+  /** The offset of the last record applied from `partition`; -1 before any. */
+  appliedOffset(partition: number): number {
+    return this.applied.get(partition) ?? -1;
+  }
+
+  /** Every partition's last applied offset (for heartbeats, readiness and the lag metric). */
+  appliedOffsets(): ReadonlyMap<number, number> {
+    return this.applied;
+  }
+
+  /**
+   * Applies the record at `offset` of `partition`: a new state or null (a tombstone, or a record
+   * that could not be read: better forget a key than keep a stale one). Returns false when that
+   * offset was already applied.
+   */
+  apply(partition: number, offset: number, change: StateChange): boolean {
+    if (offset <= this.appliedOffset(partition)) return false;
+    this.applied.set(partition, offset);
+    this.forget(change.id);
+    const state = change.state;
+    if (state === null || state.deleted_at !== null) return true;
+    this.byId.set(state.id, state);
+    this.byHash.set(state.key_hash, state);
+    if (state.previous_key_hash !== null) this.byHash.set(state.previous_key_hash, state);
+    return true;
+  }
+
+  /** Marks an offset as applied without a key (a record with no key id to forget). */
+  skip(partition: number, offset: number): void {
+    if (offset > this.appliedOffset(partition)) this.applied.set(partition, offset);
+  }
+
+  private forget(id: number): void {
+    const old = this.byId.get(id);
+    if (!old) return;
+    this.byId.delete(id);
+    // Only entries that still point at this key: a hash is another key's only if SHA-256 collided.
+    for (const hash of [old.key_hash, old.previous_key_hash])
+      if (hash !== null && this.byHash.get(hash) === old) this.byHash.delete(hash);
+  }
+}
