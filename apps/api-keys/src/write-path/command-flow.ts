@@ -13,6 +13,7 @@ import {
   isRejection,
 } from '@app/domain';
 import { ApiKeyView, newSecret, toView } from '@app/access';
+import { AppliedPosition } from '@app/contracts';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { ApiKeyNotFoundError, IdempotencyKeyReusedError, PreconditionFailedError, rejectionError } from '../errors';
 import { expectedVersion } from '../http/etags';
@@ -120,9 +121,9 @@ export class CommandFlow {
       const next = evolve(state, event)!;
       return { kind: 'dry_run', key: toView(next), version: next.version, event };
     }
-    const { visible } = await this.recorder.record(event, request.bounds);
+    const { visible, position } = await this.recorder.record(event, request.bounds);
     if (!visible) return accepted(event, state, secret);
-    return this.outcomeOf(event, state, secret, recordId);
+    return this.outcomeOf(event, position, state, secret, recordId);
   }
 
   /**
@@ -183,23 +184,28 @@ export class CommandFlow {
     return { command, state: null, secret: secret.value };
   }
 
-  /** What the log decided for this event, as the projector recorded it. */
+  /**
+   * What the log decided for this event. Usually the key tells without another read: the last
+   * event applied to it sits at this event's own position, or its document names the event.
+   * Otherwise the projector's outcome document does (an ignored event; an applied one its key no
+   * longer names).
+   */
   private async outcomeOf(
     event: ApiKeyEvent,
+    position: AppliedPosition,
     state: ApiKeyState | null,
     secret: string | undefined,
     recordId: string | undefined,
   ): Promise<WriteResult> {
+    const key = await this.states.find(event.api_key_id);
+    const done = (now: ApiKeyState): WriteResult => ({ kind: 'done', key: toView(now, secret), version: now.version });
+    const lastApplied = key?.applied.partition === position.partition && key.applied.offset === position.offset;
+    if (key && (lastApplied || heldAsApplied(key, event.event_id))) return done(key);
     const outcome = await this.readModel.eventOutcome(event.event_id);
     switch (outcome?.outcome) {
-      // An applied event has an outcome document only when its key's own document has no room to
-      // name it (batch-fold's FIRST_EVENT_IDS); most are named there.
-      case undefined:
-      case 'applied': {
-        const key = await this.states.find(event.api_key_id);
-        if (!key || (!outcome && !heldAsApplied(key, event.event_id))) break;
-        return { kind: 'done', key: toView(key, secret), version: key.version };
-      }
+      case 'applied':
+        if (key) return done(key);
+        break;
       case 'idempotent_retry': {
         // An earlier attempt with this Idempotency-Key got into the log first: its answer stands.
         const earlier = recordId === undefined ? null : await this.readModel.idempotencyRecord(recordId);
