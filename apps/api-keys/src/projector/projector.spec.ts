@@ -227,6 +227,20 @@ describe('Projector.apply', () => {
     expect(cachedAtCheckpoint).toBe('new');
   });
 
+  it('wakes its waiting requests once the keys and the cache are written, not after the checkpoint', async () => {
+    const { readModel, progress, projector } = setup();
+    await projector.apply(batch([created(1)]));
+    const waiting = progress.waitFor({ topic: TOPIC, partition: 0, offset: 1 }, 5000);
+    let keyWhenWoken: string | undefined;
+    void waiting.then(() => (keyWhenWoken = readModel.keys.get(1)?.name));
+    readModel.onCheckpoint = () => {
+      throw new Error('the store went away');
+    };
+    await expect(projector.apply(batch([renamed(1, 'new')], 1))).rejects.toThrow('went away');
+    await expect(waiting).resolves.toBe(true);
+    expect(keyWhenWoken).toBe('new');
+  });
+
   it('keeps the hash lookup, the owner’s email and the owner’s list of live keys', async () => {
     const { readModel, projector } = setup();
     await projector.apply(batch([created(1), created(2), created(3, 2), deleted(2)]));

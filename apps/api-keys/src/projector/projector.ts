@@ -109,11 +109,13 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     // Every key the batch touched, as it now stands (a redelivery publishes the same values again).
     await (published ?? this.log.publishStates(finals.values()));
     // Order matters. Keys, their lookups and their published states first, then this process's
-    // cache, then the checkpoint: whoever sees the checkpoint (a request polling it, another
-    // instance) must find the documents and the cache at least as new. A crash between steps
-    // leaves documents ahead of the checkpoint, which the per-key applied position makes harmless
-    // on redelivery.
+    // cache, then its waiting requests, then the checkpoint: whoever sees the checkpoint (a request
+    // polling it, another instance) must find the documents and the cache at least as new. The
+    // requests waiting here read only those, so they need not wait for the checkpoint's round trip.
+    // A crash between steps leaves documents ahead of the checkpoint, which the per-key applied
+    // position makes harmless on redelivery.
     this.cache.applied(batch.partition, finals.values());
+    this.progress.markApplied(batch.topic, batch.partition, lastOffset);
     const created = events.filter(({ event }) => event.event_type === API_KEY_CREATED).map(({ event }) => event);
     const next: CheckpointDocument = {
       ...checkpoint,
@@ -123,7 +125,6 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     };
     await this.readModel.saveCheckpoint(next);
     this.checkpoints.set(batch.partition, next);
-    this.progress.markApplied(batch.topic, batch.partition, lastOffset);
   }
 
   /** The batch's records after the checkpoint, decoded; unreadable ones go to the dead-letter topic. */
