@@ -67,6 +67,10 @@ async function main(log, signal) {
         `store: ${concurrency} writers: ${writesPerS.toFixed(1)} writes/s, p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms`,
       );
     }
+    // Compiled with the bench (bench/checks/key-checks.ts), timed once the load has stopped.
+    /** @type {{ keyCheckCost: () => { shape_ns: number, hash_ns: number, judge_ns: number } }} */
+    const { keyCheckCost } = require(run.entries.keyChecks);
+    const keyChecks = keyCheckCost();
     const { printReport } = require('./lib/report');
     const busyLines = fs.readFileSync(crud.server.logFile, 'utf8').split('\n');
     return printReport(measured, options, {
@@ -77,6 +81,7 @@ async function main(log, signal) {
       pids,
       runDir: run.runDir,
       store,
+      keyChecks,
     });
   } finally {
     for (const [what, cleanup] of cleanups.reverse()) {

@@ -54,7 +54,13 @@ async function build(noBuild, { log, signal }) {
   }
   log.info(`compiled the CRUD baseline in ${formatDuration(Date.now() - began)}`);
   const compiled = (/** @type {string} */ file) => path.join(BENCH_OUT, 'bench', file);
-  return { main, cli, crud: compiled('crud/main.js'), scale: compiled('scale/log-tools.js') };
+  return {
+    main,
+    cli,
+    crud: compiled('crud/main.js'),
+    scale: compiled('scale/log-tools.js'),
+    keyChecks: compiled('checks/key-checks.js'),
+  };
 }
 
 /**

@@ -137,10 +137,10 @@ function renderStore(cells, store) {
  * @param {Awaited<ReturnType<typeof import('./load').measure>>} measured
  * @param {{ connections: number[], rounds: number, durationS: number, users: number, strict: boolean }} options
  * @param {{ keysPerPath: number, rssMb: number, crudRssMb: number, busyRetries: number, pids: Record<string, number | null>,
- *   runDir: string, store: StoreWrites[] }} facts
+ *   runDir: string, store: StoreWrites[], keyChecks?: { shape_ns: number, hash_ns: number, judge_ns: number } }} facts
  */
 function printReport({ segments, profiles, failed }, options, facts) {
-  const { keysPerPath, rssMb, crudRssMb, busyRetries, pids, runDir, store } = facts;
+  const { keysPerPath, rssMb, crudRssMb, busyRetries, pids, runDir, store, keyChecks } = facts;
   /** @type {Map<string, Cell>} */
   const cells = new Map([...segments].map(([name, segs]) => [name, aggregate(segs)]));
   for (const [name, files] of profiles) {
@@ -188,6 +188,15 @@ function printReport({ segments, profiles, failed }, options, facts) {
     say(`see the samples above and the server logs in ${logs}/`);
     return 1;
   }
+  if (keyChecks) {
+    const { shape_ns, hash_ns, judge_ns } = keyChecks;
+    const esP50Ns = (cells.get('es_c1')?.p50 ?? NaN) * 1e6;
+    say(
+      `\nthe checks of a presented key, per request (bench process, alone): shape and checksum ${shape_ns} ns, ` +
+        `SHA-256 ${hash_ns} ns, judging the found key (expiry, enabled, grace) ${judge_ns} ns; the checksum and ` +
+        `the judgement together ${(((shape_ns + judge_ns) / esP50Ns) * 100).toFixed(3)} % of ES's p50 at 1 connection`,
+    );
+  }
   const targets = evaluateTargets(cells, rssMb);
   const verdicts = targets.map(([name, value, limit, passed]) => [passed ? 'PASS' : 'FAIL', name, value, limit]);
   say(`\ntargets:\n${table(verdicts, null, 4)}`);
@@ -202,6 +211,7 @@ function printReport({ segments, profiles, failed }, options, facts) {
       p99_ms: round(w.p99, 2),
     };
   }
+  if (keyChecks) result.key_checks_ns = keyChecks;
   say(`RESULT ${JSON.stringify({ ...result, rss_mb: round(rssMb, 1) })}`);
   return options.strict && targets.some((t) => !t[3]) ? 2 : 0;
 }
