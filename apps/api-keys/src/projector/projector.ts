@@ -103,11 +103,15 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     // Each secret the batch's creations and rolls name, mapped to its key, as the events say (not
     // as the keys end the batch: a key created and rolled in one batch has both).
     const hashes = secretHashes(events);
-    await this.readModel.insertHashes(hashes);
-    await this.saveMemberships(checkpoint, events, touched);
+    // The hash lookups, the per-user lists and every key the batch touched as it now stands, on the
+    // state topic (a redelivery publishes the same values again): independent of each other, so
+    // side by side.
+    await Promise.all([
+      this.readModel.insertHashes(hashes),
+      this.saveMemberships(checkpoint, events, touched),
+      published ?? this.log.publishStates(finals.values()),
+    ]);
     for (const { _id } of hashes) this.unknownHashes.forget(_id);
-    // Every key the batch touched, as it now stands (a redelivery publishes the same values again).
-    await (published ?? this.log.publishStates(finals.values()));
     // Order matters. Keys, their lookups and their published states first, then this process's
     // cache, then its waiting requests, then the checkpoint: whoever sees the checkpoint (a request
     // polling it, another instance) must find the documents and the cache at least as new. The
