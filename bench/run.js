@@ -5,6 +5,8 @@
 // side in one run, and the store's own single-document write rate as the ceiling of both.
 // npm run bench -- --scale: the service at growing numbers of keys (lib/scale.js).
 // npm run bench -- --misses: GET of another user's key against GET of a never-used id (lib/misses.js).
+// npm run bench -- --verify: the verifier holding 100,000 keys against a bare http server, and how
+// soon two verifiers see a DELETE (lib/verify.js).
 // Progress goes to stderr; the report goes to stdout and its last line is `RESULT {...}`.
 // Ctrl-C stops the load and unwinds through the cleanups; a second one kills at once.
 // See docs/benchmarks.md.
@@ -38,6 +40,7 @@ async function main(log, signal) {
     const run = await prepare(options, ctx);
     if (options.scale) return await require('./lib/scale').runScale(options, run, ctx);
     if (options.misses) return await require('./lib/misses').runMisses(options, run, ctx);
+    if (options.verify) return await require('./lib/verify').runVerify(options, run, ctx);
     const es = await startServer('es', run, options, ctx);
     const keys = await seed(run, { ...options, baseUrl: es.url }, ctx);
     es.server.assertAlive();

@@ -7,6 +7,11 @@ const USAGE = `usage: npm run bench -- [options]
                        numbers of keys, seeded straight into the topic (BENCH_SCALE=1)
   --misses             the misses benchmark instead: GET of another user's keys (held in memory)
                        against GET of never-used ids, alternately, cold and warm (BENCH_MISSES=1)
+  --verify             the verify benchmark instead: a bare Node http server and the verifier holding
+                       --keys keys, side by side at each concurrency, the time from start to ready,
+                       the verifier's RSS, and how soon two verifiers see DELETEs (BENCH_VERIFY=1)
+  --keys <n>           with --verify: the keys the verifier holds, 200 of them created through the
+                       API, the rest seeded straight into the state topic (BENCH_VERIFY_KEYS, default 100000)
   --sizes <list>       with --scale: the numbers of keys (BENCH_SCALE_SIZES, default 1000,20000,100000)
   --duration <s>       length of each measured segment (BENCH_DURATION_S, default 15; 10 with --scale)
   --warmup <s>         warm-up per server before each concurrency level (BENCH_WARMUP_S, default 3; 2 with --scale)
@@ -16,7 +21,7 @@ const USAGE = `usage: npm run bench -- [options]
   --users <n>          users to bootstrap (BENCH_USERS, default 4)
   --keys-per-user <n>  keys created per user through POST (BENCH_KEYS_PER_USER, default 64);
                        half of all keys are PUT through each path; with --misses: ids per class
-                       (default 300)
+                       (default 300); with --verify: the keys DELETEd (default 50, x 4 users)
   --node-options <s>   NODE_OPTIONS for the servers under test only, e.g. "--max-semi-space-size=4"
                        (BENCH_NODE_OPTIONS; default: the service's, as npm start sets them)
   --cpu-prof           CPU-profile both servers during every measured segment, write the
@@ -36,11 +41,15 @@ class UsageError extends Error {}
 const SMALLEST_SCALE = 500;
 // The misses benchmark: ids per class (user B's keys, never-used ids), as issue 20 asks.
 const MISSES_PER_CLASS = 300;
+// The verify benchmark: 4 users x 50 keys = the 200 DELETEs issue 19 asks for.
+const VERIFY_DELETES_PER_USER = 50;
 
 /** @type {Record<string, [string, string, 'number' | 'int' | 'list' | 'bool' | 'text', any, number?]>} name, variable, kind, default, min */
 const FLAGS = {
   scale: ['scale', 'BENCH_SCALE', 'bool', false],
   misses: ['misses', 'BENCH_MISSES', 'bool', false],
+  verify: ['verify', 'BENCH_VERIFY', 'bool', false],
+  keys: ['keys', 'BENCH_VERIFY_KEYS', 'int', 100_000, 1],
   sizes: ['sizes', 'BENCH_SCALE_SIZES', 'list', [1000, 20_000, 100_000]],
   duration: ['durationS', 'BENCH_DURATION_S', 'number', 15, 1],
   warmup: ['warmupS', 'BENCH_WARMUP_S', 'number', 3, 0],
@@ -79,7 +88,7 @@ function parseValue(flag, raw) {
 
 /**
  * @param {string[]} argv @param {NodeJS.ProcessEnv} env
- * @returns {{ help?: true, scale: boolean, misses: boolean, sizes: number[], durationS: number, warmupS: number, rounds: number,
+ * @returns {{ help?: true, scale: boolean, misses: boolean, verify: boolean, keys: number, sizes: number[], durationS: number, warmupS: number, rounds: number,
  *   timeoutS: number, connections: number[], users: number, keysPerUser: number, nodeOptions: string | null,
  *   cpuProf: boolean, noBuild: boolean, keep: boolean, strict: boolean }}
  */
@@ -101,7 +110,16 @@ function parseOptions(argv, env) {
     values[FLAGS[flag][0]] = parseValue(flag, raw);
     given.add(FLAGS[flag][0]);
   }
-  if (values.scale && values.misses) throw new UsageError('--scale and --misses are two benchmarks: choose one');
+  const chosen = ['scale', 'misses', 'verify'].filter((name) => values[name]);
+  if (chosen.length > 1) throw new UsageError(`--${chosen.join(' and --')} are different benchmarks: choose one`);
+  if (values.verify) {
+    if (!given.has('keysPerUser')) values.keysPerUser = VERIFY_DELETES_PER_USER;
+    if (values.keys < values.users * (values.keysPerUser + 1))
+      throw new UsageError(
+        `--keys must be at least the keys created through the API, ${values.users * (values.keysPerUser + 1)}`,
+      );
+    return /** @type {any} */ (values);
+  }
   if (values.misses) {
     if (!given.has('keysPerUser')) values.keysPerUser = MISSES_PER_CLASS;
     return /** @type {any} */ (values);

@@ -16,6 +16,7 @@ const {
   serversToStart,
   connectionEnv,
   serviceNodeOptions,
+  VERIFIER_ENTRY,
 } = require('../../scripts/lib/prepare');
 const { readStackSettings } = require('../../scripts/stack/settings');
 const lifecycle = require('../../scripts/stack/lifecycle');
@@ -39,7 +40,9 @@ async function build(noBuild, { log, signal }) {
     : await ensureBuild({ entry: 'main', log: createLogger('bench:build'), signal });
   // The same build holds the CLI; asking ensureBuild again could rebuild if a source changed meanwhile.
   const cli = path.join(path.dirname(main), 'cli.js');
-  for (const file of [main, cli]) {
+  // ensureBuild builds the verifier with the service (npm run bench -- --verify runs it).
+  const verifier = VERIFIER_ENTRY;
+  for (const file of [main, cli, verifier]) {
     if (!fs.existsSync(file)) throw new StackError(`there is no ${path.relative(REPO_ROOT, file)}; run npm run build`);
   }
   const began = Date.now();
@@ -57,9 +60,12 @@ async function build(noBuild, { log, signal }) {
   return {
     main,
     cli,
+    verifier,
     crud: compiled('crud/main.js'),
     scale: compiled('scale/log-tools.js'),
     keyChecks: compiled('checks/key-checks.js'),
+    verifyTools: compiled('verify/state-tools.js'),
+    bare: path.join(__dirname, '..', 'verify', 'bare-server.js'),
   };
 }
 
@@ -207,7 +213,8 @@ async function inParallel(items, limit, work) {
  * bootstrap command, every further key through POST /api/v1/api_keys; waits until every user
  * lists all of theirs.
  * @param {Run} run @param {{ users: number, keysPerUser: number, baseUrl: string }} options @param {Context} ctx
- * @returns {Promise<Array<{ id: number, userId: number, authKey: string }>>} the keys the PUTs will target
+ * @returns {Promise<Array<{ id: number, userId: number, authKey: string, secret: string }>>} the keys the PUTs
+ *   will target (secret: the created key's own value, which the verify benchmark presents)
  */
 async function seed(run, { users, keysPerUser, baseUrl }, { log, signal }) {
   let began = Date.now();
@@ -236,7 +243,8 @@ async function seed(run, { users, keysPerUser, baseUrl }, { log, signal }) {
       },
       { what: `${user.email} to authenticate`, timeoutMs: 10_000, signal },
     );
-    return { id: JSON.parse(created.text).data.id, userId: user.userId, authKey: user.authKey };
+    const { data } = JSON.parse(created.text);
+    return { id: data.id, userId: user.userId, authKey: user.authKey, secret: data.key_value };
   });
   const listed = async () => {
     const counts = await Promise.all(owners.map(async (user) => JSON.parse((await call(user)).text).data?.length));

@@ -106,12 +106,18 @@ const KINDS = {
   es: { name: 'event-sourced service', log: 'service.log', readyPath: '/health', readyStatus: 200, timeoutMs: 90_000 },
   // Any answer in the envelope means it is up (no health route: it has no dependencies to report).
   crud: { name: 'CRUD baseline', log: 'crud.log', readyPath: '/api/v1/ready', readyStatus: 404, timeoutMs: 60_000 },
+  // Ready once it has loaded the state topic up to the ends it found at start; polled often, since
+  // the time to ready is a figure of the verify benchmark.
+  verifier: { name: 'verifier', log: 'verifier.log', readyPath: '/health/ready', readyStatus: 200, timeoutMs: 120_000 },
+  bare: { name: 'bare http server', log: 'bare.log', readyPath: '/', readyStatus: 200, timeoutMs: 30_000 },
 };
+const POLL_MS = { es: 250, crud: 250, verifier: 20, bare: 20 };
 
 /**
  * Starts one server under test on a free port and waits until it answers; the caller's cleanups stop it.
- * `as` names another instance of the kind (its own log file, environment changes).
- * @param {'es' | 'crud'} kind @param {import('./prepare').Run} run @param {{ cpuProf: boolean }} options
+ * `as` names another instance of the kind (its own log file, environment changes). readyMs: from
+ * the spawn to the first ready answer.
+ * @param {'es' | 'crud' | 'verifier' | 'bare'} kind @param {import('./prepare').Run} run @param {{ cpuProf: boolean }} options
  * @param {import('./prepare').Context} ctx
  * @param {{ name: string, log: string, env: Record<string, string> }} [as]
  */
@@ -120,21 +126,26 @@ async function startServer(kind, run, { cpuProf }, { log, signal, cleanups }, as
   const name = as?.name ?? KINDS[kind].name;
   const port = await freePort();
   const preload = cpuProf ? ['-r', path.join(__dirname, 'profiler-preload.js')] : [];
-  const entry = kind === 'es' ? run.entries.main : run.entries.crud;
-  const env = { ...run.env, ...as?.env, PORT: String(port) };
+  const entry = {
+    es: run.entries.main,
+    crud: run.entries.crud,
+    verifier: run.entries.verifier,
+    bare: run.entries.bare,
+  }[kind];
+  const env = { ...run.env, ...as?.env, PORT: String(port), VERIFIER_PORT: String(port) };
   const logFile = path.join(run.runDir, as?.log ?? KINDS[kind].log);
+  const began = performance.now();
   const server = new Server(name, [...preload, entry], env, logFile, cpuProf);
   cleanups.push([`stopping the ${name}`, () => server.stop()]);
   const url = `http://127.0.0.1:${port}`;
-  const began = Date.now();
   const ready = async () => (await fetch(`${url}${readyPath}`)).status === readyStatus;
-  await waitUntil(ready, { what: `the ${name} to answer`, timeoutMs, signal, giveUp: () => server.exited }).catch(
-    (error) => {
-      throw new StackError(`${error.message}; last log lines of the ${name}:\n${server.logTail()}`);
-    },
-  );
-  log.info(`${name} pid ${server.pid} answering on ${url} in ${formatDuration(Date.now() - began)}`);
-  return { server, url };
+  const waiting = { what: `the ${name} to answer`, timeoutMs, intervalMs: POLL_MS[kind], signal };
+  await waitUntil(ready, { ...waiting, giveUp: () => server.exited }).catch((error) => {
+    throw new StackError(`${error.message}; last log lines of the ${name}:\n${server.logTail()}`);
+  });
+  const readyMs = performance.now() - began;
+  log.info(`${name} pid ${server.pid} answering on ${url} in ${formatDuration(readyMs)}`);
+  return { server, url, readyMs };
 }
 
 module.exports = { Server, startServer, killAllNow };
