@@ -18,6 +18,7 @@ import { SchemasController } from './http/schemas.controller';
 import { ListApiKeysController } from './list-api-keys/list-api-keys.controller';
 import { ProjectionProgress } from './projector/projection-progress';
 import { PROJECTOR_ENABLED, Projector } from './projector/projector';
+import { decodeMarks } from './projector/state-marks';
 import { ApiKeyStates, EVENT_PARTITIONS } from './read-model/api-key-states';
 import { ApiKeysReadModel } from './read-model/api-keys.read-model';
 import { KeyStateCache } from './read-model/key-state-cache';
@@ -95,7 +96,10 @@ export class AppModule {
           provide: ProjectionProgress,
           inject: [ApiKeysReadModel],
           useFactory: (readModel: ApiKeysReadModel) =>
-            new ProjectionProgress((topic, partition) => readModel.appliedOffset(topic, partition)),
+            new ProjectionProgress(async (topic, partition) => {
+              const checkpoint = await readModel.checkpoint(topic, partition);
+              return { offset: checkpoint?.offset ?? -1, marks: decodeMarks(checkpoint?.state_marks) };
+            }),
         },
         {
           provide: API_KEY_ID_ALLOCATOR,

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { UnreadableEventError, decodeEvent } from '@app/contracts';
 import { API_KEY_CREATED } from '@app/domain';
-import { ConsumedBatch, GroupMembers, PartitionConsumer } from '@app/kafka';
+import { ConsumedBatch, GroupMembers, LogPosition, PartitionConsumer } from '@app/kafka';
 import { EventLog } from '../event-log/event-log';
 import { kafkaLogOf } from '../logging';
 import { Metrics } from '../metrics/metrics';
@@ -20,6 +20,7 @@ import {
   userKeysAfter,
 } from './batch-fold';
 import { ProjectionProgress } from './projection-progress';
+import { decodeMarks, encodeMarks, nextMarks } from './state-marks';
 
 /** Whether this process runs the projector (the bootstrap command does not join the group). */
 export const PROJECTOR_ENABLED = Symbol('PROJECTOR_ENABLED');
@@ -96,7 +97,9 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     const checkpoint = await this.checkpointOf(batch.topic, batch.partition);
     const events = await this.decode(batch, checkpoint.offset);
     const lastOffset = batch.records[batch.records.length - 1].offset;
-    if (lastOffset <= checkpoint.offset) return this.progress.markApplied(batch.topic, batch.partition, lastOffset);
+    if (lastOffset <= checkpoint.offset) {
+      return this.progress.markApplied(batch.topic, batch.partition, lastOffset, decodeMarks(checkpoint.state_marks));
+    }
 
     const { finals, published } = await this.saveKeys(events);
     const touched = [...membershipChanges(events)].map((id) => finals.get(id)).filter((k) => k !== undefined);
@@ -107,7 +110,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     await this.saveMemberships(checkpoint, events, touched);
     for (const { _id } of hashes) this.unknownHashes.forget(_id);
     // Every key the batch touched, as it now stands (a redelivery publishes the same values again).
-    await (published ?? this.log.publishStates(finals.values()));
+    const positions = await (published ?? this.log.publishStates(finals.values()));
     // Order matters. Keys, their lookups and their published states first, then this process's
     // cache, then the checkpoint: whoever sees the checkpoint (a request polling it, another
     // instance) must find the documents and the cache at least as new. A crash between steps
@@ -115,15 +118,19 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     // on redelivery.
     this.cache.applied(batch.partition, finals.values());
     const created = events.filter(({ event }) => event.event_type === API_KEY_CREATED).map(({ event }) => event);
+    // Where the batch left the state topic, for write receipts: one field of the checkpoint, which
+    // is written after the states are acknowledged (state-marks.ts says why there and not per key).
+    const marks = nextMarks(decodeMarks(checkpoint.state_marks), lastOffset, Date.now(), positions);
     const next: CheckpointDocument = {
       ...checkpoint,
       offset: lastOffset,
       max_key_id: Math.max(checkpoint.max_key_id, ...created.map((e) => e.api_key_id)),
       max_user_id: Math.max(checkpoint.max_user_id, ...created.map((e) => e.user_id)),
+      ...(marks.length > 0 && { state_marks: encodeMarks(marks) }),
     };
     await this.readModel.saveCheckpoint(next);
     this.checkpoints.set(batch.partition, next);
-    this.progress.markApplied(batch.topic, batch.partition, lastOffset);
+    this.progress.markApplied(batch.topic, batch.partition, lastOffset, marks);
   }
 
   /** The batch's records after the checkpoint, decoded; unreadable ones go to the dead-letter topic. */
@@ -164,7 +171,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
    */
   private async saveKeys(
     events: readonly LoggedEvent[],
-  ): Promise<{ finals: Map<number, ProjectedKey>; published: Promise<void> | null }> {
+  ): Promise<{ finals: Map<number, ProjectedKey>; published: Promise<LogPosition[]> | null }> {
     const ids = new Set(events.map(({ event }) => event.api_key_id));
     const fresh = createdFirst(events);
     const starts = new Map<number, ProjectedKey | null>();
