@@ -18,7 +18,7 @@ import type { TopicSpec } from '@app/kafka';
 import { AppConfig } from '../config/config';
 
 /**
- * The topics the service creates when they are missing: all three with KAFKA_TOPIC_PARTITIONS
+ * The topics the service creates when they are missing: all four with KAFKA_TOPIC_PARTITIONS
  * partitions (docs/asyncapi.yaml says so, and its spec holds it to this).
  */
 export function topicSpecs(config: AppConfig['kafka']): TopicSpec[] {
@@ -26,6 +26,7 @@ export function topicSpecs(config: AppConfig['kafka']): TopicSpec[] {
     { topic: config.eventsTopic, partitions: config.topicPartitions },
     { topic: config.deadLetterTopic, partitions: config.topicPartitions },
     ...(config.stateTopic ? [{ topic: config.stateTopic, partitions: config.topicPartitions, compacted: true }] : []),
+    { topic: config.verifiersTopic, partitions: config.topicPartitions, shortLived: true },
   ];
 }
 
