@@ -24,7 +24,7 @@ const pointer = (...parts: string[]) => parts.map((p) => p.replace(/~/g, '~0').r
 
 describe('the OpenAPI document', () => {
   const suite = useService('openapi', ['alice'], {
-    RATE_LIMIT_PER_KEY: '40',
+    RATE_LIMIT_PER_KEY: '44',
     AUTH_FAILURES_PER_ADDRESS: '5',
     RATE_LIMIT_WINDOW_SECONDS: '3600',
   });
@@ -74,6 +74,7 @@ describe('the OpenAPI document', () => {
       '/api/v1/api_keys',
       '/api/v1/api_keys/{id}',
       '/api/v1/api_keys/{id}/events',
+      '/api/v1/api_keys/{id}/propagation',
       '/api/v1/api_keys/{id}/roll',
       '/health',
       '/health/live',
@@ -118,6 +119,8 @@ describe('the OpenAPI document', () => {
     await send('PUT', keyPath(id), { key, body: { api_key: { name: 'Stale' } }, headers: { 'If-Match': '"1"' } });
     await send('GET', `${keyPath(id)}/events`, { key });
     await send('GET', `${keyPath(id)}/events?limit=x`, { key });
+    await send('GET', `${keyPath(id)}/propagation`, { key });
+    await send('GET', `${keyPath(987654321)}/propagation`, { key });
     const notModified = await call(suite.service.url, 'GET', keyPath(id), { key, headers: { 'If-None-Match': '"2"' } });
     expect(notModified.status).toBe(304);
     const template = document.paths['/api/v1/api_keys/{id}'].get;

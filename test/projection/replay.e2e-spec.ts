@@ -102,9 +102,12 @@ describe('rebuilding the read model from the topic alone', () => {
     await waitForProjection(fresh.database, iso.topic);
     liveKeys = await readCollection(iso.database, 'api_keys');
     replayedKeys = await readCollection(fresh.database, 'api_keys');
+    // A checkpoint's state_marks say where each instance published states (write receipts): not a
+    // fold of the log, and the replica publishes at other offsets.
+    const folded = (docs: Record<string, unknown>[]) => docs.map(({ state_marks: _marks, ...doc }) => doc);
     for (const name of READ_MODELS) {
-      liveModels.set(name, await readCollection(iso.database, name));
-      replayedModels.set(name, await readCollection(fresh.database, name));
+      liveModels.set(name, folded(await readCollection(iso.database, name)));
+      replayedModels.set(name, folded(await readCollection(fresh.database, name)));
     }
   }, 120_000);
   afterAll(async () => {

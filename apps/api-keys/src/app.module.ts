@@ -11,6 +11,7 @@ import { DeleteApiKeyHandler } from './delete-api-key/delete-api-key.handler';
 import { EventLog } from './event-log/event-log';
 import { GetApiKeyController } from './get-api-key/get-api-key.controller';
 import { GetApiKeyHistoryController } from './get-api-key-history/get-api-key-history.controller';
+import { GetApiKeyPropagationController } from './get-api-key-propagation/get-api-key-propagation.controller';
 import { HealthController } from './health/health.controller';
 import { HTTP_STACK_PROVIDERS } from './http/http-stack';
 import { MetricsController } from './health/metrics.controller';
@@ -18,6 +19,7 @@ import { SchemasController } from './http/schemas.controller';
 import { ListApiKeysController } from './list-api-keys/list-api-keys.controller';
 import { ProjectionProgress } from './projector/projection-progress';
 import { PROJECTOR_ENABLED, Projector } from './projector/projector';
+import { decodeMarks } from './projector/state-marks';
 import { ApiKeyStates, EVENT_PARTITIONS } from './read-model/api-key-states';
 import { ApiKeysReadModel } from './read-model/api-keys.read-model';
 import { KeyStateCache } from './read-model/key-state-cache';
@@ -42,6 +44,7 @@ import { RollApiKeyHandler } from './roll-api-key/roll-api-key.handler';
 import { UpdateApiKeyController } from './update-api-key/update-api-key.controller';
 import { UpdateApiKeyHandler } from './update-api-key/update-api-key.handler';
 import { USER_ID_ALLOCATOR, Users } from './users/users';
+import { HEARTBEATS_ENABLED, VerifierHeartbeats } from './verifier-heartbeats/verifier-heartbeats';
 import { API_KEY_ID_ALLOCATOR, CommandFlow } from './write-path/command-flow';
 import { EventRecorder } from './write-path/event-recorder';
 import { KeyLock } from './write-path/key-lock';
@@ -79,6 +82,7 @@ export class AppModule {
         ListApiKeysController,
         GetApiKeyController,
         GetApiKeyHistoryController,
+        GetApiKeyPropagationController,
         UpdateApiKeyController,
         DeleteApiKeyController,
         RollApiKeyController,
@@ -86,6 +90,8 @@ export class AppModule {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: PROJECTOR_ENABLED, useValue: options.projector },
+        // The HTTP service listens to the verifiers (propagation); the bootstrap command does not.
+        { provide: HEARTBEATS_ENABLED, useValue: options.projector },
         ...HTTP_STACK_PROVIDERS,
         {
           provide: EventLog,
@@ -95,7 +101,10 @@ export class AppModule {
           provide: ProjectionProgress,
           inject: [ApiKeysReadModel],
           useFactory: (readModel: ApiKeysReadModel) =>
-            new ProjectionProgress((topic, partition) => readModel.appliedOffset(topic, partition)),
+            new ProjectionProgress(async (topic, partition) => {
+              const checkpoint = await readModel.checkpoint(topic, partition);
+              return { offset: checkpoint?.offset ?? -1, marks: decodeMarks(checkpoint?.state_marks) };
+            }),
         },
         {
           provide: API_KEY_ID_ALLOCATOR,
@@ -134,6 +143,7 @@ export class AppModule {
         { provide: KeyLock, useValue: new KeyLock(config.keyQueueLimit) },
         CommandFlow,
         Projector,
+        VerifierHeartbeats,
         Users,
         CreateApiKeyHandler,
         UpdateApiKeyHandler,

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { VERIFIER_CONFIG, VerifierConfig } from './config/config';
 import { HealthController } from './health/health.controller';
+import { Heartbeats } from './heartbeat/heartbeat';
 import { ErrorFilter } from './http/error.filter';
 import { KeyIndex } from './key-index/key-index';
 import { PositionWaiters } from './key-index/position-waiters';
@@ -28,6 +29,7 @@ export class VerifierModule {
         { provide: APP_FILTER, useClass: ErrorFilter },
         Metrics,
         StateReader,
+        Heartbeats,
         TokenGate,
         VerifyKeyRoute,
       ],

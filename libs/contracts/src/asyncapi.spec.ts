@@ -18,6 +18,7 @@ import {
   stateSchemaFile,
 } from './schemas';
 import { EVENT_VERSIONS, STATE_VERSIONS } from './versions';
+import { VERIFIER_HEARTBEAT, decodeHeartbeat, encodeHeartbeat } from './heartbeat';
 import { decodeState, encodeState, stateTombstone } from './state';
 import { decodeEvent, encodeEvent } from './wire';
 
@@ -137,13 +138,14 @@ const stateOf = () => keyState({ name: 'Key' });
 describe('the AsyncAPI document (docs/asyncapi.yaml)', () => {
   const validator = new ContractValidator();
 
-  it('is AsyncAPI 3.0 describing the events, state and dead-letter topics', () => {
+  it('is AsyncAPI 3.0 describing the events, state, dead-letter and verifiers topics', () => {
     expect(doc.asyncapi).toBe('3.0.0');
     expect(doc.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
     expect(Object.values(doc.channels).map((channel: any) => channel.address)).toEqual([
       'api-keys.events',
       'api-keys.state',
       'api-keys.events.dlq',
+      'api-keys.verifiers',
     ]);
     expect(doc.channels.state.bindings.kafka.topicConfiguration['cleanup.policy']).toEqual(['compact']);
   });
@@ -217,6 +219,7 @@ describe('the AsyncAPI document (docs/asyncapi.yaml)', () => {
         const value = example.payload === null ? null : JSON.stringify(example.payload);
         if (EVENT_TYPES.includes(name as ApiKeyEvent['event_type']))
           expect(decodeEvent(value, example.headers.ce_subject).event_type).toBe(name);
+        if (name === VERIFIER_HEARTBEAT) expect(encodeHeartbeat(decodeHeartbeat(value)).value).toBe(value);
         if (name.startsWith('ApiKeyState'))
           expect(decodeState(value, example.headers.ce_subject).kind).toBe(value ? 'state' : 'tombstone');
       }
@@ -230,6 +233,7 @@ describe('the AsyncAPI document (docs/asyncapi.yaml)', () => {
       if (EVENT_TYPES.includes(name as ApiKeyEvent['event_type']))
         return encodeEvent(decodeEvent(value, example.headers.ce_subject), base).headers;
       if (name === 'DeadLetter') return null;
+      if (name === VERIFIER_HEARTBEAT) return encodeHeartbeat(decodeHeartbeat(value)).headers;
       const decoded = decodeState(value, example.headers.ce_subject);
       return decoded.kind === 'tombstone'
         ? stateTombstone(decoded.id).headers
@@ -251,10 +255,11 @@ describe('the AsyncAPI document (docs/asyncapi.yaml)', () => {
       events: (kafka) => kafka.eventsTopic,
       state: (kafka) => kafka.stateTopic,
       deadLetters: (kafka) => kafka.deadLetterTopic,
+      verifiers: (kafka) => kafka.verifiersTopic,
     };
     const channels = Object.entries(doc.channels as Record<string, Node>);
 
-    it('has the three topics, each with its x-configuration', () => {
+    it('has the four topics, each with its x-configuration', () => {
       expect(channels.map(([name]) => name)).toEqual(Object.keys(TOPIC_OF));
     });
 

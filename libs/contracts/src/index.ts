@@ -34,3 +34,12 @@ export {
 export type { ContractSchema, EventType, JsonSchema } from './schemas';
 export { FIELD_PRESENTATION, fieldSchemas } from './field-presentation';
 export type { FieldPresentation } from './field-presentation';
+export {
+  HEARTBEAT_SCHEMA_VERSION,
+  UnreadableHeartbeatError,
+  VERIFIER_CE_SOURCE,
+  VERIFIER_HEARTBEAT,
+  decodeHeartbeat,
+  encodeHeartbeat,
+} from './heartbeat';
+export type { Heartbeat, HeartbeatWireRecord } from './heartbeat';

@@ -4,7 +4,13 @@
 export { createKafka } from './client';
 export type { Kafka } from 'kafkajs';
 export type { KafkaSettings, KafkaLog } from './client';
-export { COMPACTED_TOPIC_CONFIG, ensureTopics, pingCluster } from './topics';
+export {
+  COMPACTED_TOPIC_CONFIG,
+  SHORT_LIVED_TOPIC_CONFIG,
+  ensureTopics,
+  existingPartitionCounts,
+  pingCluster,
+} from './topics';
 export { LogEnds } from './log-ends';
 export type { TopicSpec } from './topics';
 export { partitionFor } from './partitioner';

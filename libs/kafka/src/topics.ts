@@ -5,6 +5,8 @@ export interface TopicSpec {
   readonly partitions: number;
   /** A compacted topic keeps the last record of each key (and forgets a key after a tombstone). */
   readonly compacted?: boolean;
+  /** A topic of short-lived records (verifier heartbeats): kept minutes, see SHORT_LIVED_TOPIC_CONFIG. */
+  readonly shortLived?: boolean;
 }
 
 /**
@@ -28,6 +30,20 @@ export const COMPACTED_TOPIC_CONFIG: Readonly<Record<string, string>> = {
 };
 
 /**
+ * A topic whose records matter only while fresh (each verifier's heartbeat, once a second): kept
+ * about 10 minutes, in 1-minute segments (Kafka deletes only whole closed segments, so a record
+ * lives at most retention + one segment + the broker's 5-minute retention check). A reader then
+ * reads it from its beginning in a moment, and its size grows with the number of verifiers only.
+ * Deleted by time rather than compacted by instance: a stopped verifier's last heartbeat must go
+ * away too, and compaction keeps the last record of every key forever.
+ */
+export const SHORT_LIVED_TOPIC_CONFIG: Readonly<Record<string, string>> = {
+  'cleanup.policy': 'delete',
+  'retention.ms': String(10 * 60 * 1000),
+  'segment.ms': String(60 * 1000),
+};
+
+/**
  * Creates the topics that are missing (infinite retention: the log is the source of truth; or
  * compaction, for a topic of current states) and
  * returns each topic's actual partition count, which decides where a key's events live.
@@ -47,7 +63,9 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): P
           replicationFactor: -1,
           configEntries: s.compacted
             ? Object.entries(COMPACTED_TOPIC_CONFIG).map(([name, value]) => ({ name, value }))
-            : [{ name: 'retention.ms', value: '-1' }],
+            : s.shortLived
+              ? Object.entries(SHORT_LIVED_TOPIC_CONFIG).map(([name, value]) => ({ name, value }))
+              : [{ name: 'retention.ms', value: '-1' }],
         })),
       });
     }
@@ -64,6 +82,21 @@ export async function pingCluster(kafka: Kafka): Promise<void> {
   try {
     await admin.connect();
     await admin.describeCluster();
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** The partition counts of those of `topics` that exist (one admin request; creates nothing). */
+export async function existingPartitionCounts(kafka: Kafka, topics: readonly string[]): Promise<Map<string, number>> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const existing = new Set(await admin.listTopics());
+    const present = topics.filter((topic) => existing.has(topic));
+    if (present.length === 0) return new Map();
+    const metadata = await admin.fetchTopicMetadata({ topics: present });
+    return new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

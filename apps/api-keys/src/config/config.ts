@@ -41,6 +41,11 @@ class Environment {
   @Matches(/^[A-Za-z0-9._-]{0,249}$/, { message: 'KAFKA_STATE_TOPIC must be a valid Kafka topic name' })
   KAFKA_STATE_TOPIC = '';
 
+  /** The verifiers' heartbeats; defaults to `<events topic without .events>.verifiers` (`api-keys.verifiers`). */
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{0,249}$/, { message: 'KAFKA_VERIFIERS_TOPIC must be a valid Kafka topic name' })
+  KAFKA_VERIFIERS_TOPIC = '';
+
   /** Defaults to `<KAFKA_EVENTS_TOPIC>.dlq`. */
   @IsString()
   @Matches(/^[A-Za-z0-9._-]{0,249}$/, { message: 'KAFKA_DLQ_TOPIC must be a valid Kafka topic name' })
@@ -177,6 +182,15 @@ class Environment {
   HEALTH_PROJECTION_STALL_MS = 5000;
 
   /**
+   * A verifier counts in a key's propagation while its last heartbeat is at most this old (a
+   * stopped one still counts that long). At most 5 minutes: the heartbeat topic keeps about 10.
+   */
+  @IsInt()
+  @Min(1000)
+  @Max(300_000)
+  VERIFIER_HEARTBEAT_TIMEOUT_MS = 10_000;
+
+  /**
    * Where the schema files are published: each record's ce_dataschema and each served schema's
    * `$id` is this followed by the file name. Defaults to the service's own `/schemas/`.
    */
@@ -206,6 +220,8 @@ export interface AppConfig {
     readonly deadLetterTopic: string;
     /** Null: this process publishes no states (a rebuild into another database must not). */
     readonly stateTopic: string | null;
+    /** Where verifiers heartbeat their applied state positions. */
+    readonly verifiersTopic: string;
     readonly consumerGroup: string;
     readonly topicPartitions: number;
     readonly produceTimeoutMs: number;
@@ -234,6 +250,7 @@ export interface AppConfig {
   };
   readonly shutdownTimeoutMs: number;
   readonly healthProjectionStallMs: number;
+  readonly verifierHeartbeatTimeoutMs: number;
   readonly logLevel: LogLevel;
   /** The base of the schemas' `$id` and of every record's ce_dataschema; ends with `/`. */
   readonly schemaBaseUrl: string;
@@ -280,6 +297,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       eventsTopic: parsed.KAFKA_EVENTS_TOPIC,
       deadLetterTopic: parsed.KAFKA_DLQ_TOPIC || `${parsed.KAFKA_EVENTS_TOPIC}.dlq`,
       stateTopic: parsed.KAFKA_STATE_TOPIC || `${parsed.KAFKA_EVENTS_TOPIC.replace(/\.events$/, '')}.state`,
+      verifiersTopic: parsed.KAFKA_VERIFIERS_TOPIC || `${parsed.KAFKA_EVENTS_TOPIC.replace(/\.events$/, '')}.verifiers`,
       consumerGroup: parsed.KAFKA_CONSUMER_GROUP,
       topicPartitions: parsed.KAFKA_TOPIC_PARTITIONS,
       produceTimeoutMs: parsed.KAFKA_PRODUCE_TIMEOUT_MS,
@@ -307,6 +325,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     },
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS,
     healthProjectionStallMs: parsed.HEALTH_PROJECTION_STALL_MS,
+    verifierHeartbeatTimeoutMs: parsed.VERIFIER_HEARTBEAT_TIMEOUT_MS,
     logLevel: parsed.LOG_LEVEL,
     schemaBaseUrl: parsed.SCHEMA_BASE_URL || defaultSchemaBase(parsed.HOST, parsed.PORT),
   };

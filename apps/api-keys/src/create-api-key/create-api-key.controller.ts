@@ -8,6 +8,7 @@ import { Reply } from '../http/envelope';
 import { etagOf } from '../http/etags';
 import { Bounds, Principal, RequestBounds, RequestId } from '../http/request-context';
 import { WriteResult } from '../write-path/command-flow';
+import { receiptHeader } from '../write-path/write-reply';
 import { requestConditions } from '../write-path/write-request';
 import { CreateApiKeyCommand } from './create-api-key.command';
 import { CreateApiKeyRequest } from './create-api-key.request';
@@ -27,6 +28,7 @@ export class CreateApiKeyController {
       'Idempotency-Key gets the key the first attempt created, with `key_value` null.',
     body: 'CreateApiKeyRequest',
     ok: { status: 201, description: 'Created; `data.key_value` is the secret.', data: KEY },
+    receipt: true,
     accepted: {
       description: 'Recorded, not yet usable: `data` is the new key, with its `key_value`; retry using it in a moment.',
       data: KEY,
@@ -46,6 +48,8 @@ export class CreateApiKeyController {
       new CreateApiKeyCommand(body.api_key, { caller, correlationId: requestId, bounds, conditions }),
     );
     const reply = createdBody(result);
-    return result.kind === 'done' ? new Reply(reply, { ETag: etagOf(result.version) }) : reply;
+    return result.kind === 'done'
+      ? new Reply(reply, { ETag: etagOf(result.version), ...receiptHeader(result) })
+      : reply;
   }
 }

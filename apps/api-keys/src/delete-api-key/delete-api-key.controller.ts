@@ -21,6 +21,7 @@ export class DeleteApiKeyController {
     summary: 'Revoke an API key',
     description: 'The key stops authenticating before this answers.',
     ok: { status: 200, description: 'The revoked key as it was.', data: KEY },
+    receipt: true,
     accepted: {
       description: 'Recorded, not yet visible in reads: `data` names the key and the event.',
       data: ACCEPTED,

@@ -18,7 +18,7 @@ import type { TopicSpec } from '@app/kafka';
 import { AppConfig } from '../config/config';
 
 /**
- * The topics the service creates when they are missing: all three with KAFKA_TOPIC_PARTITIONS
+ * The topics the service creates when they are missing: all four with KAFKA_TOPIC_PARTITIONS
  * partitions (docs/asyncapi.yaml says so, and its spec holds it to this).
  */
 export function topicSpecs(config: AppConfig['kafka']): TopicSpec[] {
@@ -26,6 +26,7 @@ export function topicSpecs(config: AppConfig['kafka']): TopicSpec[] {
     { topic: config.eventsTopic, partitions: config.topicPartitions },
     { topic: config.deadLetterTopic, partitions: config.topicPartitions },
     ...(config.stateTopic ? [{ topic: config.stateTopic, partitions: config.topicPartitions, compacted: true }] : []),
+    { topic: config.verifiersTopic, partitions: config.topicPartitions, shortLived: true },
   ];
 }
 
@@ -41,6 +42,7 @@ export class EventLog implements OnApplicationShutdown {
     private readonly producer: BatchingProducer,
     private readonly config: AppConfig['kafka'],
     private readonly eventsPartitions: number,
+    private readonly statePartitions: number,
     private readonly schemaBase: string,
   ) {}
 
@@ -54,7 +56,8 @@ export class EventLog implements OnApplicationShutdown {
     const producer = new BatchingProducer(kafka, partitionCounts, config.produceTimeoutMs);
     await producer.connect();
     const eventsPartitions = partitionCounts.get(config.eventsTopic) ?? config.topicPartitions;
-    return new EventLog(kafka, producer, config, eventsPartitions, schemaBase);
+    const statePartitions = (config.stateTopic && partitionCounts.get(config.stateTopic)) || config.topicPartitions;
+    return new EventLog(kafka, producer, config, eventsPartitions, statePartitions, schemaBase);
   }
 
   get topic(): string {
@@ -70,6 +73,16 @@ export class EventLog implements OnApplicationShutdown {
     return partitionFor(this.config.eventsTopic, String(keyId), this.eventsPartitions);
   }
 
+  /** The state-topic partition that holds a key's states (where its receipts point). */
+  statePartitionOf(keyId: number): number {
+    return partitionFor(this.config.stateTopic ?? '', String(keyId), this.statePartitions);
+  }
+
+  /** The Kafka client, for the service's other readers (verifier heartbeats). */
+  get client(): Kafka {
+    return this.kafka;
+  }
+
   /** Resolves with the event's place in the log once all in-sync replicas have it, or fails within `timeoutMs`. */
   append(event: ApiKeyEvent, timeoutMs?: number): Promise<LogPosition> {
     return this.producer.append(this.config.eventsTopic, encodeEvent(event, this.schemaBase), timeoutMs);
@@ -77,16 +90,17 @@ export class EventLog implements OnApplicationShutdown {
 
   /**
    * Publishes keys' current states to the compacted state topic (a revoked key: its last state,
-   * then a tombstone), once all in-sync replicas have them. Per key, in the order given.
+   * then a tombstone), once all in-sync replicas have them. Per key, in the order given. Resolves
+   * with where each record landed (none when this process publishes no states).
    */
-  async publishStates(keys: Iterable<ApiKeyState & { readonly applied: AppliedPosition }>): Promise<void> {
+  async publishStates(keys: Iterable<ApiKeyState & { readonly applied: AppliedPosition }>): Promise<LogPosition[]> {
     const topic = this.config.stateTopic;
-    if (!topic) return;
+    if (!topic) return [];
     const records = [...keys].flatMap((key) => [
       encodeState(key, key.applied, this.schemaBase),
       ...(key.deleted_at === null ? [] : [stateTombstone(key.id)]),
     ]);
-    await Promise.all(records.map((record) => this.producer.append(topic, record)));
+    return Promise.all(records.map((record) => this.producer.append(topic, record)));
   }
 
   /** Copies a record the projector cannot read to the dead-letter topic, with why and where from. */

@@ -223,12 +223,24 @@ const ERRORS: Record<number, string> = {
   503: 'Kafka or MongoDB is unreachable, or the request ran out of time; `details` says whether anything was recorded.',
 };
 
-const response = (status: number, description: string, schema: Schema) =>
+/** A write's receipt, on its 200/201 (a 202 has none: its state record may not exist yet). */
+const STATE_POSITION = {
+  'X-State-Position': {
+    description:
+      '`<partition>:<offset>` of the state topic at or after the record this write put there (for a delete, the ' +
+      'tombstone). Send it as `min_position` to a verifier (POST /v1/keys/verify) to be answered from a state that ' +
+      'includes this write. An Idempotency-Key retry repeats its first attempt’s. Absent when not known (a read ' +
+      'model rebuilt since, or no state topic).',
+    schema: { type: 'string', pattern: '^[0-9]+:[0-9]+$' },
+  },
+};
+
+const response = (status: number, description: string, schema: Schema, extraHeaders: Record<string, unknown> = {}) =>
   ApiResponse({
     status,
     description,
     schema,
-    headers: { ...RATE_LIMIT_HEADERS, ...(status === 429 || status === 503 ? RETRY_AFTER : {}) },
+    headers: { ...RATE_LIMIT_HEADERS, ...(status === 429 || status === 503 ? RETRY_AFTER : {}), ...extraHeaders },
   });
 
 /** The request headers a route may read besides the credentials and X-Request-Id, with their rules. */
@@ -283,6 +295,8 @@ export function ApiRoute(spec: {
   headers?: (keyof typeof REQUEST_HEADERS)[];
   ok: { status: 200 | 201; description: string; data: Schema };
   accepted?: { description: string; data: Schema };
+  /** A write: its success carries X-State-Position. */
+  receipt?: boolean;
   notModified?: boolean;
   errors: number[];
 }): MethodDecorator {
@@ -291,7 +305,7 @@ export function ApiRoute(spec: {
     ...(spec.body ? [ApiBody({ schema: ref(spec.body), required: !spec.bodyOptional })] : []),
     ...(spec.headers ?? []).map((name) => ApiHeader({ name, required: false, ...REQUEST_HEADERS[name] })),
     ...(spec.notModified ? [ApiResponse({ status: 304, description: 'Your copy is current: no body.' })] : []),
-    response(spec.ok.status, spec.ok.description, envelope(spec.ok.data)),
+    response(spec.ok.status, spec.ok.description, envelope(spec.ok.data), spec.receipt ? STATE_POSITION : {}),
     ...(spec.accepted ? [response(202, spec.accepted.description, envelope(spec.accepted.data))] : []),
     ...spec.errors.map((status) => response(status, ERRORS[status], ref('Error'))),
   );

@@ -173,6 +173,7 @@ export function foldBatch(
         outcome,
         key: snapshot(next ?? before),
         expires_at: event.idempotency_expires_at!,
+        offset: at.offset,
       });
     }
   }

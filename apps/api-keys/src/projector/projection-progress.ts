@@ -1,12 +1,19 @@
 import { LogPosition } from '@app/kafka';
+import { StateMark, stateOffsetAt } from './state-marks';
 
 interface Waiter {
   readonly offset: number;
   readonly wake: () => void;
 }
 
+/** How far a partition is applied (-1: nothing yet), and where its states stood then (state-marks.ts). */
+export interface AppliedProgress {
+  readonly offset: number;
+  readonly marks?: readonly StateMark[];
+}
+
 /** Reads the shared checkpoint: how far any instance's projector has applied a partition. */
-export type CheckpointReader = (topic: string, partition: number) => Promise<number>;
+export type CheckpointReader = (topic: string, partition: number) => Promise<AppliedProgress>;
 
 const OWNERSHIP_RECHECK_MS = 250;
 const REMOTE_POLL_MS = 20;
@@ -20,15 +27,20 @@ const REMOTE_POLL_MS = 20;
  */
 export class ProjectionProgress {
   private readonly applied = new Map<string, number>();
+  /** The state marks of the checkpoint `applied` came from. */
+  private readonly marks = new Map<string, readonly StateMark[]>();
   private readonly waiters = new Map<string, Set<Waiter>>();
   private owned = new Set<string>();
 
   constructor(private readonly readCheckpoint: CheckpointReader) {}
 
-  /** Called by the local projector after a batch is durable in MongoDB. */
-  markApplied(topic: string, partition: number, offset: number): void {
+  /** Called by the local projector after a batch is durable in MongoDB, with its checkpoint's state marks. */
+  markApplied(topic: string, partition: number, offset: number, marks?: readonly StateMark[]): void {
     const slot = `${topic}:${partition}`;
-    if (offset <= (this.applied.get(slot) ?? -1)) return;
+    const before = this.applied.get(slot) ?? -1;
+    if (offset < before) return;
+    if (marks) this.marks.set(slot, marks);
+    if (offset === before) return;
     this.applied.set(slot, offset);
     const waiting = this.waiters.get(slot);
     if (!waiting) return;
@@ -40,6 +52,17 @@ export class ProjectionProgress {
   /** Called by the local projector on every (re)assignment of partitions. */
   setOwned(topic: string, partitions: readonly number[]): void {
     this.owned = new Set(partitions.map((p) => `${topic}:${p}`));
+  }
+
+  /**
+   * Once `position` (of the events topic) is applied: a state-topic offset, in `statePartition`, at
+   * or after the state record its event's key got (see state-marks.ts). Null when not applied here
+   * yet or when no mark covers it.
+   */
+  stateOffsetAt(position: LogPosition, statePartition: number): number | null {
+    const slot = `${position.topic}:${position.partition}`;
+    if ((this.applied.get(slot) ?? -1) < position.offset) return null;
+    return stateOffsetAt(this.marks.get(slot) ?? [], position.offset, statePartition);
   }
 
   /** Resolves true once `position` is applied, false if that does not happen within `timeoutMs`. */
@@ -64,8 +87,8 @@ export class ProjectionProgress {
         if (deadline - Date.now() <= 0) return finish(false);
         if (!this.owned.has(slot)) {
           try {
-            const offset = await this.readCheckpoint(position.topic, position.partition);
-            this.markApplied(position.topic, position.partition, offset);
+            const { offset, marks } = await this.readCheckpoint(position.topic, position.partition);
+            this.markApplied(position.topic, position.partition, offset, marks);
           } catch {
             // The store is unreachable right now; the deadline still bounds the wait.
           }

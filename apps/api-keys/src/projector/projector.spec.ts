@@ -173,16 +173,24 @@ const batch = (records: { key: string; value: string }[], firstOffset = 0): Cons
 const setup = (readModel = new FakeReadModel()) => {
   const deadLetters: string[] = [];
   const published: string[] = [];
+  let stateEnd = 0;
   const log = {
     deadLetter: async (_b: ConsumedBatch, _r: unknown, reason: string) => void deadLetters.push(reason),
     publishStates: async (keys: Iterable<ProjectedKey>) => {
-      for (const key of keys) published.push(`${key.id}@${key.version}${key.deleted_at ? ' revoked' : ''}`);
+      const positions = [];
+      for (const key of keys) {
+        published.push(`${key.id}@${key.version}${key.deleted_at ? ' revoked' : ''}`);
+        // A revoked key: its last state, then its tombstone.
+        for (let i = key.deleted_at ? 2 : 1; i > 0; i--)
+          positions.push({ topic: 's', partition: 0, offset: stateEnd++ });
+      }
+      return positions;
     },
     topic: TOPIC,
   } as unknown as EventLog;
   const cache = new KeyStateCache(() => 0);
   cache.setOwned([0]);
-  const progress = new ProjectionProgress(async () => readModel.stored?.offset ?? -1);
+  const progress = new ProjectionProgress(async () => ({ offset: readModel.stored?.offset ?? -1 }));
   progress.setOwned(TOPIC, [0]);
   const unknownHashes = new UnknownHashes(10, 60_000);
   const metrics = new Metrics();
@@ -199,6 +207,16 @@ describe('Projector.apply', () => {
     await expect(waiting).resolves.toBe(true);
     expect(readModel.keys.get(1)).toMatchObject({ name: 'third', version: 3, applied: { offset: 2 } });
     expect(readModel.stored).toMatchObject({ offset: 2, max_key_id: 1, max_user_id: 1 });
+  });
+
+  it('records on the checkpoint where each batch left the state topic, for the writes’ receipts', async () => {
+    const { readModel, progress, projector } = setup();
+    await projector.apply(batch([created(1), created(2)]));
+    await projector.apply(batch([renamed(1, 'x'), deleted(2)], 2));
+    // Batch one published states 0 and 1; batch two 2, then 3 and the tombstone at 4.
+    expect(readModel.stored?.state_marks).toMatch(/^1@\d+=0:1 3@\d+=0:4$/);
+    expect(progress.stateOffsetAt({ topic: TOPIC, partition: 0, offset: 1 }, 0)).toBe(1);
+    expect(progress.stateOffsetAt({ topic: TOPIC, partition: 0, offset: 3 }, 0)).toBe(4);
   });
 
   it('writes each changed key once, inserting new keys without reading them first', async () => {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { UnreadableEventError, decodeEvent } from '@app/contracts';
 import { API_KEY_CREATED } from '@app/domain';
-import { ConsumedBatch, GroupMembers, PartitionConsumer } from '@app/kafka';
+import { ConsumedBatch, GroupMembers, LogPosition, PartitionConsumer } from '@app/kafka';
 import { EventLog } from '../event-log/event-log';
 import { kafkaLogOf } from '../logging';
 import { Metrics } from '../metrics/metrics';
@@ -20,6 +20,7 @@ import {
   userKeysAfter,
 } from './batch-fold';
 import { ProjectionProgress } from './projection-progress';
+import { decodeMarks, encodeMarks, nextMarks } from './state-marks';
 
 /** Whether this process runs the projector (the bootstrap command does not join the group). */
 export const PROJECTOR_ENABLED = Symbol('PROJECTOR_ENABLED');
@@ -96,7 +97,9 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     const checkpoint = await this.checkpointOf(batch.topic, batch.partition);
     const events = await this.decode(batch, checkpoint.offset);
     const lastOffset = batch.records[batch.records.length - 1].offset;
-    if (lastOffset <= checkpoint.offset) return this.progress.markApplied(batch.topic, batch.partition, lastOffset);
+    if (lastOffset <= checkpoint.offset) {
+      return this.progress.markApplied(batch.topic, batch.partition, lastOffset, decodeMarks(checkpoint.state_marks));
+    }
 
     const { finals, published } = await this.saveKeys(events);
     const touched = [...membershipChanges(events)].map((id) => finals.get(id)).filter((k) => k !== undefined);
@@ -106,7 +109,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     // The hash lookups, the per-user lists and every key the batch touched as it now stands, on the
     // state topic (a redelivery publishes the same values again): independent of each other, so
     // side by side.
-    await Promise.all([
+    const [, , positions] = await Promise.all([
       this.readModel.insertHashes(hashes),
       this.saveMemberships(checkpoint, events, touched),
       published ?? this.log.publishStates(finals.values()),
@@ -119,13 +122,18 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
     // A crash between steps leaves documents ahead of the checkpoint, which the per-key applied
     // position makes harmless on redelivery.
     this.cache.applied(batch.partition, finals.values());
-    this.progress.markApplied(batch.topic, batch.partition, lastOffset);
+    // Where the batch left the state topic, for write receipts: one field of the checkpoint, which
+    // is written after the states are acknowledged (state-marks.ts says why there and not per key).
+    // The requests waiting here get the marks in memory, with their wake-up.
+    const marks = nextMarks(decodeMarks(checkpoint.state_marks), lastOffset, Date.now(), positions);
+    this.progress.markApplied(batch.topic, batch.partition, lastOffset, marks);
     const created = events.filter(({ event }) => event.event_type === API_KEY_CREATED).map(({ event }) => event);
     const next: CheckpointDocument = {
       ...checkpoint,
       offset: lastOffset,
       max_key_id: Math.max(checkpoint.max_key_id, ...created.map((e) => e.api_key_id)),
       max_user_id: Math.max(checkpoint.max_user_id, ...created.map((e) => e.user_id)),
+      ...(marks.length > 0 && { state_marks: encodeMarks(marks) }),
     };
     await this.readModel.saveCheckpoint(next);
     this.checkpoints.set(batch.partition, next);
@@ -169,7 +177,7 @@ export class Projector implements OnApplicationBootstrap, OnApplicationShutdown 
    */
   private async saveKeys(
     events: readonly LoggedEvent[],
-  ): Promise<{ finals: Map<number, ProjectedKey>; published: Promise<void> | null }> {
+  ): Promise<{ finals: Map<number, ProjectedKey>; published: Promise<LogPosition[]> | null }> {
     const ids = new Set(events.map(({ event }) => event.api_key_id));
     const fresh = createdFirst(events);
     const starts = new Map<number, ProjectedKey | null>();

@@ -69,9 +69,23 @@ export interface CheckpointDocument {
   /** The largest key and user ids created in this partition: where id allocation resumes after a replay. */
   readonly max_key_id: number;
   readonly max_user_id: number;
+  /**
+   * Where the state topic stood after recent batches (projector/state-marks.ts): what write receipts
+   * (X-State-Position) are read from. Not a fold of the log but where this deployment published:
+   * absent after a rebuild, which publishes nothing, and left out when read models are compared.
+   */
+  readonly state_marks?: string;
 }
 export const checkpointSchema = new Schema<CheckpointDocument>(
-  { _id: String, topic: String, partition: Number, offset: Number, max_key_id: Number, max_user_id: Number },
+  {
+    _id: String,
+    topic: String,
+    partition: Number,
+    offset: Number,
+    max_key_id: Number,
+    max_user_id: Number,
+    state_marks: String,
+  },
   { collection: 'projection_checkpoints', versionKey: false, _id: false },
 );
 export const checkpointId = (topic: string, partition: number) => `${topic}:${partition}`;
@@ -193,6 +207,11 @@ export interface IdempotencyRecordDocument {
   /** The key as that event left it (null when there was none). */
   readonly key: ApiKeyState | null;
   readonly expires_at: string;
+  /**
+   * The event's offset in its (the key's) events partition: a retry's receipt (X-State-Position) is
+   * the state position the first attempt's batch left. Absent on records written before it.
+   */
+  readonly offset?: number;
 }
 export const idempotencyRecordSchema = new Schema<IdempotencyRecordDocument>(
   { _id: String },

@@ -35,6 +35,7 @@ export class RollApiKeyController {
     body: 'RollApiKeyRequest',
     bodyOptional: true,
     ok: { status: 200, description: 'The key with its new secret in `key_value`.', data: KEY },
+    receipt: true,
     accepted: {
       description: 'Recorded, not yet usable: `data` is the key with its new secret; use it in a moment.',
       data: KEY,

@@ -34,6 +34,7 @@ export class UpdateApiKeyController {
         'would be and the event that would be appended.',
       data: { oneOf: [KEY, DRY_RUN] },
     },
+    receipt: true,
     accepted: {
       description: 'Recorded, not yet visible in reads: `data` names the key and the event.',
       data: ACCEPTED,

@@ -32,7 +32,7 @@ import { RequestConditions } from './write-request';
 class FakeLog
   implements
     Pick<ApiKeyStates, 'find' | 'findAs' | 'liveKeyIdsOf'>,
-    Pick<EventRecorder, 'record'>,
+    Pick<EventRecorder, 'record' | 'receiptAt' | 'receiptOfEarlier'>,
     Pick<ApiKeysReadModel, 'idempotencyRecord' | 'eventOutcome' | 'claimIdempotency'>
 {
   readonly events: ApiKeyEvent[] = [];
@@ -101,9 +101,18 @@ class FakeLog
   record(event: ApiKeyEvent): Promise<Recorded> {
     this.events.push(event);
     const position = { topic: 't', partition: 0, offset: this.events.length - 1 };
-    if (this.projectionLags) return Promise.resolve({ position, visible: false });
+    if (this.projectionLags) return Promise.resolve({ position, visible: false, receipt: null });
     this.project();
-    return Promise.resolve({ position, visible: true });
+    return Promise.resolve({ position, visible: true, receipt: this.receiptAt(event.api_key_id, position.offset) });
+  }
+
+  /** A state position derived from the event's offset, as marks would give it. */
+  receiptAt(_keyId: number, offset: number) {
+    return `5:${offset * 10}`;
+  }
+
+  receiptOfEarlier(keyId: number, offset: number | undefined) {
+    return Promise.resolve(offset === undefined ? null : this.receiptAt(keyId, offset));
   }
 }
 
@@ -186,6 +195,7 @@ describe('UpdateApiKeyHandler', () => {
       kind: 'done',
       key: expect.objectContaining({ id: 7, name: 'Renamed', key_value: null }),
       version: 2,
+      receipt: '5:10',
     });
     expect(log.events.at(-1)).toMatchObject({
       event_type: 'ApiKeyUpdated',
@@ -309,7 +319,9 @@ describe('CommandFlow', () => {
     const first = await update.execute(put(7, ALICE, { name: 'once' }, 'r', open(), { idempotency }));
     await update.execute(put(7, ALICE, { name: 'later' }, 'r', open()));
     const again = await update.execute(put(7, ALICE, { name: 'once' }, 'r', open(), { idempotency }));
+    // Its receipt too: the state position of the first attempt's event, not of the later write.
     expect(again).toEqual({ ...first, repeated: true });
+    expect(again).toMatchObject({ receipt: '5:10' });
     expect(log.events.map((e) => e.event_type)).toEqual(['ApiKeyCreated', 'ApiKeyUpdated', 'ApiKeyUpdated']);
   });
 

@@ -47,7 +47,14 @@ export type WriteResult =
    * The key as the log left it. A new key's view carries its secret (shown this once); `repeated`:
    * the answer of an earlier request with the same Idempotency-Key, which the log applied.
    */
-  | { readonly kind: 'done'; readonly key: ApiKeyView; readonly version: number; readonly repeated?: boolean }
+  | {
+      readonly kind: 'done';
+      readonly key: ApiKeyView;
+      readonly version: number;
+      readonly repeated?: boolean;
+      /** `<partition>:<offset>` of the state topic, at or after the key's record this write made (X-State-Position). */
+      readonly receipt?: string | null;
+    }
   /** The event is durable in the log but not yet in the read model: say so, never show stale data. */
   | {
       readonly kind: 'accepted';
@@ -58,6 +65,8 @@ export type WriteResult =
     }
   /** What the command would do: the key it would leave and the event it would append (nothing was). */
   | { readonly kind: 'dry_run'; readonly key: ApiKeyView; readonly version: number; readonly event: ApiKeyEvent };
+
+type Done = Extract<WriteResult, { kind: 'done' }>;
 
 /** An Idempotency-Key this request holds: on which key, and until when. */
 interface Claimed extends IdempotencyRequest {
@@ -111,7 +120,10 @@ export class CommandFlow {
     const recordId = idempotency && idempotencyId(request.caller.userId, keyId, idempotency.key);
     if (recordId) {
       const earlier = await this.readModel.idempotencyRecord(recordId);
-      if (earlier && earlier.expires_at > new Date().toISOString()) return repeat(earlier, idempotency);
+      if (earlier && earlier.expires_at > new Date().toISOString()) {
+        const answer = repeat(earlier, idempotency);
+        return { ...answer, receipt: await this.recorder.receiptOfEarlier(keyId, earlier.offset, request.bounds) };
+      }
     }
     const { command, state, secret } = await this.prepare(pending, keyId, request, idempotency);
     const decision = decide(command, state, eventMetadata(request.correlationId));
@@ -121,9 +133,9 @@ export class CommandFlow {
       const next = evolve(state, event)!;
       return { kind: 'dry_run', key: toView(next), version: next.version, event };
     }
-    const { visible, position } = await this.recorder.record(event, request.bounds);
+    const { visible, position, receipt } = await this.recorder.record(event, request.bounds);
     if (!visible) return accepted(event, state, secret);
-    return this.outcomeOf(event, position, state, secret, recordId);
+    return this.outcomeOf(event, position, state, secret, recordId, receipt);
   }
 
   /**
@@ -196,9 +208,15 @@ export class CommandFlow {
     state: ApiKeyState | null,
     secret: string | undefined,
     recordId: string | undefined,
+    receipt: string | null,
   ): Promise<WriteResult> {
     const key = await this.states.find(event.api_key_id);
-    const done = (now: ApiKeyState): WriteResult => ({ kind: 'done', key: toView(now, secret), version: now.version });
+    const done = (now: ApiKeyState): WriteResult => ({
+      kind: 'done',
+      key: toView(now, secret),
+      version: now.version,
+      receipt,
+    });
     const lastApplied = key?.applied.partition === position.partition && key.applied.offset === position.offset;
     if (key && (lastApplied || heldAsApplied(key, event.event_id))) return done(key);
     const outcome = await this.readModel.eventOutcome(event.event_id);
@@ -209,7 +227,11 @@ export class CommandFlow {
       case 'idempotent_retry': {
         // An earlier attempt with this Idempotency-Key got into the log first: its answer stands.
         const earlier = recordId === undefined ? null : await this.readModel.idempotencyRecord(recordId);
-        if (earlier) return answerOf(earlier);
+        if (earlier) {
+          // The projection passed this event, so the first attempt's too: its receipt, as it answered.
+          const first = earlier.offset === undefined ? null : this.recorder.receiptAt(event.api_key_id, earlier.offset);
+          return { ...answerOf(earlier), receipt: first ?? receipt };
+        }
         break;
       }
       case 'version_mismatch':
@@ -235,13 +257,13 @@ function accepted(event: ApiKeyEvent, state: ApiKeyState | null, secret: string 
 }
 
 /** A retry's answer: the first request's, unless the retry is not the same request. */
-function repeat(record: IdempotencyRecordDocument, idempotency: IdempotencyRequest): WriteResult {
+function repeat(record: IdempotencyRecordDocument, idempotency: IdempotencyRequest): Done {
   if (record.request_fingerprint !== idempotency.fingerprint) throw new IdempotencyKeyReusedError();
   return answerOf(record);
 }
 
 /** What the log decided for the first request with an Idempotency-Key. */
-function answerOf(record: IdempotencyRecordDocument): WriteResult {
+function answerOf(record: IdempotencyRecordDocument): Done {
   const { key } = record;
   if (record.outcome === 'applied' && key) {
     return { kind: 'done', key: toView(key), version: key.version, repeated: true };

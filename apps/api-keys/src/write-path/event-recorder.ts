@@ -13,6 +13,8 @@ export interface Recorded {
   readonly position: LogPosition;
   /** False when the projection did not reach the event within the read-your-writes bound. */
   readonly visible: boolean;
+  /** When visible: the write's receipt, `<partition>:<offset>` of the state topic (see receiptAt). */
+  readonly receipt: string | null;
 }
 
 /**
@@ -42,7 +44,38 @@ export class EventRecorder {
     const visible = await this.progress.waitFor(position, Math.max(0, wait));
     waited({ outcome: visible ? 'visible' : 'timeout' });
     if (!visible) this.metrics.accepted.inc();
-    return { position, visible };
+    return { position, visible, receipt: visible ? this.receiptAt(event.api_key_id, position.offset) : null };
+  }
+
+  /**
+   * The receipt of a key's applied event at `eventsOffset` (its partition's): a state-topic
+   * position at or after the state record the event's batch published for the key (for a delete,
+   * its tombstone), from the partition's checkpoint marks (projector/state-marks.ts): a verifier
+   * that has applied it has applied the key's state. Null when not known: the projection has not
+   * passed the event here, or no mark covers it (a read model rebuilt, or states not published).
+   */
+  receiptAt(keyId: number, eventsOffset: number): string | null {
+    const partition = this.log.statePartitionOf(keyId);
+    const position = { topic: this.log.topic, partition: this.log.partitionOf(keyId), offset: eventsOffset };
+    const offset = this.progress.stateOffsetAt(position, partition);
+    return offset === null ? null : `${partition}:${offset}`;
+  }
+
+  /**
+   * The receipt of an event applied earlier (an Idempotency-Key retry answered from its first
+   * attempt's record): the same one that attempt answered with, once the projection has passed it
+   * here (bounded as a write's wait; null past it, or for a record that does not know its event's offset).
+   */
+  async receiptOfEarlier(
+    keyId: number,
+    eventsOffset: number | undefined,
+    bounds: RequestBounds,
+  ): Promise<string | null> {
+    if (eventsOffset === undefined) return null;
+    const position = { topic: this.log.topic, partition: this.log.partitionOf(keyId), offset: eventsOffset };
+    const wait = Math.min(this.config.readYourWritesTimeoutMs, bounds.deadline - Date.now());
+    if (!(await this.progress.waitFor(position, Math.max(0, wait)))) return null;
+    return this.receiptAt(keyId, eventsOffset);
   }
 }
 

@@ -49,6 +49,11 @@ class Environment {
   @Matches(/^[A-Za-z0-9._-]{0,249}$/, { message: 'KAFKA_STATE_TOPIC must be a valid Kafka topic name' })
   KAFKA_STATE_TOPIC = '';
 
+  /** Where it heartbeats; defaults to `<events topic without .events>.verifiers`, as the API's. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{0,249}$/, { message: 'KAFKA_VERIFIERS_TOPIC must be a valid Kafka topic name' })
+  KAFKA_VERIFIERS_TOPIC = '';
+
   /** The longest a request with `min_position` waits for this instance to apply that position. */
   @IsInt()
   @Min(0)
@@ -114,7 +119,12 @@ export interface VerifierConfig {
   readonly host: string;
   /** Null: no token is asked for (allowed outside production only). */
   readonly token: string | null;
-  readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string; readonly stateTopic: string };
+  readonly kafka: {
+    readonly brokers: readonly string[];
+    readonly clientId: string;
+    readonly stateTopic: string;
+    readonly verifiersTopic: string;
+  };
   readonly minPositionWaitMs: number;
   readonly minPositionWaiters: number;
   readonly tokenFailures: { readonly perAddress: number; readonly ipv6Prefix: number; readonly windowMs: number };
@@ -169,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): VerifierConfig {
       brokers: parsed.KAFKA_BROKERS.split(','),
       clientId: parsed.KAFKA_CLIENT_ID,
       stateTopic: parsed.KAFKA_STATE_TOPIC || `${parsed.KAFKA_EVENTS_TOPIC.replace(/\.events$/, '')}.state`,
+      verifiersTopic: parsed.KAFKA_VERIFIERS_TOPIC || `${parsed.KAFKA_EVENTS_TOPIC.replace(/\.events$/, '')}.verifiers`,
     },
     minPositionWaitMs: parsed.VERIFIER_MIN_POSITION_WAIT_MS,
     minPositionWaiters: parsed.VERIFIER_MIN_POSITION_WAITERS,
