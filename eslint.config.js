@@ -147,6 +147,26 @@ module.exports = tseslint.config(
     },
   },
   {
+    // Usage counting and publishing, shared by the API and the verifier: framework- and
+    // broker-free (the app hands in how records are appended), on the contract alone.
+    files: ['libs/usage/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@nestjs/*', 'mongoose', 'mongodb', 'kafkajs', 'express', 'class-validator', 'class-transformer'],
+              message: 'libs/usage stays free of infrastructure.',
+            },
+            { group: ['@app/kafka', '**/apps/**'], message: 'libs/usage depends on the contract alone.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The service's import graph: the layer order above, and no cycle between its files or
     // between its folders. Specs are outside the graph: they may import whatever they test.
     files: ['apps/api-keys/src/**/*.ts'],

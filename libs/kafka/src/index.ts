@@ -4,7 +4,7 @@
 export { createKafka } from './client';
 export type { Kafka } from 'kafkajs';
 export type { KafkaSettings, KafkaLog } from './client';
-export { COMPACTED_TOPIC_CONFIG, ensureTopics, pingCluster } from './topics';
+export { COMPACTED_TOPIC_CONFIG, ensureTopics, partitionCounts, pingCluster } from './topics';
 export { LogEnds } from './log-ends';
 export type { TopicSpec } from './topics';
 export { partitionFor } from './partitioner';

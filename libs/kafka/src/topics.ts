@@ -5,6 +5,8 @@ export interface TopicSpec {
   readonly partitions: number;
   /** A compacted topic keeps the last record of each key (and forgets a key after a tombstone). */
   readonly compacted?: boolean;
+  /** How long a record of a topic that is not compacted is kept; forever (-1) unless said. */
+  readonly retentionMs?: number;
 }
 
 /**
@@ -47,7 +49,7 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): P
           replicationFactor: -1,
           configEntries: s.compacted
             ? Object.entries(COMPACTED_TOPIC_CONFIG).map(([name, value]) => ({ name, value }))
-            : [{ name: 'retention.ms', value: '-1' }],
+            : [{ name: 'retention.ms', value: String(s.retentionMs ?? -1) }],
         })),
       });
     }
@@ -55,6 +57,24 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): P
     return new Map(topics.map((t) => [t.name, t.partitions.length]));
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Each topic's partition count, for a producer that creates no topics; a topic that does not exist
+ * (yet) is left out.
+ */
+export async function partitionCounts(kafka: Kafka, topics: readonly string[]): Promise<Map<string, number>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const wanted = topics.filter((topic) => existing.has(topic));
+    if (wanted.length === 0) return new Map();
+    const metadata = await admin.fetchTopicMetadata({ topics: wanted });
+    return new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
+  } finally {
+    await admin.disconnect().catch(() => undefined);
   }
 }
 
