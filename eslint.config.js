@@ -43,13 +43,13 @@ const API_KEYS_LAYERS = [
 
 // The layer order of apps/verifier/src, top first, by the same rules: the entry point and its
 // HTTP server, the module, the verify route and health, what they stand on (the token gate, the
-// state reader), then the in-memory index and the plumbing.
+// state reader, usage counting), then the in-memory index and the plumbing.
 const VERIFIER_LAYERS = [
   ['main.ts'],
   ['http-server.ts'],
   ['app.module.ts'],
   ['verify-key', 'health'],
-  ['token', 'state-reader'],
+  ['token', 'state-reader', 'usage'],
   ['key-index', 'metrics', 'http'],
   ['logging.ts'],
   ['config'],
