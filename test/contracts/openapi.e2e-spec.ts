@@ -75,6 +75,7 @@ describe('the OpenAPI document', () => {
       '/api/v1/api_keys/{id}',
       '/api/v1/api_keys/{id}/events',
       '/api/v1/api_keys/{id}/roll',
+      '/api/v1/api_keys/{id}/usage',
       '/health',
       '/health/live',
       '/health/ready',
@@ -118,6 +119,8 @@ describe('the OpenAPI document', () => {
     await send('PUT', keyPath(id), { key, body: { api_key: { name: 'Stale' } }, headers: { 'If-Match': '"1"' } });
     await send('GET', `${keyPath(id)}/events`, { key });
     await send('GET', `${keyPath(id)}/events?limit=x`, { key });
+    await send('GET', `${keyPath(id)}/usage`, { key });
+    await send('GET', `${keyPath(987654321)}/usage`, { key });
     const notModified = await call(suite.service.url, 'GET', keyPath(id), { key, headers: { 'If-None-Match': '"2"' } });
     expect(notModified.status).toBe(304);
     const template = document.paths['/api/v1/api_keys/{id}'].get;

@@ -11,6 +11,7 @@ import { DeleteApiKeyHandler } from './delete-api-key/delete-api-key.handler';
 import { EventLog } from './event-log/event-log';
 import { GetApiKeyController } from './get-api-key/get-api-key.controller';
 import { GetApiKeyHistoryController } from './get-api-key-history/get-api-key-history.controller';
+import { GetApiKeyUsageController } from './get-api-key-usage/get-api-key-usage.controller';
 import { HealthController } from './health/health.controller';
 import { HTTP_STACK_PROVIDERS } from './http/http-stack';
 import { MetricsController } from './health/metrics.controller';
@@ -42,6 +43,10 @@ import { RollApiKeyHandler } from './roll-api-key/roll-api-key.handler';
 import { UpdateApiKeyController } from './update-api-key/update-api-key.controller';
 import { UpdateApiKeyHandler } from './update-api-key/update-api-key.handler';
 import { USER_ID_ALLOCATOR, Users } from './users/users';
+import { KEY_USAGE, keyUsageSchema } from './usage/key-usage';
+import { UsageCounter } from './usage/usage-counter';
+import { UsageProjector } from './usage/usage-projector';
+import { UsageStore } from './usage/usage-store';
 import { API_KEY_ID_ALLOCATOR, CommandFlow } from './write-path/command-flow';
 import { EventRecorder } from './write-path/event-recorder';
 import { KeyLock } from './write-path/key-lock';
@@ -69,6 +74,7 @@ export class AppModule {
           { name: USER_ID_BLOCKS, schema: userIdBlockSchema },
           { name: USER_EMAIL_CLAIMS, schema: userEmailClaimSchema },
           { name: FLEET_USAGE, schema: fleetUsageSchema },
+          { name: KEY_USAGE, schema: keyUsageSchema },
         ]),
       ],
       controllers: [
@@ -79,6 +85,7 @@ export class AppModule {
         ListApiKeysController,
         GetApiKeyController,
         GetApiKeyHistoryController,
+        GetApiKeyUsageController,
         UpdateApiKeyController,
         DeleteApiKeyController,
         RollApiKeyController,
@@ -134,6 +141,9 @@ export class AppModule {
         { provide: KeyLock, useValue: new KeyLock(config.keyQueueLimit) },
         CommandFlow,
         Projector,
+        UsageCounter,
+        UsageProjector,
+        UsageStore,
         Users,
         CreateApiKeyHandler,
         UpdateApiKeyHandler,
