@@ -26,13 +26,14 @@ const API_KEYS_LAYERS = [
     'roll-api-key',
     'get-api-key',
     'get-api-key-history',
+    'get-api-key-usage',
     'list-api-keys',
     'get-api-key-propagation',
     'health',
   ],
   ['write-path'],
   ['auth', 'users'],
-  ['projector'],
+  ['projector', 'usage'],
   ['event-log', 'verifier-heartbeats'],
   ['http'],
   ['metrics'],
@@ -44,13 +45,13 @@ const API_KEYS_LAYERS = [
 
 // The layer order of apps/verifier/src, top first, by the same rules: the entry point and its
 // HTTP server, the module, the verify route and health, what they stand on (the token gate, the
-// state reader), then the in-memory index and the plumbing.
+// state reader, usage counting), then the in-memory index and the plumbing.
 const VERIFIER_LAYERS = [
   ['main.ts'],
   ['http-server.ts'],
   ['app.module.ts'],
   ['verify-key', 'health', 'heartbeat'],
-  ['token', 'state-reader'],
+  ['token', 'state-reader', 'usage'],
   ['key-index', 'metrics', 'http'],
   ['logging.ts'],
   ['config'],
@@ -142,6 +143,26 @@ module.exports = tseslint.config(
               group: ['@app/kafka', '@app/contracts', '**/apps/**'],
               message: 'libs/access depends on the domain alone.',
             },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Usage counting and publishing, shared by the API and the verifier: framework- and
+    // broker-free (the app hands in how records are appended), on the contract alone.
+    files: ['libs/usage/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@nestjs/*', 'mongoose', 'mongodb', 'kafkajs', 'express', 'class-validator', 'class-transformer'],
+              message: 'libs/usage stays free of infrastructure.',
+            },
+            { group: ['@app/kafka', '**/apps/**'], message: 'libs/usage depends on the contract alone.' },
           ],
         },
       ],

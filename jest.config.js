@@ -8,6 +8,7 @@ const shared = {
     '^@app/contracts$': '<rootDir>/libs/contracts/src',
     '^@app/domain$': '<rootDir>/libs/domain/src',
     '^@app/kafka$': '<rootDir>/libs/kafka/src',
+    '^@app/usage$': '<rootDir>/libs/usage/src',
   },
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
 };

@@ -24,7 +24,7 @@ const pointer = (...parts: string[]) => parts.map((p) => p.replace(/~/g, '~0').r
 
 describe('the OpenAPI document', () => {
   const suite = useService('openapi', ['alice'], {
-    RATE_LIMIT_PER_KEY: '44',
+    RATE_LIMIT_PER_KEY: '48',
     AUTH_FAILURES_PER_ADDRESS: '5',
     RATE_LIMIT_WINDOW_SECONDS: '3600',
   });
@@ -76,6 +76,7 @@ describe('the OpenAPI document', () => {
       '/api/v1/api_keys/{id}/events',
       '/api/v1/api_keys/{id}/propagation',
       '/api/v1/api_keys/{id}/roll',
+      '/api/v1/api_keys/{id}/usage',
       '/health',
       '/health/live',
       '/health/ready',
@@ -121,6 +122,8 @@ describe('the OpenAPI document', () => {
     await send('GET', `${keyPath(id)}/events?limit=x`, { key });
     await send('GET', `${keyPath(id)}/propagation`, { key });
     await send('GET', `${keyPath(987654321)}/propagation`, { key });
+    await send('GET', `${keyPath(id)}/usage`, { key });
+    await send('GET', `${keyPath(987654321)}/usage`, { key });
     const notModified = await call(suite.service.url, 'GET', keyPath(id), { key, headers: { 'If-None-Match': '"2"' } });
     expect(notModified.status).toBe(304);
     const template = document.paths['/api/v1/api_keys/{id}'].get;

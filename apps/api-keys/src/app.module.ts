@@ -12,6 +12,7 @@ import { EventLog } from './event-log/event-log';
 import { GetApiKeyController } from './get-api-key/get-api-key.controller';
 import { GetApiKeyHistoryController } from './get-api-key-history/get-api-key-history.controller';
 import { GetApiKeyPropagationController } from './get-api-key-propagation/get-api-key-propagation.controller';
+import { GetApiKeyUsageController } from './get-api-key-usage/get-api-key-usage.controller';
 import { HealthController } from './health/health.controller';
 import { HTTP_STACK_PROVIDERS } from './http/http-stack';
 import { MetricsController } from './health/metrics.controller';
@@ -45,6 +46,10 @@ import { UpdateApiKeyController } from './update-api-key/update-api-key.controll
 import { UpdateApiKeyHandler } from './update-api-key/update-api-key.handler';
 import { USER_ID_ALLOCATOR, Users } from './users/users';
 import { HEARTBEATS_ENABLED, VerifierHeartbeats } from './verifier-heartbeats/verifier-heartbeats';
+import { KEY_USAGE, keyUsageSchema } from './usage/key-usage';
+import { UsageCounter } from './usage/usage-counter';
+import { UsageProjector } from './usage/usage-projector';
+import { UsageStore } from './usage/usage-store';
 import { API_KEY_ID_ALLOCATOR, CommandFlow } from './write-path/command-flow';
 import { EventRecorder } from './write-path/event-recorder';
 import { KeyLock } from './write-path/key-lock';
@@ -72,6 +77,7 @@ export class AppModule {
           { name: USER_ID_BLOCKS, schema: userIdBlockSchema },
           { name: USER_EMAIL_CLAIMS, schema: userEmailClaimSchema },
           { name: FLEET_USAGE, schema: fleetUsageSchema },
+          { name: KEY_USAGE, schema: keyUsageSchema },
         ]),
       ],
       controllers: [
@@ -83,6 +89,7 @@ export class AppModule {
         GetApiKeyController,
         GetApiKeyHistoryController,
         GetApiKeyPropagationController,
+        GetApiKeyUsageController,
         UpdateApiKeyController,
         DeleteApiKeyController,
         RollApiKeyController,
@@ -144,6 +151,9 @@ export class AppModule {
         CommandFlow,
         Projector,
         VerifierHeartbeats,
+        UsageCounter,
+        UsageProjector,
+        UsageStore,
         Users,
         CreateApiKeyHandler,
         UpdateApiKeyHandler,

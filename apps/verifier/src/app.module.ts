@@ -9,9 +9,10 @@ import { PositionWaiters } from './key-index/position-waiters';
 import { Metrics } from './metrics/metrics';
 import { StateReader } from './state-reader/state-reader';
 import { TokenGate } from './token/token-gate';
+import { UsageReporter } from './usage/usage-reporter';
 import { VerifyKeyRoute } from './verify-key/verify-key.route';
 
-/** The verifier: the state topic in memory, the verify route, health and metrics. No database. */
+/** The verifier: the state topic in memory, the verify route, usage, health and metrics. No database. */
 @Module({})
 export class VerifierModule {
   static register(config: VerifierConfig): DynamicModule {
@@ -31,6 +32,7 @@ export class VerifierModule {
         StateReader,
         Heartbeats,
         TokenGate,
+        UsageReporter,
         VerifyKeyRoute,
       ],
     };

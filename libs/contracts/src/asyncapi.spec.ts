@@ -4,9 +4,9 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 import { API_KEY_CREATED, API_KEY_DELETED, API_KEY_ROLLED, API_KEY_UPDATED, ApiKeyEvent } from '@app/domain';
-import { partitionFor } from '@app/kafka';
+import { SHORT_LIVED_TOPIC_CONFIG, partitionFor } from '@app/kafka';
 import { AppConfig, loadConfig } from '../../../apps/api-keys/src/config/config';
-import { topicSpecs } from '../../../apps/api-keys/src/event-log/event-log';
+import { USAGE_RETENTION_MS, topicSpecs } from '../../../apps/api-keys/src/event-log/event-log';
 import { ContractValidator, REPO_ROOT } from '../../../test/events/contract-schemas';
 import { createdData, keyState } from '../../../test/support/key-fixtures';
 import {
@@ -14,9 +14,11 @@ import {
   EVENT_TYPES,
   SCHEMA_ID_BASE,
   STATE_SCHEMA_ID,
+  USAGE_SCHEMA_ID,
   eventSchemaId,
   stateSchemaFile,
 } from './schemas';
+import { KeyUsage, decodeUsage, encodeUsage } from './usage';
 import { EVENT_VERSIONS, STATE_VERSIONS } from './versions';
 import { VERIFIER_HEARTBEAT, decodeHeartbeat, encodeHeartbeat } from './heartbeat';
 import { decodeState, encodeState, stateTombstone } from './state';
@@ -138,7 +140,7 @@ const stateOf = () => keyState({ name: 'Key' });
 describe('the AsyncAPI document (docs/asyncapi.yaml)', () => {
   const validator = new ContractValidator();
 
-  it('is AsyncAPI 3.0 describing the events, state, dead-letter and verifiers topics', () => {
+  it('is AsyncAPI 3.0 describing the events, state, dead-letter, verifiers and usage topics', () => {
     expect(doc.asyncapi).toBe('3.0.0');
     expect(doc.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
     expect(Object.values(doc.channels).map((channel: any) => channel.address)).toEqual([
@@ -146,6 +148,7 @@ describe('the AsyncAPI document (docs/asyncapi.yaml)', () => {
       'api-keys.state',
       'api-keys.events.dlq',
       'api-keys.verifiers',
+      'api-keys.usage',
     ]);
     expect(doc.channels.state.bindings.kafka.topicConfiguration['cleanup.policy']).toEqual(['compact']);
   });
@@ -186,6 +189,26 @@ describe('the AsyncAPI document (docs/asyncapi.yaml)', () => {
     expect(message('ApiKeyStateTombstone').payload).toEqual({ type: 'null' });
   });
 
+  it('describes the usage message with the schema and headers the code writes', () => {
+    expect(Object.keys(doc.channels.usage.messages)).toEqual(['ApiKeyUsage']);
+    expect(payloadSchemaId('ApiKeyUsage')).toBe(USAGE_SCHEMA_ID);
+    const usage: KeyUsage = {
+      api_key_id: 42,
+      source: 'api',
+      instance: 'i-1',
+      sequence: 1,
+      window_start: '2024-01-15T11:00:00.000Z',
+      window_end: '2024-01-15T11:00:10.000Z',
+      last_used_at: '2024-01-15T11:00:01.000Z',
+      previous_last_used_at: null,
+      verifications: { EXPIRED: { current: 1, previous: 0 } },
+    };
+    expect(headerProblems('ApiKeyUsage', encodeUsage(usage).headers)).toEqual([]);
+    expect(headerProblems('ApiKeyUsage', encodeUsage(usage, 'http://127.0.0.1:3000/schemas/').headers)).toEqual([]);
+    expect(headerProblems('ApiKeyUsage', encodeState(stateOf(), { partition: 0, offset: 3 }).headers)).not.toEqual([]);
+    expect(doc.channels.usage.bindings.kafka.topicConfiguration['retention.ms']).toBe(USAGE_RETENTION_MS);
+  });
+
   it('describes the dead letters with the headers that say why and where from', () => {
     expect(Object.keys(doc.channels.deadLetters.messages)).toEqual(['DeadLetter']);
     expect(payloadSchemaId('DeadLetter')).toBe(DEAD_LETTER_SCHEMA_ID);
@@ -222,6 +245,7 @@ describe('the AsyncAPI document (docs/asyncapi.yaml)', () => {
         if (name === VERIFIER_HEARTBEAT) expect(encodeHeartbeat(decodeHeartbeat(value)).value).toBe(value);
         if (name.startsWith('ApiKeyState'))
           expect(decodeState(value, example.headers.ce_subject).kind).toBe(value ? 'state' : 'tombstone');
+        if (name === 'ApiKeyUsage') expect(decodeUsage(value, example.headers.ce_subject).api_key_id).toBe(42);
       }
     }
   });
@@ -234,6 +258,7 @@ describe('the AsyncAPI document (docs/asyncapi.yaml)', () => {
         return encodeEvent(decodeEvent(value, example.headers.ce_subject), base).headers;
       if (name === 'DeadLetter') return null;
       if (name === VERIFIER_HEARTBEAT) return encodeHeartbeat(decodeHeartbeat(value)).headers;
+      if (name === 'ApiKeyUsage') return encodeUsage(decodeUsage(value, example.headers.ce_subject), base).headers;
       const decoded = decodeState(value, example.headers.ce_subject);
       return decoded.kind === 'tombstone'
         ? stateTombstone(decoded.id).headers
@@ -256,6 +281,7 @@ describe('the AsyncAPI document (docs/asyncapi.yaml)', () => {
       state: (kafka) => kafka.stateTopic,
       deadLetters: (kafka) => kafka.deadLetterTopic,
       verifiers: (kafka) => kafka.verifiersTopic,
+      usage: (kafka) => kafka.usageTopic,
     };
     const channels = Object.entries(doc.channels as Record<string, Node>);
 
@@ -293,6 +319,11 @@ describe('the AsyncAPI document (docs/asyncapi.yaml)', () => {
         expect([name, channel.bindings.kafka.partitions]).toEqual([name, loadConfig({}).kafka.topicPartitions]);
         const compacted = channel.bindings.kafka.topicConfiguration['cleanup.policy'].includes('compact');
         expect([name, spec?.compacted === true]).toEqual([name, compacted]);
+        if (!compacted)
+          expect([name, channel.bindings.kafka.topicConfiguration['retention.ms']]).toEqual([
+            name,
+            spec?.shortLived ? Number(SHORT_LIVED_TOPIC_CONFIG['retention.ms']) : (spec?.retentionMs ?? -1),
+          ]);
       }
     });
 

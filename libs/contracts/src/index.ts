@@ -18,6 +18,7 @@ export type {
 } from '@app/domain';
 export * from './wire';
 export * from './state';
+export * from './usage';
 export {
   API_KEY_STATE,
   DEAD_LETTER_SCHEMA_FILE,
@@ -27,6 +28,10 @@ export {
   STATE_SCHEMA_FILE,
   STATE_SCHEMA_ID,
   STATE_SCHEMA_VERSION,
+  API_KEY_USAGE,
+  USAGE_SCHEMA_FILE,
+  USAGE_SCHEMA_ID,
+  USAGE_SCHEMA_VERSION,
   contractSchemas,
   eventSchemaFile,
   eventSchemaId,

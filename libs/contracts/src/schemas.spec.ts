@@ -168,6 +168,7 @@ describe('the committed JSON Schemas', () => {
         'api-key-updated.v2.json',
         'api-key-updated.v3.json',
         'dead-letter.v1.json',
+        'api-key-usage.v1.json',
       ].sort(),
     );
     expect(EVENT_TYPES.map((type) => eventSchemaId(type, 1))).toEqual([
@@ -206,7 +207,13 @@ describe('the committed JSON Schemas', () => {
       id,
     }));
     const expected = [...committedSchemas()].map(([file, schema]: [string, any]) => ({
-      type: schema.properties?.event_type?.const ?? (file.startsWith('api-key-state') ? 'ApiKeyState' : 'dead letter'),
+      type:
+        schema.properties?.event_type?.const ??
+        (file.startsWith('api-key-state')
+          ? 'ApiKeyState'
+          : file.startsWith('api-key-usage')
+            ? 'ApiKeyUsage'
+            : 'dead letter'),
       version: schema.properties?.schema_version?.const ?? 1,
       file,
       id: `\`<SCHEMA_BASE_URL>${file}\``,

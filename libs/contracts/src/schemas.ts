@@ -21,6 +21,7 @@ import {
   KEY_TYPES,
   UPDATABLE_FIELDS,
   UpdatableField,
+  VERIFICATION_CODES,
 } from '@app/domain';
 import { JsonSchema, WHOLE_SECOND_TIME_OR_NULL, fieldSchemas } from './field-presentation';
 import {
@@ -70,6 +71,11 @@ export const STATE_SCHEMA_FILE = stateSchemaFile();
 
 export const DEAD_LETTER_SCHEMA_FILE = 'dead-letter.v1.json';
 
+/** The CloudEvents type of the usage topic's records, and the one `schema_version` they have. */
+export const API_KEY_USAGE = 'ApiKeyUsage';
+export const USAGE_SCHEMA_VERSION = 1;
+export const USAGE_SCHEMA_FILE = `${kebab(API_KEY_USAGE)}.v${USAGE_SCHEMA_VERSION}.json`;
+
 /**
  * The `$id` of an event type's schema at a `schema_version` under a base (the canonical one of the
  * committed files unless given); also the records' ce_dataschema.
@@ -80,6 +86,8 @@ export const eventSchemaId = (type: EventType, version: number, base: string = S
 export const STATE_SCHEMA_ID = `${SCHEMA_ID_BASE}${STATE_SCHEMA_FILE}`;
 
 export const DEAD_LETTER_SCHEMA_ID = `${SCHEMA_ID_BASE}${DEAD_LETTER_SCHEMA_FILE}`;
+
+export const USAGE_SCHEMA_ID = `${SCHEMA_ID_BASE}${USAGE_SCHEMA_FILE}`;
 
 /** One generated schema and the file (under libs/contracts/schemas/) it is committed as. */
 export interface ContractSchema {
@@ -393,6 +401,78 @@ function deadLetterSchema(base: string): JsonSchema {
   );
 }
 
+/** The usage topic's value: one key's uses counted by one instance in one window. */
+function usageSchema(base: string): JsonSchema {
+  const counts: JsonSchema = {
+    type: 'object',
+    description: 'Uses with this code, by the secret they presented.',
+    required: ['current', 'previous'],
+    properties: {
+      current: { type: 'integer', minimum: 0, description: "Uses that presented the key's current secret." },
+      previous: {
+        type: 'integer',
+        minimum: 0,
+        description: "Uses that presented a rolled key's previous secret, within its grace.",
+      },
+    },
+    additionalProperties: false,
+  };
+  const time = (description: string) => isoTime(`${description} RFC 3339, UTC, with milliseconds.`);
+  const properties = {
+    schema_version: { const: USAGE_SCHEMA_VERSION },
+    api_key_id: positiveId('The key that was used; also the message key and ce_subject, as a decimal string.'),
+    source: {
+      type: 'string',
+      enum: ['verifier', 'api'],
+      description: "Who counted: a verifier (POST /v1/keys/verify) or the API's own authentication.",
+    },
+    instance: {
+      type: 'string',
+      minLength: 1,
+      description: 'The counting process, a new id at each start. With sequence, the identity of the record.',
+    },
+    sequence: {
+      type: 'integer',
+      minimum: 1,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description:
+        "The instance's flush number: 1 first, then one more per flush. A record whose (instance, sequence) a " +
+        'reader has applied to the key, or one with a lower sequence of that instance, is a repeat: skip it.',
+    },
+    window_start: time('When the counting window began (the previous flush, or the start).'),
+    window_end: time('When it was flushed; also ce_time.'),
+    last_used_at: time('The latest use of the key in the window, whatever its code.'),
+    previous_last_used_at: {
+      anyOf: [{ type: 'null' }, isoTime('RFC 3339, UTC, with milliseconds.')],
+      description: "The latest use in the window that presented the key's previous secret; null when none did.",
+    },
+    verifications: {
+      type: 'object',
+      description:
+        'Uses by outcome code (as the verifier names them; the API counts an authenticated key VALID, a refused ' +
+        'one EXPIRED or DISABLED), only the codes the window saw. A secret that matched no key (NOT_FOUND) is ' +
+        'never counted here.',
+      minProperties: 1,
+      properties: Object.fromEntries(
+        VERIFICATION_CODES.filter((code) => code !== 'NOT_FOUND').map((code) => [code, counts]),
+      ),
+      additionalProperties: false,
+    },
+  };
+  return {
+    ...header(
+      `${base}${USAGE_SCHEMA_FILE}`,
+      `${API_KEY_USAGE}, schema_version ${USAGE_SCHEMA_VERSION}`,
+      "One key's uses, counted by one instance (a verifier, or the API's authentication) between two of its " +
+        'flushes. Sum the records of a key for its totals; a record may be delivered or appended twice, and ' +
+        '(instance, sequence) tells a repeat.',
+    ),
+    type: 'object',
+    required: Object.keys(properties),
+    properties,
+  };
+}
+
 /**
  * Every schema the contract publishes, with its file name. With the canonical base these are the
  * committed files; with another base, the same documents with `$id` = that base + file name (what
@@ -408,5 +488,6 @@ export function contractSchemas(base: string = SCHEMA_ID_BASE): readonly Contrac
     ),
     ...STATE_VERSIONS.map((version) => ({ file: stateSchemaFile(version), schema: stateSchema(version, base) })),
     { file: DEAD_LETTER_SCHEMA_FILE, schema: deadLetterSchema(base) },
+    { file: USAGE_SCHEMA_FILE, schema: usageSchema(base) },
   ];
 }

@@ -7,6 +7,8 @@ export interface TopicSpec {
   readonly compacted?: boolean;
   /** A topic of short-lived records (verifier heartbeats): kept minutes, see SHORT_LIVED_TOPIC_CONFIG. */
   readonly shortLived?: boolean;
+  /** How long a record of a topic that is not compacted is kept; forever (-1) unless said. */
+  readonly retentionMs?: number;
 }
 
 /**
@@ -65,7 +67,7 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): P
             ? Object.entries(COMPACTED_TOPIC_CONFIG).map(([name, value]) => ({ name, value }))
             : s.shortLived
               ? Object.entries(SHORT_LIVED_TOPIC_CONFIG).map(([name, value]) => ({ name, value }))
-              : [{ name: 'retention.ms', value: '-1' }],
+              : [{ name: 'retention.ms', value: String(s.retentionMs ?? -1) }],
         })),
       });
     }

@@ -5,6 +5,7 @@ import { PublicKeyForbiddenError, UnauthenticatedError } from '../errors';
 import { Principal } from '../http/request-context';
 import { RateLimits } from '../rate-limits/rate-limits';
 import { ApiKeyStates } from '../read-model/api-key-states';
+import { UsageCounter } from '../usage/usage-counter';
 import { hashSecret, secretShape } from '@app/access';
 
 /** What a refused secret is told: only its holder can see that the key expired or is disabled. */
@@ -13,6 +14,9 @@ const REFUSALS = {
   expired: 'the API key has expired',
   disabled: 'the API key is disabled',
 } as const;
+
+/** The usage topic's code of a secret the API refused (the verifier's names for the same judgements). */
+const USAGE_CODES = { expired: 'EXPIRED', disabled: 'DISABLED' } as const;
 
 /** The key the request presents (X-API-Key or a bearer token), '' for an unusable one, null for none. */
 function presentedKey(req: Request): string | null {
@@ -42,6 +46,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly states: ApiKeyStates,
     private readonly limits: RateLimits,
+    private readonly usage: UsageCounter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -64,7 +69,12 @@ export class AuthGuard implements CanActivate {
       const key = blocked ? this.states.knownLiveByHash(hash) : await this.states.findLiveByHash(hash);
       if (!key && blocked) throw this.limits.refuseAddress(address);
       // The one judgement of a secret (the domain's): current or previous, expiry, enabled.
-      const verdict = checkSecret(key, hash, Date.now());
+      const now = Date.now();
+      const verdict = checkSecret(key, hash, now);
+      // A use of the key whose secret matched, refused or not (memory only; published in batches).
+      // A secret that matched no key (not_found) names none to count.
+      const code = verdict.valid ? 'VALID' : verdict.reason === 'not_found' ? null : USAGE_CODES[verdict.reason];
+      if (key && code) this.usage.count(key.id, code, hash === key.key_hash ? 'current' : 'previous', now);
       if (!key || !verdict.valid)
         throw new UnauthenticatedError(REFUSALS[verdict.valid ? 'not_found' : verdict.reason]);
       await this.limits.spendRequest(key.id, key.user_id, res);

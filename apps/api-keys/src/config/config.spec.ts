@@ -77,6 +77,19 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ SCHEMA_BASE_URL: bad })).toThrow(/SCHEMA_BASE_URL/);
   });
 
+  it('publishes and projects usage on its own topic and consumer group, every 10 s by default', () => {
+    const config = loadConfig({});
+    expect(config.kafka.usageTopic).toBe('api-keys.usage');
+    expect(config.kafka.usageConsumerGroup).toBe('api-keys-projector-usage');
+    expect(config.usageFlushMs).toBe(10_000);
+    expect(loadConfig({ KAFKA_EVENTS_TOPIC: 'orders.events' }).kafka.usageTopic).toBe('orders.usage');
+    expect(loadConfig({ KAFKA_USAGE_TOPIC: 'uses', KAFKA_CONSUMER_GROUP: 'g' }).kafka).toMatchObject({
+      usageTopic: 'uses',
+      usageConsumerGroup: 'g-usage',
+    });
+    expect(() => loadConfig({ USAGE_FLUSH_MS: '0' })).toThrow(/USAGE_FLUSH_MS/);
+  });
+
   it('lists every variable it understands', () => {
     expect(KNOWN_ENV_VARS).toEqual(
       expect.arrayContaining([

@@ -45,6 +45,16 @@ class Environment {
   @IsString()
   @Matches(/^[A-Za-z0-9._-]{0,249}$/, { message: 'KAFKA_VERIFIERS_TOPIC must be a valid Kafka topic name' })
   KAFKA_VERIFIERS_TOPIC = '';
+  /** Where key uses are published and projected from; defaults to `<events topic without .events>.usage`. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{0,249}$/, { message: 'KAFKA_USAGE_TOPIC must be a valid Kafka topic name' })
+  KAFKA_USAGE_TOPIC = '';
+
+  /** At most this long between two publications of the uses the API's authentication counted. */
+  @IsInt()
+  @Min(50)
+  @Max(600_000)
+  USAGE_FLUSH_MS = 10_000;
 
   /** Defaults to `<KAFKA_EVENTS_TOPIC>.dlq`. */
   @IsString()
@@ -223,9 +233,13 @@ export interface AppConfig {
     /** Where verifiers heartbeat their applied state positions. */
     readonly verifiersTopic: string;
     readonly consumerGroup: string;
+    /** The usage topic, projected by a consumer group of its own: `<consumerGroup>-usage`. */
+    readonly usageTopic: string;
+    readonly usageConsumerGroup: string;
     readonly topicPartitions: number;
     readonly produceTimeoutMs: number;
   };
+  readonly usageFlushMs: number;
   readonly readYourWritesTimeoutMs: number;
   readonly httpBodyLimitBytes: number;
   readonly maxKeysPerUser: number;
@@ -299,9 +313,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       stateTopic: parsed.KAFKA_STATE_TOPIC || `${parsed.KAFKA_EVENTS_TOPIC.replace(/\.events$/, '')}.state`,
       verifiersTopic: parsed.KAFKA_VERIFIERS_TOPIC || `${parsed.KAFKA_EVENTS_TOPIC.replace(/\.events$/, '')}.verifiers`,
       consumerGroup: parsed.KAFKA_CONSUMER_GROUP,
+      usageTopic: parsed.KAFKA_USAGE_TOPIC || `${parsed.KAFKA_EVENTS_TOPIC.replace(/\.events$/, '')}.usage`,
+      usageConsumerGroup: `${parsed.KAFKA_CONSUMER_GROUP}-usage`,
       topicPartitions: parsed.KAFKA_TOPIC_PARTITIONS,
       produceTimeoutMs: parsed.KAFKA_PRODUCE_TIMEOUT_MS,
     },
+    usageFlushMs: parsed.USAGE_FLUSH_MS,
     readYourWritesTimeoutMs: parsed.READ_YOUR_WRITES_TIMEOUT_MS,
     httpBodyLimitBytes: parsed.HTTP_BODY_LIMIT_BYTES,
     maxKeysPerUser: parsed.MAX_KEYS_PER_USER,

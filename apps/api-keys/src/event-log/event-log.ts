@@ -1,5 +1,13 @@
 import { OnApplicationShutdown } from '@nestjs/common';
-import { ApiKeyEvent, ApiKeyState, AppliedPosition, encodeEvent, encodeState, stateTombstone } from '@app/contracts';
+import {
+  ApiKeyEvent,
+  ApiKeyState,
+  AppliedPosition,
+  WireRecord,
+  encodeEvent,
+  encodeState,
+  stateTombstone,
+} from '@app/contracts';
 import {
   BatchingProducer,
   ConsumedBatch,
@@ -18,7 +26,13 @@ import type { TopicSpec } from '@app/kafka';
 import { AppConfig } from '../config/config';
 
 /**
- * The topics the service creates when they are missing: all four with KAFKA_TOPIC_PARTITIONS
+ * How long usage records are kept: long enough for a usage projection that was down, or rebuilt,
+ * to catch up; they are counts, not the truth about keys, so not forever.
+ */
+export const USAGE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * The topics the service creates when they are missing: all with KAFKA_TOPIC_PARTITIONS
  * partitions (docs/asyncapi.yaml says so, and its spec holds it to this).
  */
 export function topicSpecs(config: AppConfig['kafka']): TopicSpec[] {
@@ -27,6 +41,7 @@ export function topicSpecs(config: AppConfig['kafka']): TopicSpec[] {
     { topic: config.deadLetterTopic, partitions: config.topicPartitions },
     ...(config.stateTopic ? [{ topic: config.stateTopic, partitions: config.topicPartitions, compacted: true }] : []),
     { topic: config.verifiersTopic, partitions: config.topicPartitions, shortLived: true },
+    { topic: config.usageTopic, partitions: config.topicPartitions, retentionMs: USAGE_RETENTION_MS },
   ];
 }
 
@@ -123,6 +138,22 @@ export class EventLog implements OnApplicationShutdown {
       ...options,
       groupId: this.config.consumerGroup,
       topic: this.config.eventsTopic,
+    });
+  }
+
+  /** Appends usage records (keyed by key id) to the usage topic, once all in-sync replicas have them. */
+  async appendUsage(records: readonly WireRecord[]): Promise<void> {
+    await Promise.all(records.map((record) => this.producer.append(this.config.usageTopic, record)));
+  }
+
+  /** The usage projector's consumer: the usage topic, with a consumer group of its own. */
+  usageConsumer(
+    options: Omit<ConstructorParameters<typeof PartitionConsumer>[1], 'groupId' | 'topic'>,
+  ): PartitionConsumer {
+    return new PartitionConsumer(this.kafka, {
+      ...options,
+      groupId: this.config.usageConsumerGroup,
+      topic: this.config.usageTopic,
     });
   }
 

@@ -8,7 +8,7 @@ import {
   OpenAPIObject,
   SwaggerModule,
 } from '@nestjs/swagger';
-import { contractSchemas, fieldSchemas } from '@app/contracts';
+import { USAGE_CODES, contractSchemas, fieldSchemas } from '@app/contracts';
 import { FieldRule, KEY_TYPES, MAX_PREVIOUS_GRACE_SECONDS, UPDATABLE_FIELDS } from '@app/domain';
 import { ENTITY_TAGS_PATTERN } from './etags';
 import { MAX_JSON_DEPTH } from './json-body.interceptor';
@@ -90,6 +90,40 @@ const SCHEMAS: Record<string, Schema> = {
         type: 'object',
         description: 'For ApiKeyUpdated: exactly the fields the request set, with their new values.',
         properties: fieldSchemas(),
+      },
+    },
+  },
+  KeyUsage: {
+    type: 'object',
+    description:
+      'How a key has been used: counted where it was presented (verifiers, and this API’s own authentication), ' +
+      'apart from its state. Null and zeros when never used.',
+    additionalProperties: false,
+    required: ['last_used_at', 'previous_last_used_at', 'verifications'],
+    properties: {
+      last_used_at: {
+        type: ['string', 'null'],
+        format: 'date-time',
+        examples: ['2024-01-15T11:00:00Z'],
+        description: 'The latest use of the key, whatever its outcome (UTC, whole seconds); null: never.',
+      },
+      previous_last_used_at: {
+        type: ['string', 'null'],
+        format: 'date-time',
+        examples: ['2024-01-15T11:00:00Z'],
+        description:
+          'The latest use that presented a previous secret of the key (one replaced by a roll, within its grace), ' +
+          'whatever its outcome (UTC, whole seconds); null: never. Once it is older than the last roll, the ' +
+          'replaced secret has gone quiet.',
+      },
+      verifications: {
+        type: 'object',
+        description:
+          'Uses by outcome, as the verifier names them (the API counts its own authentication VALID, or EXPIRED ' +
+          'or DISABLED when it refused the key). A secret that matched no key is counted for none.',
+        additionalProperties: false,
+        required: [...USAGE_CODES],
+        properties: Object.fromEntries(USAGE_CODES.map((code) => [code, { type: 'integer', minimum: 0 }])),
       },
     },
   },
@@ -317,6 +351,7 @@ export const ACCEPTED = ref('Accepted');
 export const DRY_RUN = ref('DryRun');
 export const KEY_HISTORY = { type: 'array', items: ref('KeyEvent') };
 export const KEY_LIST = { type: 'array', items: ref('ApiKey') };
+export const KEY_USAGE = ref('KeyUsage');
 
 /** Builds the document and serves it: JSON at /api/v1/openapi.json, a rendered page at /docs. */
 export function serveOpenApi(app: INestApplication): OpenAPIObject {

@@ -20,6 +20,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly usageRecords = new Counter({
+    name: `${PREFIX}usage_records_total`,
+    help: 'Usage-topic records the usage projector read: applied, repeat (already applied) or unreadable.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly usagePublishFailures = new Counter({
+    name: `${PREFIX}usage_publish_failures_total`,
+    help: "Flushes of the authentication's usage the broker did not take; each is sent again at the next flush.",
+    registers: [this.registry],
+  });
+
   readonly eventsAppended = new Counter({
     name: `${PREFIX}events_appended_total`,
     help: 'Events appended to the log, by event type.',

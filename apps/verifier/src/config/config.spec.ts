@@ -13,6 +13,17 @@ describe('the verifier’s loadConfig', () => {
     expect(loadConfig({ KAFKA_EVENTS_TOPIC: 'e2e.x' }).kafka.stateTopic).toBe('e2e.x.state');
   });
 
+  it('publishes usage to the API’s usage topic every 10 s by default, under the canonical schema base', () => {
+    const config = loadConfig({});
+    expect(config.kafka.usageTopic).toBe('api-keys.usage');
+    expect(config.usageFlushMs).toBe(10_000);
+    expect(config.schemaBaseUrl).toBe('https://schemas.api-keys.example/');
+    expect(loadConfig({ KAFKA_EVENTS_TOPIC: 'e2e.x' }).kafka.usageTopic).toBe('e2e.x.usage');
+    expect(loadConfig({ KAFKA_USAGE_TOPIC: 'uses' }).kafka.usageTopic).toBe('uses');
+    expect(() => loadConfig({ USAGE_FLUSH_MS: '10' })).toThrow(/USAGE_FLUSH_MS/);
+    expect(() => loadConfig({ SCHEMA_BASE_URL: 'https://x.example/schemas' })).toThrow(/SCHEMA_BASE_URL must end/);
+  });
+
   it('requires VERIFIER_TOKEN when NODE_ENV=production, and never repeats a bad one', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/VERIFIER_TOKEN is required/);
     const token = 'x'.repeat(32);

@@ -1,5 +1,6 @@
 import { plainToInstance } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
+import { SCHEMA_ID_BASE } from '@app/contracts';
+import { IsIn, IsInt, IsNotEmpty, IsString, IsUrl, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -53,6 +54,28 @@ class Environment {
   @IsString()
   @Matches(/^[A-Za-z0-9._-]{0,249}$/, { message: 'KAFKA_VERIFIERS_TOPIC must be a valid Kafka topic name' })
   KAFKA_VERIFIERS_TOPIC = '';
+  /** Where it publishes the uses it counted; defaults to `<events topic without .events>.usage`, as the API's. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{0,249}$/, { message: 'KAFKA_USAGE_TOPIC must be a valid Kafka topic name' })
+  KAFKA_USAGE_TOPIC = '';
+
+  /** At most this long between two publications of the uses counted (plus one at shutdown). */
+  @IsInt()
+  @Min(50)
+  @Max(600_000)
+  USAGE_FLUSH_MS = 10_000;
+
+  /**
+   * The base of the usage records' ce_dataschema (the API serves the schemas: set its
+   * SCHEMA_BASE_URL here too). Defaults to the canonical base of the committed files.
+   */
+  @ValidateIf((env: Environment) => env.SCHEMA_BASE_URL !== '')
+  @IsUrl(
+    { protocols: ['http', 'https'], require_protocol: true, require_tld: false, allow_query_components: false },
+    { message: 'SCHEMA_BASE_URL must be an absolute http(s) URL' },
+  )
+  @Matches(/^[^?#]*\/$/, { message: 'SCHEMA_BASE_URL must end with / (and have no query or fragment)' })
+  SCHEMA_BASE_URL = '';
 
   /** The longest a request with `min_position` waits for this instance to apply that position. */
   @IsInt()
@@ -124,7 +147,11 @@ export interface VerifierConfig {
     readonly clientId: string;
     readonly stateTopic: string;
     readonly verifiersTopic: string;
+    readonly usageTopic: string;
   };
+  readonly usageFlushMs: number;
+  /** The base of the usage records' ce_dataschema; ends with `/`. */
+  readonly schemaBaseUrl: string;
   readonly minPositionWaitMs: number;
   readonly minPositionWaiters: number;
   readonly tokenFailures: { readonly perAddress: number; readonly ipv6Prefix: number; readonly windowMs: number };
@@ -180,7 +207,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): VerifierConfig {
       clientId: parsed.KAFKA_CLIENT_ID,
       stateTopic: parsed.KAFKA_STATE_TOPIC || `${parsed.KAFKA_EVENTS_TOPIC.replace(/\.events$/, '')}.state`,
       verifiersTopic: parsed.KAFKA_VERIFIERS_TOPIC || `${parsed.KAFKA_EVENTS_TOPIC.replace(/\.events$/, '')}.verifiers`,
+      usageTopic: parsed.KAFKA_USAGE_TOPIC || `${parsed.KAFKA_EVENTS_TOPIC.replace(/\.events$/, '')}.usage`,
     },
+    usageFlushMs: parsed.USAGE_FLUSH_MS,
+    schemaBaseUrl: parsed.SCHEMA_BASE_URL || SCHEMA_ID_BASE,
     minPositionWaitMs: parsed.VERIFIER_MIN_POSITION_WAIT_MS,
     minPositionWaiters: parsed.VERIFIER_MIN_POSITION_WAITERS,
     tokenFailures: {

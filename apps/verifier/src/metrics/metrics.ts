@@ -53,6 +53,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly usageRecords = new Counter({
+    name: `${PREFIX}usage_records_published_total`,
+    help: 'Usage records (one key, one flush) the broker acknowledged on the usage topic.',
+    registers: [this.registry],
+  });
+
+  readonly usageFailures = new Counter({
+    name: `${PREFIX}usage_publish_failures_total`,
+    help: 'Usage flushes the broker did not take; each is sent again, unchanged, at the next flush.',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
     // Every code shows from the start, at 0, so a rate over it never starts from a gap.

@@ -9,6 +9,7 @@ import { PositionWaiters } from '../key-index/position-waiters';
 import { Metrics } from '../metrics/metrics';
 import { StateReader } from '../state-reader/state-reader';
 import { TokenGate } from '../token/token-gate';
+import { UsageReporter } from '../usage/usage-reporter';
 import { VerifyRequest, readVerifyRequest } from './verify-request';
 
 export const VERIFY_PATH = '/v1/keys/verify';
@@ -76,6 +77,7 @@ export class VerifyKeyRoute {
     private readonly waiters: PositionWaiters,
     private readonly gate: TokenGate,
     private readonly metrics: Metrics,
+    private readonly usage: UsageReporter,
   ) {}
 
   static matches(url: string | undefined): boolean {
@@ -183,6 +185,8 @@ export class VerifyKeyRoute {
     const state = this.index.findByHash(hash);
     const now = Date.now();
     const verdict = verifySecret(state, hash, now, { origin: request.origin, assistantId: request.assistantId });
+    // A use of the key it matched, whatever the code (an in-memory count; published later, in batches).
+    if (state && verdict.code !== 'NOT_FOUND') this.usage.count(state.id, verdict.code, verdict.matched, now);
     return {
       valid: verdict.code === 'VALID',
       code: verdict.code,

@@ -1,0 +1,69 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { KeyUsage, UnreadableUsageError, decodeUsage } from '@app/contracts';
+import { ConsumedBatch, PartitionConsumer } from '@app/kafka';
+import { EventLog } from '../event-log/event-log';
+import { kafkaLogOf } from '../logging';
+import { Metrics } from '../metrics/metrics';
+import { PROJECTOR_ENABLED } from '../projector/projector';
+import { KeyUsageDocument, foldUsage } from './key-usage';
+import { UsageStore } from './usage-store';
+
+/**
+ * Folds the usage topic into the usage read model, with a consumer group of its own (so the key
+ * projection never waits for it, and it never holds the keys' partitions). Per batch: each key's
+ * document read by `_id`, the records folded in order (a repeat changes nothing, see foldUsage),
+ * each changed document written once; the offsets are committed after. At-least-once: a batch
+ * delivered again folds to the same documents. An unreadable record is skipped and counted.
+ */
+@Injectable()
+export class UsageProjector implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('usage-projector');
+  private consumer: PartitionConsumer | null = null;
+
+  constructor(
+    private readonly log: EventLog,
+    private readonly store: UsageStore,
+    private readonly metrics: Metrics,
+    @Inject(PROJECTOR_ENABLED) private readonly enabled: boolean,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.enabled) return;
+    this.consumer = this.log.usageConsumer({
+      handleBatch: (batch) => this.apply(batch),
+      onAssignment: () => undefined,
+      log: kafkaLogOf(this.logger),
+    });
+    await this.consumer.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  async apply(batch: ConsumedBatch): Promise<void> {
+    const usages: KeyUsage[] = [];
+    for (const record of batch.records) {
+      try {
+        usages.push(decodeUsage(record.value, record.key));
+      } catch (error) {
+        if (!(error instanceof UnreadableUsageError)) throw error;
+        this.logger.warn({
+          msg: 'unreadable usage record skipped',
+          partition: batch.partition,
+          offset: record.offset,
+          reason: error.message,
+        });
+        this.metrics.usageRecords.inc({ outcome: 'unreadable' });
+      }
+    }
+    const stored = await this.store.findMany([...new Set(usages.map((u) => u.api_key_id))]);
+    const changed = new Map<number, KeyUsageDocument>();
+    for (const usage of usages) {
+      const next = foldUsage(changed.get(usage.api_key_id) ?? stored.get(usage.api_key_id) ?? null, usage);
+      this.metrics.usageRecords.inc({ outcome: next ? 'applied' : 'repeat' });
+      if (next) changed.set(usage.api_key_id, next);
+    }
+    await this.store.save([...changed.values()]);
+  }
+}
