@@ -164,4 +164,26 @@ describe('PartitionConsumer', () => {
     expect(t.latest().config.sessionTimeout).toBe(SESSION_TIMEOUT_MS);
     expect(t.admin.describeConfigs).not.toHaveBeenCalled();
   });
+
+  it('stays stopped when stopped while a restart is under way, the broker gone', async () => {
+    jest.useFakeTimers();
+    const t = setup();
+    await t.consumer.start();
+    // The broker is gone: every new consumer fails to connect, and the old one is slow to leave.
+    const kafka = t.consumers;
+    let leave: () => void = () => undefined;
+    t.latest().disconnect.mockImplementation(() => new Promise<void>((resolve) => (leave = resolve)));
+    const refuseConnections = () => {
+      for (const c of kafka) c.connect = () => Promise.reject(new Error('ECONNREFUSED'));
+    };
+    t.latest().emit('crash', { restart: false, error: new Error('group coordinator gone') });
+    await jest.advanceTimersByTimeAsync(600); // the restart begins: it waits for the old one to leave
+    await t.consumer.stop();
+    leave();
+    refuseConnections();
+    await jest.advanceTimersByTimeAsync(10_000);
+
+    expect(t.consumers).toHaveLength(1); // no consumer made after the stop
+    expect(t.log.error).not.toHaveBeenCalledWith('projector consumer restart failed; retrying', expect.anything());
+  });
 });

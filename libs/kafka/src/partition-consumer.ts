@@ -109,6 +109,11 @@ export class PartitionConsumer {
 
   async start(): Promise<void> {
     this.stopping = false;
+    await this.run();
+  }
+
+  /** Creates, connects and runs a consumer (start, and each restart after a crash). */
+  private async run(): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
       sessionTimeout: this.sessionTimeoutMs,
@@ -209,14 +214,21 @@ export class PartitionConsumer {
     }
   }
 
+  /**
+   * A restart never undoes a stop() that came while it was under way: it runs no consumer once
+   * stopping, and one it made meanwhile is disconnected again.
+   */
   private async restart(): Promise<void> {
     if (this.stopping) return;
     try {
       const old = this.consumer;
       this.consumer = null;
       if (old) await old.disconnect().catch(() => undefined);
-      await this.start();
+      if (this.stopping) return;
+      await this.run();
+      if (this.stopping) await this.stop();
     } catch (error) {
+      if (this.stopping) return;
       this.options.log.error('projector consumer restart failed; retrying', { error: String(error) });
       setTimeout(() => void this.restart(), RESTART_DELAY_MS);
     }
