@@ -74,6 +74,8 @@ export interface GroupMembers {
 export class PartitionConsumer {
   private consumer: Consumer | null = null;
   private stopping = false;
+  /** The one restart waiting to run: crashes and failed restarts never start a second chain. */
+  private restartTimer: NodeJS.Timeout | null = null;
   private assigned = false;
   private sessionTimeoutMs = SESSION_TIMEOUT_MS;
   private memberId: string | null = null;
@@ -148,11 +150,15 @@ export class PartitionConsumer {
       if (!payload.restart && !this.stopping && this.consumer === consumer) {
         this.options.log.error('projector consumer crashed; restarting', { error: String(payload.error) });
         const adjust = isInvalidSessionTimeout(payload.error) ? this.adoptBrokerMinimum() : Promise.resolve();
-        void adjust.then(() => setTimeout(() => void this.restart(), RESTART_DELAY_MS));
+        void adjust.then(() => this.scheduleRestart());
       }
     });
+    // A stop() may come while the broker is slow to answer: then this consumer must not run.
+    const abandoned = () => this.stopping || this.consumer !== consumer;
     await consumer.connect();
+    if (abandoned()) return void (await consumer.disconnect().catch(() => undefined));
     await consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+    if (abandoned()) return void (await consumer.disconnect().catch(() => undefined));
     await consumer.run({
       // Partitions are independent: apply up to this many at once, each still strictly in order.
       partitionsConsumedConcurrently: PARTITIONS_IN_PARALLEL,
@@ -193,6 +199,8 @@ export class PartitionConsumer {
    */
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
     this.assigned = false;
     const consumer = this.consumer;
     this.consumer = null;
@@ -214,6 +222,14 @@ export class PartitionConsumer {
     }
   }
 
+  private scheduleRestart(): void {
+    if (this.stopping || this.restartTimer) return;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      void this.restart();
+    }, RESTART_DELAY_MS);
+  }
+
   /**
    * A restart never undoes a stop() that came while it was under way: it runs no consumer once
    * stopping, and one it made meanwhile is disconnected again.
@@ -226,11 +242,10 @@ export class PartitionConsumer {
       if (old) await old.disconnect().catch(() => undefined);
       if (this.stopping) return;
       await this.run();
-      if (this.stopping) await this.stop();
     } catch (error) {
       if (this.stopping) return;
       this.options.log.error('projector consumer restart failed; retrying', { error: String(error) });
-      setTimeout(() => void this.restart(), RESTART_DELAY_MS);
+      this.scheduleRestart();
     }
   }
 

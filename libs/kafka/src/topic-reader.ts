@@ -35,6 +35,10 @@ const SESSION_TIMEOUT_MS = 6000;
 export class TopicReader {
   private consumer: Consumer | null = null;
   private stopping = false;
+  /** The one restart waiting to run: crashes and failed restarts never start a second chain. */
+  private restartTimer: NodeJS.Timeout | null = null;
+  /** Consumers made so far (start and restarts). */
+  private runs = 0;
 
   constructor(
     private readonly kafka: Kafka,
@@ -58,8 +62,17 @@ export class TopicReader {
 
   async start(): Promise<void> {
     this.stopping = false;
+    await this.run();
+  }
+
+  /** Creates, connects and runs a consumer (start, and each restart after a crash). */
+  private async run(): Promise<void> {
+    this.runs += 1;
     const consumer = this.kafka.consumer({
-      groupId: this.options.groupId,
+      // A group of its own per run: it commits nothing and reads from the beginning anyway, and a
+      // restarted consumer joining its old group would wait for the crashed member to time out.
+      groupId: this.runs === 1 ? this.options.groupId : `${this.options.groupId}-${this.runs}`,
+      rebalanceTimeout: SESSION_TIMEOUT_MS,
       sessionTimeout: SESSION_TIMEOUT_MS,
       heartbeatInterval: SESSION_TIMEOUT_MS / 6,
       // Records as soon as they arrive: a revocation should reach every verifier in milliseconds.
@@ -68,7 +81,10 @@ export class TopicReader {
       maxBytes: 4 * 1024 * 1024,
       maxBytesPerPartition: 1024 * 1024,
       allowAutoTopicCreation: false,
-      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000 },
+      // Every restart is ours (restart() below), never kafkajs's own: kafkajs restarts a crashed
+      // consumer on a timer that outlives its disconnect(), so a reader stopped while the broker is
+      // away would come back; ours checks whether it was stopped.
+      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000, restartOnFailure: () => Promise.resolve(false) },
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, () => this.options.onConsuming(true));
@@ -76,11 +92,15 @@ export class TopicReader {
       this.options.onConsuming(false);
       if (!payload.restart && !this.stopping && this.consumer === consumer) {
         this.options.log.error('state topic reader crashed; restarting', { error: String(payload.error) });
-        setTimeout(() => void this.restart(), RESTART_DELAY_MS);
+        this.scheduleRestart();
       }
     });
+    // A stop() may come while the broker is slow to answer: then this consumer must not run.
+    const abandoned = () => this.stopping || this.consumer !== consumer;
     await consumer.connect();
+    if (abandoned()) return void (await consumer.disconnect().catch(() => undefined));
     await consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+    if (abandoned()) return void (await consumer.disconnect().catch(() => undefined));
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: true,
@@ -104,6 +124,8 @@ export class TopicReader {
   /** Leaves the group (bounded: a broker that does not answer is not waited for past the session). */
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
     this.options.onConsuming(false);
     const consumer = this.consumer;
     this.consumer = null;
@@ -116,16 +138,26 @@ export class TopicReader {
     clearTimeout(timer);
   }
 
+  private scheduleRestart(): void {
+    if (this.stopping || this.restartTimer) return;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      void this.restart();
+    }, RESTART_DELAY_MS);
+  }
+
   private async restart(): Promise<void> {
     if (this.stopping) return;
     try {
       const old = this.consumer;
       this.consumer = null;
       if (old) await old.disconnect().catch(() => undefined);
-      await this.start();
+      if (this.stopping) return;
+      await this.run();
     } catch (error) {
+      if (this.stopping) return;
       this.options.log.error('state topic reader restart failed; retrying', { error: String(error) });
-      setTimeout(() => void this.restart(), RESTART_DELAY_MS);
+      this.scheduleRestart();
     }
   }
 }

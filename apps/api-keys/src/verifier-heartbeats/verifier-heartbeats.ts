@@ -68,6 +68,8 @@ export class VerifierHeartbeats implements OnApplicationBootstrap, OnApplication
     while (!this.stopped) {
       try {
         await this.reader.start();
+        // Shut down while it was starting: leave again.
+        if (this.stopped) await this.reader.stop();
         return;
       } catch (error) {
         if (this.stopped) return;
