@@ -11,6 +11,13 @@ import { Metrics } from '../metrics/metrics';
 
 const RETRY_MS = 1000;
 const KEY_ID = /^[1-9][0-9]{0,15}$/;
+/**
+ * Fetches of 1 MiB at most (256 KiB a partition), not the reader's default 4 MiB: a fetch's records
+ * are decoded into objects all at once, so smaller fetches keep the heap V8 grows (and keeps) during
+ * the load smaller. 256 KiB fetches loaded 100,000 keys in 8.1 s on a busy machine, too close to
+ * the issue's 10 s (docs/benchmarks.md, `npm run bench -- --verify`).
+ */
+const FETCH_BYTES = { total: 1024 * 1024, perPartition: 256 * 1024 };
 
 /**
  * Feeds the KeyIndex from the state topic: the whole topic from its beginning, then live, with a
@@ -48,6 +55,7 @@ export class StateReader implements OnApplicationBootstrap, OnApplicationShutdow
       handleBatch: (batch) => this.apply(batch),
       onConsuming: (consuming) => (this.consuming = consuming),
       log: kafkaLogOf(new Logger('kafka')),
+      fetchBytes: FETCH_BYTES,
     });
   }
 
