@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { KNOWN_ENV_VARS } from '../apps/api-keys/src/config/config';
 import { KNOWN_ENV_VARS as VERIFIER_ENV_VARS } from '../apps/verifier/src/config/config';
-import { SERVICE_NODE_OPTIONS } from './lib/prepare';
+import { SERVICE_NODE_OPTIONS, VERIFIER_MALLOC_ENV, VERIFIER_NODE_OPTIONS } from './lib/prepare';
 
 const root = join(__dirname, '..');
 
@@ -55,7 +55,12 @@ describe('docker-compose.yml', () => {
   );
 
   it('wires the service and the verifier only with environment variables their configs know', () => {
-    const known: Record<string, readonly string[]> = { 'api-keys': KNOWN_ENV_VARS, verifier: VERIFIER_ENV_VARS };
+    // The verifier's runtime settings are the process's, not its config's (checked below).
+    const runtime = ['NODE_OPTIONS', ...Object.keys(VERIFIER_MALLOC_ENV)];
+    const known: Record<string, readonly string[]> = {
+      'api-keys': KNOWN_ENV_VARS,
+      verifier: [...VERIFIER_ENV_VARS, ...runtime],
+    };
     for (const [name, service] of builtServices) {
       const unknown = environmentNames(service.environment).filter((variable) => !known[name].includes(variable));
       expect(unknown).toEqual([]);
@@ -74,6 +79,12 @@ describe('docker-compose.yml', () => {
     expect(verifier.command).toEqual(['node', 'dist/apps/verifier/src/main.js']);
     expect(Object.keys(verifier.depends_on as object)).toEqual(['kafka']);
     expect(String((verifier.environment as Record<string, unknown>).VERIFIER_TOKEN)).toMatch(/^\$\{VERIFIER_TOKEN:\?/);
+  });
+
+  it('runs the verifier with the runtime settings npm start gives it (NODE_OPTIONS, glibc allocator)', () => {
+    const environment = compose.services.verifier.environment as Record<string, unknown>;
+    expect(environment.NODE_OPTIONS).toBe(VERIFIER_NODE_OPTIONS);
+    for (const [name, value] of Object.entries(VERIFIER_MALLOC_ENV)) expect(String(environment[name])).toBe(value);
   });
 
   it('starts the service only once Kafka and MongoDB are healthy', () => {

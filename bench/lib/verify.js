@@ -14,6 +14,7 @@ const os = require('node:os');
 const http = require('node:http');
 const { randomBytes } = require('node:crypto');
 const { StackError, sleep, formatDuration } = require('../../scripts/lib/run');
+const { verifierRuntimeEnv } = require('../../scripts/lib/prepare');
 const { startServer } = require('./servers');
 const { seed } = require('./prepare');
 const { runSegment, logSegment } = require('./load');
@@ -303,7 +304,10 @@ async function runVerify(options, run, ctx) {
     },
   ]);
   const token = randomBytes(32).toString('base64url');
-  const verifierEnv = { VERIFIER_TOKEN: token, KAFKA_CLIENT_ID: clientId };
+  // The verifiers run with their own NODE_OPTIONS and allocator settings, as npm start gives them
+  // (--node-options replaces the NODE_OPTIONS, as for the other servers).
+  const runtime = verifierRuntimeEnv({ ...process.env, NODE_OPTIONS: options.nodeOptions ?? process.env.NODE_OPTIONS });
+  const verifierEnv = { ...runtime, VERIFIER_TOKEN: token, KAFKA_CLIENT_ID: clientId };
   const first = await startServer('verifier', run, options, ctx, {
     name: 'verifier 1',
     log: 'verifier-1.log',

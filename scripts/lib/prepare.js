@@ -164,6 +164,34 @@ const serviceEnv = (env, settings) => ({
 });
 
 /**
+ * The verifier's own runtime settings, for npm start, npm run start:verifier, the verify bench and
+ * docker-compose (scripts/docker-compose.spec.ts holds them equal). The verifier holds every key in
+ * memory and allocates little per request, so it runs with smaller semi-spaces than the service
+ * (1 MB: V8 keeps fewer MB of young generation around), and glibc's allocator is told to hand
+ * freed memory back: the state topic is read in fetches whose buffers, freed once applied, stayed
+ * in the process otherwise. Together about 20 MB of RSS at 100,000 keys (docs/benchmarks.md,
+ * `npm run bench -- --verify`; the README's sizing notes). The old-space limit is the service's:
+ * raise it past ~250,000 keys (README). An operator's NODE_OPTIONS or MALLOC_* replace these.
+ */
+const VERIFIER_NODE_OPTIONS = '--max-old-space-size=192 --max-semi-space-size=1';
+const VERIFIER_MALLOC_ENV = Object.freeze({
+  MALLOC_ARENA_MAX: '2',
+  MALLOC_MMAP_THRESHOLD_: '131072',
+  MALLOC_TRIM_THRESHOLD_: '131072',
+});
+
+/**
+ * NODE_OPTIONS and the glibc allocator's settings for a verifier: the operator's when set, else ours.
+ * @param {NodeJS.ProcessEnv} env @returns {Record<string, string>}
+ */
+const verifierRuntimeEnv = (env) => ({
+  ...Object.fromEntries(
+    Object.entries(VERIFIER_MALLOC_ENV).map(([name, value]) => [name, isSet(env[name]) ? String(env[name]) : value]),
+  ),
+  NODE_OPTIONS: isSet(env.NODE_OPTIONS) ? String(env.NODE_OPTIONS) : VERIFIER_NODE_OPTIONS,
+});
+
+/**
  * The verifier's token for a local run: VERIFIER_TOKEN when set; else the one this STACK_DIR
  * keeps in `verifier-token` (so callers set up earlier keep working), made on first use: 256
  * random bits, base64url, readable by this user only.
@@ -182,11 +210,13 @@ function verifierToken(env, settings) {
 
 /**
  * The verifier's environment for npm start and npm run start:verifier: the service's (the same
- * Kafka and topics), its port (3100 unless VERIFIER_PORT says), its token.
+ * Kafka and topics), its own runtime settings (verifierRuntimeEnv), its port (3100 unless
+ * VERIFIER_PORT says), its token.
  * @param {NodeJS.ProcessEnv} env @param {{ kafkaBrokers: string, mongoUrl: string }} settings @param {string} token
  */
 const verifierEnv = (env, settings, token) => ({
   ...serviceEnv(env, settings),
+  ...verifierRuntimeEnv(env),
   VERIFIER_PORT: env.VERIFIER_PORT?.trim() || '3100',
   VERIFIER_TOKEN: token,
 });
@@ -206,6 +236,9 @@ module.exports = {
   serviceNodeOptions,
   serviceEnv,
   VERIFIER_ENTRY,
+  VERIFIER_NODE_OPTIONS,
+  VERIFIER_MALLOC_ENV,
+  verifierRuntimeEnv,
   verifierToken,
   verifierEnv,
   redactUri,

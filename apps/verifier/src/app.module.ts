@@ -1,9 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import { VERIFIER_CONFIG, VerifierConfig } from './config/config';
-import { HealthController } from './health/health.controller';
+import { HealthRoutes } from './health/health.routes';
 import { Heartbeats } from './heartbeat/heartbeat';
-import { ErrorFilter } from './http/error.filter';
 import { KeyIndex } from './key-index/key-index';
 import { PositionWaiters } from './key-index/position-waiters';
 import { Metrics } from './metrics/metrics';
@@ -19,7 +17,6 @@ export class VerifierModule {
     const index = new KeyIndex();
     return {
       module: VerifierModule,
-      controllers: [HealthController],
       providers: [
         { provide: VERIFIER_CONFIG, useValue: config },
         { provide: KeyIndex, useValue: index },
@@ -27,13 +24,13 @@ export class VerifierModule {
           provide: PositionWaiters,
           useValue: new PositionWaiters(config.minPositionWaiters, (partition) => index.appliedOffset(partition)),
         },
-        { provide: APP_FILTER, useClass: ErrorFilter },
         Metrics,
         StateReader,
         Heartbeats,
         TokenGate,
         UsageReporter,
         VerifyKeyRoute,
+        HealthRoutes,
       ],
     };
   }

@@ -1,15 +1,14 @@
 import { Server, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { INestApplication, LoggerService } from '@nestjs/common';
+import { INestApplicationContext, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ExpressAdapter } from '@nestjs/platform-express';
-import type { Express } from 'express';
 import { VerifierModule } from './app.module';
 import { VerifierConfig } from './config/config';
+import { HealthRoutes } from './health/health.routes';
 import { VerifyKeyRoute } from './verify-key/verify-key.route';
 
 export interface Verifier {
-  readonly app: INestApplication;
+  readonly app: INestApplicationContext;
   readonly server: Server;
   /** Where it listens (after listen()). */
   url(): string;
@@ -18,26 +17,26 @@ export interface Verifier {
 }
 
 /**
- * The verifier's HTTP server. One route is hot, POST /v1/keys/verify, every request of every
- * customer: it is a bare Node handler, reached before Express. Nest (on Express) serves the rest
- * (health, metrics) and wires everything. Measured on this machine (2 cores, autocannon, 64
- * connections, a verify-sized body): a Nest controller on Express answered about 13,000
- * requests/s, Fastify and a bare handler 35,000-57,000 (within one another's noise); the bare
- * handler needs no new dependency, and the issue's targets are ratios to a bare server. README.
+ * The verifier's HTTP server: a bare Node handler for every route, with Nest wiring everything
+ * (an application context: no HTTP platform). One route is hot, POST /v1/keys/verify, every
+ * request of every customer. Measured on this machine (2 cores, autocannon, 64 connections, a
+ * verify-sized body): a Nest controller on Express answered about 13,000 requests/s, Fastify and a
+ * bare handler 35,000-57,000 (within one another's noise); the bare handler needs no new
+ * dependency, and the issue's targets are ratios to a bare server. The other routes (health,
+ * metrics) are bare too: Express and @nestjs/platform-express cost the verifier about 8 MB of RSS
+ * for three GET routes (docs/benchmarks.md, `npm run bench -- --verify`). README.
  */
 export async function createVerifier(config: VerifierConfig, logger: LoggerService): Promise<Verifier> {
-  const adapter = new ExpressAdapter();
-  const app = await NestFactory.create(VerifierModule.register(config), adapter, {
-    bodyParser: false,
+  const app = await NestFactory.createApplicationContext(VerifierModule.register(config), {
     logger,
     abortOnError: false,
   });
   await app.init();
   const route = app.get(VerifyKeyRoute);
-  const express = adapter.getInstance<Express>();
+  const health = app.get(HealthRoutes);
   const server = createServer((req, res) => {
     if (VerifyKeyRoute.matches(req.url)) route.handle(req, res);
-    else void express(req, res);
+    else health.handle(req, res);
   });
   // Bounded HTTP, as the API's: slow or idle clients cannot hold connections forever.
   server.headersTimeout = config.http.headersTimeoutMs;

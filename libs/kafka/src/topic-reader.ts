@@ -21,6 +21,13 @@ export interface TopicReaderOptions {
   /** Told when the reader starts or stops consuming (joined and assigned, or not). */
   readonly onConsuming: (consuming: boolean) => void;
   readonly log: KafkaLog;
+  /**
+   * The most one fetch brings, in all and per partition (default 4 MiB and 1 MiB). A reader that
+   * keeps what it reads in memory may want less: each fetch's records are decoded into objects
+   * at once, so a smaller fetch keeps the heap (and the RSS it leaves behind) smaller while the
+   * topic is read from its beginning, for more round trips.
+   */
+  readonly fetchBytes?: { readonly total: number; readonly perPartition: number };
 }
 
 const RESTART_DELAY_MS = 1000;
@@ -78,8 +85,8 @@ export class TopicReader {
       // Records as soon as they arrive: a revocation should reach every verifier in milliseconds.
       minBytes: 1,
       maxWaitTimeInMs: 250,
-      maxBytes: 4 * 1024 * 1024,
-      maxBytesPerPartition: 1024 * 1024,
+      maxBytes: this.options.fetchBytes?.total ?? 4 * 1024 * 1024,
+      maxBytesPerPartition: this.options.fetchBytes?.perPartition ?? 1024 * 1024,
       allowAutoTopicCreation: false,
       // Every restart is ours (restart() below), never kafkajs's own: kafkajs restarts a crashed
       // consumer on a timer that outlives its disconnect(), so a reader stopped while the broker is

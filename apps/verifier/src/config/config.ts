@@ -1,141 +1,88 @@
-import { plainToInstance } from 'class-transformer';
 import { SCHEMA_ID_BASE } from '@app/contracts';
-import { IsIn, IsInt, IsNotEmpty, IsString, IsUrl, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** How one variable is read: an integer in a range, or text matching a pattern (or one of a list). */
+type Rule =
+  | { readonly kind: 'int'; readonly default: number; readonly min: number; readonly max: number }
+  | { readonly kind: 'text'; readonly default: string; readonly pattern?: RegExp; readonly message?: string }
+  | { readonly kind: 'one-of'; readonly default: string; readonly values: readonly string[] };
+
+const int = (value: number, min: number, max: number) => ({ kind: 'int' as const, default: value, min, max });
+const text = (value: string, pattern?: RegExp, message?: string) => ({
+  kind: 'text' as const,
+  default: value,
+  pattern,
+  message,
+});
+const topicArgs = (name: string, min: 0 | 1): [RegExp, string] => [
+  new RegExp(`^[A-Za-z0-9._-]{${min},249}$`),
+  `${name} must be a valid Kafka topic name`,
+];
+
 /**
  * The environment variables the verifier reads, with their defaults. Nothing else reads
  * process.env. Names it shares with the API (KAFKA_*, HOST, the failed-auth budget) mean the same
- * there, so one environment can feed both.
+ * there, so one environment can feed both. Checked by hand rather than with class-validator: that
+ * library (and libphonenumber-js, validator, class-transformer under it) cost the verifier about
+ * 16 MB of RSS for sixteen variables (docs/benchmarks.md, `npm run bench -- --verify`).
  */
-class Environment {
-  @IsInt()
-  @Min(0)
-  @Max(65535)
-  VERIFIER_PORT = 3100;
-
+const ENVIRONMENT = {
+  VERIFIER_PORT: int(3100, 0, 65535),
   /** Loopback unless told otherwise, as the API; the container image sets 0.0.0.0. */
-  @IsString()
-  @Matches(/^[A-Za-z0-9._:%-]+$/, { message: 'HOST must be an IP address or a host name' })
-  HOST = '127.0.0.1';
-
+  HOST: text('127.0.0.1', /^[A-Za-z0-9._:%-]+$/, 'HOST must be an IP address or a host name'),
   /** `production` makes VERIFIER_TOKEN required. */
-  @IsString()
-  NODE_ENV = '';
-
+  NODE_ENV: text(''),
   /**
    * The bearer token callers (gateways) send. At least 32 visible ASCII characters: it is the
    * only thing between the network and an oracle of which keys are valid.
    */
-  @ValidateIf((env: Environment) => env.VERIFIER_TOKEN !== '')
-  @Matches(/^[\x21-\x7e]{32,512}$/, { message: 'VERIFIER_TOKEN must be 32 to 512 visible ASCII characters' })
-  VERIFIER_TOKEN = '';
-
-  @IsString()
-  @Matches(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, { message: 'KAFKA_BROKERS must be a comma-separated list of host:port' })
-  KAFKA_BROKERS = '127.0.0.1:9092';
-
-  @IsString()
-  @IsNotEmpty()
-  KAFKA_CLIENT_ID = 'api-keys-verifier';
-
-  @IsString()
-  @Matches(/^[A-Za-z0-9._-]{1,249}$/, { message: 'KAFKA_EVENTS_TOPIC must be a valid Kafka topic name' })
-  KAFKA_EVENTS_TOPIC = 'api-keys.events';
-
+  VERIFIER_TOKEN: text('', /^[\x21-\x7e]{32,512}$/, 'VERIFIER_TOKEN must be 32 to 512 visible ASCII characters'),
+  KAFKA_BROKERS: text(
+    '127.0.0.1:9092',
+    /^[^\s,]+:\d+(,[^\s,]+:\d+)*$/,
+    'KAFKA_BROKERS must be a comma-separated list of host:port',
+  ),
+  KAFKA_CLIENT_ID: text('api-keys-verifier', /\S/, 'KAFKA_CLIENT_ID should not be empty'),
+  KAFKA_EVENTS_TOPIC: text('api-keys.events', ...topicArgs('KAFKA_EVENTS_TOPIC', 1)),
   /** Defaults to `<events topic without .events>.state`, as the API's. */
-  @IsString()
-  @Matches(/^[A-Za-z0-9._-]{0,249}$/, { message: 'KAFKA_STATE_TOPIC must be a valid Kafka topic name' })
-  KAFKA_STATE_TOPIC = '';
-
+  KAFKA_STATE_TOPIC: text('', ...topicArgs('KAFKA_STATE_TOPIC', 0)),
   /** Where it heartbeats; defaults to `<events topic without .events>.verifiers`, as the API's. */
-  @IsString()
-  @Matches(/^[A-Za-z0-9._-]{0,249}$/, { message: 'KAFKA_VERIFIERS_TOPIC must be a valid Kafka topic name' })
-  KAFKA_VERIFIERS_TOPIC = '';
+  KAFKA_VERIFIERS_TOPIC: text('', ...topicArgs('KAFKA_VERIFIERS_TOPIC', 0)),
   /** Where it publishes the uses it counted; defaults to `<events topic without .events>.usage`, as the API's. */
-  @IsString()
-  @Matches(/^[A-Za-z0-9._-]{0,249}$/, { message: 'KAFKA_USAGE_TOPIC must be a valid Kafka topic name' })
-  KAFKA_USAGE_TOPIC = '';
-
+  KAFKA_USAGE_TOPIC: text('', ...topicArgs('KAFKA_USAGE_TOPIC', 0)),
   /** At most this long between two publications of the uses counted (plus one at shutdown). */
-  @IsInt()
-  @Min(50)
-  @Max(600_000)
-  USAGE_FLUSH_MS = 10_000;
-
+  USAGE_FLUSH_MS: int(10_000, 50, 600_000),
   /**
    * The base of the usage records' ce_dataschema (the API serves the schemas: set its
    * SCHEMA_BASE_URL here too). Defaults to the canonical base of the committed files.
    */
-  @ValidateIf((env: Environment) => env.SCHEMA_BASE_URL !== '')
-  @IsUrl(
-    { protocols: ['http', 'https'], require_protocol: true, require_tld: false, allow_query_components: false },
-    { message: 'SCHEMA_BASE_URL must be an absolute http(s) URL' },
-  )
-  @Matches(/^[^?#]*\/$/, { message: 'SCHEMA_BASE_URL must end with / (and have no query or fragment)' })
-  SCHEMA_BASE_URL = '';
-
+  SCHEMA_BASE_URL: text(
+    '',
+    /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?\/$/,
+    'SCHEMA_BASE_URL must end with / and be an absolute http(s) URL without query or fragment',
+  ),
   /** The longest a request with `min_position` waits for this instance to apply that position. */
-  @IsInt()
-  @Min(0)
-  @Max(30_000)
-  VERIFIER_MIN_POSITION_WAIT_MS = 2000;
-
+  VERIFIER_MIN_POSITION_WAIT_MS: int(2000, 0, 30_000),
   /** Requests that may wait for a `min_position` at once; more are answered 503 at once. */
-  @IsInt()
-  @Min(1)
-  @Max(100_000)
-  VERIFIER_MIN_POSITION_WAITERS = 1000;
-
+  VERIFIER_MIN_POSITION_WAITERS: int(1000, 1, 100_000),
   /** Wrong or missing tokens one client address may send per window; 429 beyond. */
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
-  AUTH_FAILURES_PER_ADDRESS = 60;
+  AUTH_FAILURES_PER_ADDRESS: int(60, 1, 1_000_000),
+  AUTH_FAILURES_IPV6_PREFIX: int(64, 1, 128),
+  RATE_LIMIT_WINDOW_SECONDS: int(60, 1, 86_400),
+  HTTP_HEADERS_TIMEOUT_MS: int(10_000, 1000, 600_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(30_000, 1000, 600_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(5000, 1000, 600_000),
+  HTTP_MAX_CONNECTIONS: int(1000, 1, 1_000_000),
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 1000, 600_000),
+  LOG_LEVEL: { kind: 'one-of' as const, default: 'info' as LogLevel, values: LOG_LEVELS },
+} as const satisfies Record<string, Rule>;
 
-  @IsInt()
-  @Min(1)
-  @Max(128)
-  AUTH_FAILURES_IPV6_PREFIX = 64;
-
-  @IsInt()
-  @Min(1)
-  @Max(86_400)
-  RATE_LIMIT_WINDOW_SECONDS = 60;
-
-  @IsInt()
-  @Min(1000)
-  @Max(600_000)
-  HTTP_HEADERS_TIMEOUT_MS = 10_000;
-
-  @IsInt()
-  @Min(1000)
-  @Max(600_000)
-  HTTP_REQUEST_TIMEOUT_MS = 30_000;
-
-  @IsInt()
-  @Min(1000)
-  @Max(600_000)
-  HTTP_KEEP_ALIVE_TIMEOUT_MS = 5000;
-
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
-  HTTP_MAX_CONNECTIONS = 1000;
-
-  @IsInt()
-  @Min(1000)
-  @Max(600_000)
-  SHUTDOWN_TIMEOUT_MS = 10_000;
-
-  @IsIn(LOG_LEVELS)
-  LOG_LEVEL: LogLevel = 'info';
-}
+type Environment = { -readonly [K in keyof typeof ENVIRONMENT]: (typeof ENVIRONMENT)[K]['default'] };
 
 /** Every variable the verifier understands (the README's table and docker-compose are checked against it). */
-export const KNOWN_ENV_VARS: readonly string[] = Object.keys(new Environment());
+export const KNOWN_ENV_VARS: readonly string[] = Object.keys(ENVIRONMENT);
 
 export interface VerifierConfig {
   readonly port: number;
@@ -172,29 +119,33 @@ export class ConfigError extends Error {
   }
 }
 
-const DEFAULTS = new Environment() as unknown as Record<string, unknown>;
-const INTEGER_VARS = new Set(KNOWN_ENV_VARS.filter((name) => typeof DEFAULTS[name] === 'number'));
-
 /** Reads and validates the environment once; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): VerifierConfig {
-  const raw: Record<string, unknown> = {};
+  const parsed: Record<string, unknown> = {};
   const problems: string[] = [];
-  for (const name of KNOWN_ENV_VARS) {
-    const value = env[name];
-    if (value === undefined || value === '') continue;
-    if (INTEGER_VARS.has(name)) {
-      if (!/^-?\d+$/.test(value.trim())) problems.push(`${name} must be an integer (got "${value}")`);
-      else raw[name] = Number(value.trim());
-    } else {
-      raw[name] = value.trim();
-    }
+  for (const [name, rule] of Object.entries(ENVIRONMENT) as Array<[string, Rule]>) {
+    parsed[name] = rule.default;
+    const given = env[name];
+    if (given === undefined || given === '') continue;
+    const value = given.trim();
+    // Never repeat a bad token: it may be a real one, mistyped.
+    const got = name === 'VERIFIER_TOKEN' ? '' : ` (got "${given}")`;
+    if (rule.kind === 'int') {
+      if (!/^-?\d+$/.test(value)) problems.push(`${name} must be an integer (got "${given}")`);
+      else if (Number(value) < rule.min) problems.push(`${name} must not be less than ${rule.min}${got}`);
+      else if (Number(value) > rule.max) problems.push(`${name} must not be greater than ${rule.max}${got}`);
+      else parsed[name] = Number(value);
+    } else if (rule.kind === 'one-of') {
+      if (!rule.values.includes(value))
+        problems.push(`${name} must be one of the following values: ${rule.values.join(', ')}${got}`);
+      else parsed[name] = value;
+    } else if (rule.pattern && !rule.pattern.test(value)) problems.push(`${rule.message}${got}`);
+    else parsed[name] = value;
   }
-  const parsed = plainToInstance(Environment, raw);
-  for (const error of validateSync(parsed)) {
-    // Never echo the token, even a bad one: logs are read by more people than should hold it.
-    const got = error.property === 'VERIFIER_TOKEN' ? '' : ` (got "${env[error.property]}")`;
-    problems.push(...Object.values(error.constraints ?? {}).map((m) => `${m}${got}`));
-  }
+  return checked(parsed as Environment, problems);
+}
+
+function checked(parsed: Environment, problems: string[]): VerifierConfig {
   if (parsed.NODE_ENV === 'production' && parsed.VERIFIER_TOKEN === '')
     problems.push('VERIFIER_TOKEN is required when NODE_ENV=production');
   if (problems.length > 0) throw new ConfigError(problems);

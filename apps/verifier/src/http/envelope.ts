@@ -32,20 +32,34 @@ export class VerifierError extends Error {
   }
 }
 
+/** Writes an answer with the headers every answer of ours carries (no body for a HEAD). */
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  text: string,
+  head = false,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  res.writeHead(status, {
+    'Content-Type': type,
+    'Content-Length': String(Buffer.byteLength(text)),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    ...headers,
+  });
+  res.end(head ? undefined : text);
+}
+
 /** Writes a JSON answer with the headers every answer of ours carries. */
 export function sendJson(
   res: ServerResponse,
   status: number,
   body: unknown,
   headers: Readonly<Record<string, string>> = {},
+  head = false,
 ): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': String(Buffer.byteLength(text)),
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-    ...headers,
-  });
-  res.end(text);
+  sendText(res, status, JSON_TYPE, JSON.stringify(body), head, headers);
 }
+
+const JSON_TYPE = 'application/json; charset=utf-8';

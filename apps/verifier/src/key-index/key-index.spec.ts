@@ -1,5 +1,5 @@
 import { keyState } from '../../../../test/support/key-fixtures';
-import { KeyIndex } from './key-index';
+import { KeyIndex, compactState } from './key-index';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
@@ -12,8 +12,8 @@ describe('KeyIndex, every live key of the state topic by its secrets’ hashes',
     expect(index.findByHash(A)?.id).toBe(42);
     const rolled = keyState({ key_hash: B, previous_key_hash: A, previous_key_expires_at: '2024-01-15T12:00:00.000Z' });
     index.apply(0, 1, { id: 42, state: rolled });
-    expect(index.findByHash(B)).toBe(rolled);
-    expect(index.findByHash(A)).toBe(rolled);
+    expect(index.findByHash(B)).toEqual(rolled);
+    expect(index.findByHash(A)).toBe(index.findByHash(B));
     expect(index.size).toBe(1);
   });
 
@@ -47,5 +47,16 @@ describe('KeyIndex, every live key of the state topic by its secrets’ hashes',
       [2, 9],
       [0, 3],
     ]);
+  });
+
+  it('holds a compact copy: equal to the state, with empty lists and objects, and equal times, shared', () => {
+    const one = compactState(keyState({ id: 1, key_hash: A }));
+    const two = compactState(keyState({ id: 2, key_hash: B }));
+    expect(one).toEqual(keyState({ id: 1, key_hash: A }));
+    expect(one.meta).toBe(two.meta);
+    expect(one.allowed_origins).toBe(two.allowed_assistants);
+    expect(Object.isFrozen(one.meta)).toBe(true);
+    const listed = keyState({ allowed_origins: ['https://a.example'], meta: { plan: 'pro' } });
+    expect(compactState(listed)).toEqual(listed);
   });
 });

@@ -6,7 +6,7 @@ const PREFIX = 'api_keys_verifier_';
 
 /**
  * What operators watch (GET /metrics). The counters and the histogram are fed where things
- * happen; keys held and the state topic's lag are measured when scraped (see MetricsController).
+ * happen; keys held and the state topic's lag are measured when scraped (see HealthRoutes).
  */
 @Injectable()
 export class Metrics {

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { UnreadableStateError, decodeState } from '@app/contracts';
 import { ConsumedBatch, PartitionBounds, TopicReader, createKafka } from '@app/kafka';
@@ -11,6 +13,24 @@ import { Metrics } from '../metrics/metrics';
 
 const RETRY_MS = 1000;
 const KEY_ID = /^[1-9][0-9]{0,15}$/;
+/**
+ * Fetches of 1 MiB at most (256 KiB a partition), not the reader's default 4 MiB: a fetch's records
+ * are decoded into objects all at once, so smaller fetches keep the heap V8 grows (and keeps) during
+ * the load smaller. 256 KiB fetches loaded 100,000 keys in 8.1 s on a busy machine, too close to
+ * the issue's 10 s (docs/benchmarks.md, `npm run bench -- --verify`).
+ */
+const FETCH_BYTES = { total: 1024 * 1024, perPartition: 256 * 1024 };
+
+/**
+ * One full garbage collection, once the whole topic is applied and before the instance says ready
+ * (no request waits for it; it takes tens of ms at 100,000 keys). Reading the topic leaves the heap
+ * full of decoded records and fetch buffers nobody holds; V8 would let it shrink only slowly, and
+ * this is the RSS the instance keeps. The documented way to reach V8's gc without --expose-gc.
+ */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
 
 /**
  * Feeds the KeyIndex from the state topic: the whole topic from its beginning, then live, with a
@@ -48,6 +68,7 @@ export class StateReader implements OnApplicationBootstrap, OnApplicationShutdow
       handleBatch: (batch) => this.apply(batch),
       onConsuming: (consuming) => (this.consuming = consuming),
       log: kafkaLogOf(new Logger('kafka')),
+      fetchBytes: FETCH_BYTES,
     });
   }
 
@@ -145,6 +166,7 @@ export class StateReader implements OnApplicationBootstrap, OnApplicationShutdow
 
   private checkCaughtUp(): void {
     if (!this.targets || partitionsBehind(this.targets, (p) => this.index.appliedOffset(p)).length > 0) return;
+    collectGarbage();
     this.caughtUp = true;
     this.logger.log({
       msg: 'caught up with the state topic',

@@ -61,7 +61,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
 }
 
 /**
- * POST /v1/keys/verify, served by a bare Node handler in front of Nest's Express (http-server.ts
+ * POST /v1/keys/verify, served by a bare Node handler, as every route of the verifier (http-server.ts
  * says why): the token, then the body, then the judgement from memory (KeyIndex, the domain's
  * verifySecret); never a database or a broker on the way. A well-formed request from a caller
  * with the token answers 200 whatever the key: the verdict is in `data`.
