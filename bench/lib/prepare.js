@@ -50,7 +50,7 @@ async function build(noBuild, { log, signal }) {
   const code = await exitOf(spawn(process.execPath, tsc, { cwd: REPO_ROOT, signal, stdio: ['ignore', 2, 2] }));
   if (code !== 0) throw new StackError(`compiling the CRUD baseline failed (tsc exit ${code})`);
   // tsc keeps the @app/* path aliases as written; resolve them the way Node resolves packages.
-  for (const lib of ['access', 'contracts', 'domain', 'kafka']) {
+  for (const lib of ['access', 'contracts', 'domain', 'kafka', 'usage']) {
     const dir = path.join(BENCH_OUT, 'node_modules', '@app', lib);
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'index.js'), `module.exports = require('../../../libs/${lib}/src/index.js');\n`);
