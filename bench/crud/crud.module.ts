@@ -7,6 +7,7 @@ import { ApiKeysReadModel } from '../../apps/api-keys/src/read-model/api-keys.re
 import { KeyStateCache } from '../../apps/api-keys/src/read-model/key-state-cache';
 import { CONNECTION_OPTIONS, READ_MODELS } from '../../apps/api-keys/src/read-model/schemas';
 import { UnknownHashes } from '../../apps/api-keys/src/read-model/unknown-hashes';
+import { UsageCounter } from '../../apps/api-keys/src/usage/usage-counter';
 import { CrudUpdateController } from './crud-update.controller';
 
 /**
@@ -36,6 +37,9 @@ export class CrudModule {
         { provide: EVENT_PARTITIONS, useValue: 3 },
         ApiKeysReadModel,
         ApiKeyStates,
+        // The guard counts each use of a key; a CRUD app has no usage topic, so it counts nothing
+        // (the event-sourced service's count is an in-memory increment, published every 10 s).
+        { provide: UsageCounter, useValue: { count: () => undefined } },
       ],
     };
   }
