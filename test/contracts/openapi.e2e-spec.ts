@@ -83,61 +83,6 @@ describe('the OpenAPI document', () => {
     ]);
   });
 
-  it('describes every answer of every route, success and error, as the service really gives it', async () => {
-    const key = suite.alice.key;
-    const created = await send('POST', API_KEYS_PATH, {
-      key,
-      body: { api_key: { name: 'Documented', key_type: 'private', allowed_origins: ['https://a.example'] } },
-    });
-    expect(created.status).toBe(201);
-    const id = created.body.data.id as number;
-    const publicKey = await createKey(suite.service, key, { name: 'Public', key_type: 'public' });
-    await send('GET', API_KEYS_PATH, { key });
-    await send('GET', `${API_KEYS_PATH}?limit=1`, { key });
-    await send('GET', `${API_KEYS_PATH}?limit=0`, { key });
-    await send('GET', keyPath(id), { key });
-    await send('GET', keyPath(987654321), { key });
-    await send('PUT', keyPath(id), { key, body: { api_key: { name: 'Renamed' } } });
-    // A dry run answers {key, event}: schema_version 1 without conditions, 2 with an If-Match.
-    const dryRun = await send('PUT', `${keyPath(id)}?dry_run=true`, { key, body: { api_key: { name: 'Maybe' } } });
-    expect(Object.keys(dryRun.body.data)).toEqual(['key', 'event']);
-    await send('PUT', `${keyPath(id)}?dry_run=true`, {
-      key,
-      body: { api_key: { allowed_assistants: ['a'] } },
-      headers: { 'If-Match': '"2"' },
-    });
-    await send('PUT', keyPath(id), { key, body: { api_key: { key_type: 'public' } } });
-    await send('PUT', keyPath(id), { key, rawBody: '{"api_key":', headers: { 'Content-Type': 'application/json' } });
-    await send('PUT', keyPath(id), { key, rawBody: 'x', headers: { 'Content-Type': 'text/plain' } });
-    await send('PUT', keyPath(id), {
-      key,
-      rawBody: JSON.stringify({ api_key: { name: 'x'.repeat(70_000) } }),
-      headers: { 'Content-Type': 'application/json' },
-    });
-    await send('GET', API_KEYS_PATH, { key: publicKey.key_value! });
-    await send('GET', API_KEYS_PATH, {});
-    await send('PATCH', keyPath(id), { key, body: {} });
-    await send('PUT', keyPath(id), { key, body: { api_key: { name: 'Stale' } }, headers: { 'If-Match': '"1"' } });
-    await send('GET', `${keyPath(id)}/events`, { key });
-    await send('GET', `${keyPath(id)}/events?limit=x`, { key });
-    await send('GET', `${keyPath(id)}/propagation`, { key });
-    await send('GET', `${keyPath(987654321)}/propagation`, { key });
-    await send('GET', `${keyPath(id)}/usage`, { key });
-    await send('GET', `${keyPath(987654321)}/usage`, { key });
-    const notModified = await call(suite.service.url, 'GET', keyPath(id), { key, headers: { 'If-None-Match': '"2"' } });
-    expect(notModified.status).toBe(304);
-    const template = document.paths['/api/v1/api_keys/{id}'].get;
-    expect(Object.keys(template.responses)).toContain('304');
-    await send('DELETE', keyPath(id), { key });
-    await send('DELETE', keyPath(id), { key });
-    // The address's failed-authentication budget (5 here), then its 429.
-    for (let i = 0; i < 6; i++) await send('GET', API_KEYS_PATH, { key: `vk_priv_${'A'.repeat(43)}` });
-    const statuses = [...checked].map((c) => c.split(' ')[2]);
-    for (const status of ['200', '201', '400', '401', '403', '404', '405', '412', '413', '415', '422', '429']) {
-      expect([status, statuses.includes(status)]).toEqual([status, true]);
-    }
-  });
-
   it('describes the 202 of a write recorded but not yet visible', async () => {
     const slow = await newUser(suite.service);
     // A second instance of the suite's deployment that never waits for its projector.
@@ -222,5 +167,62 @@ describe('the OpenAPI document', () => {
     const page = await fetch(`${suite.service.url}/docs`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
+  });
+
+  // Last: it spends this address's failed-authentication budget, after which only keys the
+  // service holds in memory pass from here (a rebalance, as the 202 test makes one, empties that).
+  it('describes every answer of every route, success and error, as the service really gives it', async () => {
+    const key = suite.alice.key;
+    const created = await send('POST', API_KEYS_PATH, {
+      key,
+      body: { api_key: { name: 'Documented', key_type: 'private', allowed_origins: ['https://a.example'] } },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.data.id as number;
+    const publicKey = await createKey(suite.service, key, { name: 'Public', key_type: 'public' });
+    await send('GET', API_KEYS_PATH, { key });
+    await send('GET', `${API_KEYS_PATH}?limit=1`, { key });
+    await send('GET', `${API_KEYS_PATH}?limit=0`, { key });
+    await send('GET', keyPath(id), { key });
+    await send('GET', keyPath(987654321), { key });
+    await send('PUT', keyPath(id), { key, body: { api_key: { name: 'Renamed' } } });
+    // A dry run answers {key, event}: schema_version 1 without conditions, 2 with an If-Match.
+    const dryRun = await send('PUT', `${keyPath(id)}?dry_run=true`, { key, body: { api_key: { name: 'Maybe' } } });
+    expect(Object.keys(dryRun.body.data)).toEqual(['key', 'event']);
+    await send('PUT', `${keyPath(id)}?dry_run=true`, {
+      key,
+      body: { api_key: { allowed_assistants: ['a'] } },
+      headers: { 'If-Match': '"2"' },
+    });
+    await send('PUT', keyPath(id), { key, body: { api_key: { key_type: 'public' } } });
+    await send('PUT', keyPath(id), { key, rawBody: '{"api_key":', headers: { 'Content-Type': 'application/json' } });
+    await send('PUT', keyPath(id), { key, rawBody: 'x', headers: { 'Content-Type': 'text/plain' } });
+    await send('PUT', keyPath(id), {
+      key,
+      rawBody: JSON.stringify({ api_key: { name: 'x'.repeat(70_000) } }),
+      headers: { 'Content-Type': 'application/json' },
+    });
+    await send('GET', API_KEYS_PATH, { key: publicKey.key_value! });
+    await send('GET', API_KEYS_PATH, {});
+    await send('PATCH', keyPath(id), { key, body: {} });
+    await send('PUT', keyPath(id), { key, body: { api_key: { name: 'Stale' } }, headers: { 'If-Match': '"1"' } });
+    await send('GET', `${keyPath(id)}/events`, { key });
+    await send('GET', `${keyPath(id)}/events?limit=x`, { key });
+    await send('GET', `${keyPath(id)}/propagation`, { key });
+    await send('GET', `${keyPath(987654321)}/propagation`, { key });
+    await send('GET', `${keyPath(id)}/usage`, { key });
+    await send('GET', `${keyPath(987654321)}/usage`, { key });
+    const notModified = await call(suite.service.url, 'GET', keyPath(id), { key, headers: { 'If-None-Match': '"2"' } });
+    expect(notModified.status).toBe(304);
+    const template = document.paths['/api/v1/api_keys/{id}'].get;
+    expect(Object.keys(template.responses)).toContain('304');
+    await send('DELETE', keyPath(id), { key });
+    await send('DELETE', keyPath(id), { key });
+    // The address's failed-authentication budget (5 here), then its 429.
+    for (let i = 0; i < 6; i++) await send('GET', API_KEYS_PATH, { key: `vk_priv_${'A'.repeat(43)}` });
+    const statuses = [...checked].map((c) => c.split(' ')[2]);
+    for (const status of ['200', '201', '400', '401', '403', '404', '405', '412', '413', '415', '422', '429']) {
+      expect([status, statuses.includes(status)]).toEqual([status, true]);
+    }
   });
 });
