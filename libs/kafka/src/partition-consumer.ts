@@ -1,5 +1,6 @@
 import { ConfigResourceTypes, Consumer, IHeaders, Kafka } from 'kafkajs';
 import { KafkaLog } from './client';
+import { ConsumerRestarts } from './consumer-restarts';
 
 export interface ConsumedRecord {
   readonly offset: number;
@@ -74,8 +75,13 @@ export interface GroupMembers {
 export class PartitionConsumer {
   private consumer: Consumer | null = null;
   private stopping = false;
-  /** The one restart waiting to run: crashes and failed restarts never start a second chain. */
-  private restartTimer: NodeJS.Timeout | null = null;
+  private readonly restarts = new ConsumerRestarts({
+    delayMs: RESTART_DELAY_MS,
+    isStopping: () => this.stopping,
+    replace: () => this.replace(),
+    onFailure: (error) =>
+      this.options.log.error('projector consumer restart failed; retrying', { error: String(error) }),
+  });
   private assigned = false;
   private sessionTimeoutMs = SESSION_TIMEOUT_MS;
   private memberId: string | null = null;
@@ -150,7 +156,7 @@ export class PartitionConsumer {
       if (!payload.restart && !this.stopping && this.consumer === consumer) {
         this.options.log.error('projector consumer crashed; restarting', { error: String(payload.error) });
         const adjust = isInvalidSessionTimeout(payload.error) ? this.adoptBrokerMinimum() : Promise.resolve();
-        void adjust.then(() => this.scheduleRestart());
+        void adjust.then(() => this.restarts.schedule());
       }
     });
     // A stop() may come while the broker is slow to answer: then this consumer must not run.
@@ -199,8 +205,7 @@ export class PartitionConsumer {
    */
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    this.restartTimer = null;
+    this.restarts.cancel();
     this.assigned = false;
     const consumer = this.consumer;
     this.consumer = null;
@@ -222,31 +227,13 @@ export class PartitionConsumer {
     }
   }
 
-  private scheduleRestart(): void {
-    if (this.stopping || this.restartTimer) return;
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = null;
-      void this.restart();
-    }, RESTART_DELAY_MS);
-  }
-
-  /**
-   * A restart never undoes a stop() that came while it was under way: it runs no consumer once
-   * stopping, and one it made meanwhile is disconnected again.
-   */
-  private async restart(): Promise<void> {
+  /** Leaves the old consumer and runs a new one, unless stopping meanwhile. */
+  private async replace(): Promise<void> {
+    const old = this.consumer;
+    this.consumer = null;
+    if (old) await old.disconnect().catch(() => undefined);
     if (this.stopping) return;
-    try {
-      const old = this.consumer;
-      this.consumer = null;
-      if (old) await old.disconnect().catch(() => undefined);
-      if (this.stopping) return;
-      await this.run();
-    } catch (error) {
-      if (this.stopping) return;
-      this.options.log.error('projector consumer restart failed; retrying', { error: String(error) });
-      this.scheduleRestart();
-    }
+    await this.run();
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Consumer, Kafka } from 'kafkajs';
 import { KafkaLog } from './client';
 import { ConsumedBatch, headersOf } from './partition-consumer';
+import { ConsumerRestarts } from './consumer-restarts';
 
 /** Where one partition's records are: from `low` (the first still kept) to `high` (the next offset to be written). */
 export interface PartitionBounds {
@@ -42,8 +43,13 @@ const SESSION_TIMEOUT_MS = 6000;
 export class TopicReader {
   private consumer: Consumer | null = null;
   private stopping = false;
-  /** The one restart waiting to run: crashes and failed restarts never start a second chain. */
-  private restartTimer: NodeJS.Timeout | null = null;
+  private readonly restarts = new ConsumerRestarts({
+    delayMs: RESTART_DELAY_MS,
+    isStopping: () => this.stopping,
+    replace: () => this.replace(),
+    onFailure: (error) =>
+      this.options.log.error('state topic reader restart failed; retrying', { error: String(error) }),
+  });
   /** Consumers made so far (start and restarts). */
   private runs = 0;
 
@@ -99,7 +105,7 @@ export class TopicReader {
       this.options.onConsuming(false);
       if (!payload.restart && !this.stopping && this.consumer === consumer) {
         this.options.log.error('state topic reader crashed; restarting', { error: String(payload.error) });
-        this.scheduleRestart();
+        this.restarts.schedule();
       }
     });
     // A stop() may come while the broker is slow to answer: then this consumer must not run.
@@ -131,8 +137,7 @@ export class TopicReader {
   /** Leaves the group (bounded: a broker that does not answer is not waited for past the session). */
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    this.restartTimer = null;
+    this.restarts.cancel();
     this.options.onConsuming(false);
     const consumer = this.consumer;
     this.consumer = null;
@@ -145,26 +150,12 @@ export class TopicReader {
     clearTimeout(timer);
   }
 
-  private scheduleRestart(): void {
-    if (this.stopping || this.restartTimer) return;
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = null;
-      void this.restart();
-    }, RESTART_DELAY_MS);
-  }
-
-  private async restart(): Promise<void> {
+  /** Leaves the old consumer and runs a new one, unless stopping meanwhile. */
+  private async replace(): Promise<void> {
+    const old = this.consumer;
+    this.consumer = null;
+    if (old) await old.disconnect().catch(() => undefined);
     if (this.stopping) return;
-    try {
-      const old = this.consumer;
-      this.consumer = null;
-      if (old) await old.disconnect().catch(() => undefined);
-      if (this.stopping) return;
-      await this.run();
-    } catch (error) {
-      if (this.stopping) return;
-      this.options.log.error('state topic reader restart failed; retrying', { error: String(error) });
-      this.scheduleRestart();
-    }
+    await this.run();
   }
 }
