@@ -386,15 +386,24 @@ function printVerifyReport(options, facts) {
     `\n== POST /v1/keys/verify: the verifier holding ${keys} keys vs a bare http server (${machine}; ` +
       `${options.rounds} x ${options.durationS} s per cell; request ${facts.requestBytes} B, answer ${facts.answerBytes} B) ==`,
   );
-  /** @type {Map<string, ReturnType<typeof aggregate> & { othersPct: number | null }>} */
+  /** @type {Map<string, ReturnType<typeof aggregate> & { othersPct: number | null, stackPct: number | null }>} */
   const cells = new Map();
   for (const [name, segs] of measured.segments) {
-    const others = segs.map((s) => s.cpu?.others);
     const elapsedMs = segs.reduce((total, s) => total + s.elapsedS * 1000, 0);
-    const othersPct = others.every((x) => typeof x === 'number')
-      ? (100 * others.reduce((a, b) => a + b, 0)) / (elapsedMs * cpus.length)
-      : null;
-    cells.set(name, { ...aggregate(segs), othersPct });
+    /** The share of the machine the named processes took over the cell's segments. @param {string[]} names */
+    const share = (names) => {
+      const used = segs.flatMap((s) => names.map((n) => s.cpu?.[n]));
+      return used.every((x) => typeof x === 'number')
+        ? (100 * used.reduce((a, b) => a + b, 0)) / (elapsedMs * cpus.length)
+        : null;
+    };
+    // The stack: the API (its projectors, the usage one included), FerretDB and Kafka, which share
+    // the machine with the measured server and the load generator.
+    cells.set(name, {
+      ...aggregate(segs),
+      othersPct: share(['others']),
+      stackPct: share(['service', 'mongo', 'kafka']),
+    });
   }
   const rows = options.connections.flatMap((c) =>
     ['bare', 'verifier'].flatMap((kind) => {
@@ -403,11 +412,14 @@ function printVerifyReport(options, facts) {
       const cpu = [r.cpuPerRequestMs.server, r.cpuPerRequestMs.loadgen].map((x) => (x == null ? '-' : x.toFixed(3)));
       const latency = [r.p50, r.p90, r.p99].map((x) => x.toFixed(2));
       const others = r.othersPct === null ? '-' : r.othersPct.toFixed(0);
-      return [[kind, c, r.ok, r.failed, r.rps.toFixed(0), r.rpsRange, ...latency, r.max.toFixed(1), ...cpu, others]];
+      const stack = r.stackPct === null ? '-' : r.stackPct.toFixed(0);
+      return [
+        [kind, c, r.ok, r.failed, r.rps.toFixed(0), r.rpsRange, ...latency, r.max.toFixed(1), ...cpu, stack, others],
+      ];
     }),
   );
   const headers = ['path', 'conns', 'good', 'failed', 'req/s', 'rounds req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'];
-  say(table(rows, [...headers, 'server CPU ms/req', 'load gen CPU ms/req', 'others % CPU']));
+  say(table(rows, [...headers, 'server CPU ms/req', 'load gen CPU ms/req', 'stack % CPU', 'others % CPU']));
 
   const ms = (/** @type {number[]} */ xs, /** @type {number} */ p) => percentile(xs, p);
   const maxOf = (/** @type {number[]} */ xs) => (xs.length ? xs[xs.length - 1] : NaN);
@@ -486,6 +498,7 @@ function printVerifyReport(options, facts) {
       rps: round(r.rps, 1),
       p50_ms: round(r.p50),
       p99_ms: round(r.p99),
+      stack_pct: round(r.stackPct, 0),
       others_pct: round(r.othersPct, 0),
     };
   Object.assign(result, {

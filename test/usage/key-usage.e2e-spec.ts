@@ -16,6 +16,14 @@ const WHOLE_SECOND = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 describe('GET /api/v1/api_keys/:id/usage', () => {
   const suite = useService('usage', ['alice', 'bob'] as const, { USAGE_FLUSH_MS: FLUSH_MS });
   const usageTopic = () => `${suite.iso.topic}.usage`;
+  /** The usage topic's counts of one key: each entry naming it, with its record's window (schema_version 2). */
+  const usesOf = async (keyId: number) =>
+    (await readTopic(usageTopic())).flatMap((r) => {
+      const { keys, ...window } = r.json;
+      return (keys as { api_key_id: number }[])
+        .filter((uses) => uses.api_key_id === keyId)
+        .map((uses) => ({ ...window, ...uses, record: r }));
+    });
   let verifier: RunningVerifier;
   beforeAll(async () => {
     verifier = await startVerifier(suite.iso, { USAGE_FLUSH_MS: FLUSH_MS });
@@ -92,11 +100,12 @@ describe('GET /api/v1/api_keys/:id/usage', () => {
     expect(Date.parse(data.last_used_at)).toBeLessThanOrEqual(Date.now());
 
     // On the topic: the verifier's records of the key, by code and matched secret, never a NOT_FOUND.
-    const records = (await readTopic(usageTopic())).filter((r) => r.key === String(key.id)).map((r) => r.json);
-    expect(records.every((r) => r.source === 'verifier' && r.api_key_id === key.id)).toBe(true);
-    const previous = records.reduce((n, r) => n + (r.verifications.VALID?.previous ?? 0), 0);
+    const uses = await usesOf(key.id);
+    expect(uses.length).toBeGreaterThan(0);
+    expect(uses.every((u) => u.schema_version === 2 && u.source === 'verifier')).toBe(true);
+    const previous = uses.reduce((n, u) => n + (u.verifications.VALID?.previous ?? 0), 0);
     expect(previous).toBe(1);
-    expect(JSON.stringify(records)).not.toContain('NOT_FOUND');
+    expect(JSON.stringify(uses.map(({ record: _, ...u }) => u))).not.toContain('NOT_FOUND');
   });
 
   it('counts the API’s own authentication as a use: accepted, refused, and by the previous secret', async () => {
@@ -115,8 +124,7 @@ describe('GET /api/v1/api_keys/:id/usage', () => {
     expect(data.verifications).toEqual({ ...ZEROS, VALID: 4, DISABLED: 1 });
     expect(data.previous_last_used_at).toMatch(WHOLE_SECOND);
 
-    const records = (await readTopic(usageTopic())).filter((r) => r.key === String(key.id)).map((r) => r.json);
-    expect(new Set(records.map((r) => r.source))).toEqual(new Set(['api']));
+    expect(new Set((await usesOf(key.id)).map((u) => u.source))).toEqual(new Set(['api']));
   });
 
   it('answers a revoked key’s usage to its owner, and 404 for another user’s key or a missing one', async () => {
@@ -132,20 +140,22 @@ describe('GET /api/v1/api_keys/:id/usage', () => {
     expectErrorEnvelope(await usageOf(suite.alice.keyId, suite.bob.key), 404);
   });
 
-  it('counts a record delivered twice once: (instance, sequence) tells the repeat', async () => {
+  it('counts a record delivered twice once: (instance, sequence) tells the repeat; a version 1 record still counts', async () => {
     const key = await createKey(suite.service, suite.alice.key, { name: 'redelivered' });
     await verifyUntil({ key: key.key_value }, 'VALID');
     await untilUsage(key.id, (d) => d.verifications.VALID === 1);
-    const [record] = (await readTopic(usageTopic())).filter((r) => r.key === String(key.id));
-    // The same record again (a producer retry that landed twice), then a new one of another instance.
+    const [{ record, ...uses }] = await usesOf(key.id);
+    // The same record again (a producer retry that landed twice), then one of another instance in
+    // the form of schema_version 1 (one key a record), as producers wrote it before.
     await produceRaw(usageTopic(), { key: record.key!, value: record.value!, headers: record.headers });
-    const probe = {
-      ...record.json,
+    const v1 = {
+      ...uses,
+      schema_version: 1,
       instance: 'e2e-probe',
       sequence: 1,
       verifications: { EXPIRED: { current: 1, previous: 0 } },
     };
-    await produceRaw(usageTopic(), { key: record.key!, value: JSON.stringify(probe) });
+    await produceRaw(usageTopic(), { key: String(key.id), value: JSON.stringify(v1) });
     const data = await untilUsage(key.id, (d) => d.verifications.EXPIRED === 1);
     expect(data.verifications).toEqual({ ...ZEROS, VALID: 1, EXPIRED: 1 });
   });

@@ -18,7 +18,18 @@ import {
   eventSchemaId,
   stateSchemaFile,
 } from './schemas';
-import { KeyUsage, decodeUsage, encodeUsage } from './usage';
+import { KeyUsage, UsageBatch, decodeUsage, encodeUsage } from './usage';
+
+/** A decoded usage record's keys, put back together as the batch they came in. */
+const batchOf = (usages: readonly KeyUsage[]): UsageBatch => ({
+  ...usages[0],
+  keys: usages.map(({ api_key_id, last_used_at, previous_last_used_at, verifications }) => ({
+    api_key_id,
+    last_used_at,
+    previous_last_used_at,
+    verifications,
+  })),
+});
 import { EVENT_VERSIONS, STATE_VERSIONS } from './versions';
 import { VERIFIER_HEARTBEAT, decodeHeartbeat, encodeHeartbeat } from './heartbeat';
 import { decodeState, encodeState, stateTombstone } from './state';
@@ -192,16 +203,20 @@ describe('the AsyncAPI document (docs/asyncapi.yaml)', () => {
   it('describes the usage message with the schema and headers the code writes', () => {
     expect(Object.keys(doc.channels.usage.messages)).toEqual(['ApiKeyUsage']);
     expect(payloadSchemaId('ApiKeyUsage')).toBe(USAGE_SCHEMA_ID);
-    const usage: KeyUsage = {
-      api_key_id: 42,
+    const usage: UsageBatch = {
       source: 'api',
       instance: 'i-1',
       sequence: 1,
       window_start: '2024-01-15T11:00:00.000Z',
       window_end: '2024-01-15T11:00:10.000Z',
-      last_used_at: '2024-01-15T11:00:01.000Z',
-      previous_last_used_at: null,
-      verifications: { EXPIRED: { current: 1, previous: 0 } },
+      keys: [
+        {
+          api_key_id: 42,
+          last_used_at: '2024-01-15T11:00:01.000Z',
+          previous_last_used_at: null,
+          verifications: { EXPIRED: { current: 1, previous: 0 } },
+        },
+      ],
     };
     expect(headerProblems('ApiKeyUsage', encodeUsage(usage).headers)).toEqual([]);
     expect(headerProblems('ApiKeyUsage', encodeUsage(usage, 'http://127.0.0.1:3000/schemas/').headers)).toEqual([]);
@@ -245,7 +260,7 @@ describe('the AsyncAPI document (docs/asyncapi.yaml)', () => {
         if (name === VERIFIER_HEARTBEAT) expect(encodeHeartbeat(decodeHeartbeat(value)).value).toBe(value);
         if (name.startsWith('ApiKeyState'))
           expect(decodeState(value, example.headers.ce_subject).kind).toBe(value ? 'state' : 'tombstone');
-        if (name === 'ApiKeyUsage') expect(decodeUsage(value, example.headers.ce_subject).api_key_id).toBe(42);
+        if (name === 'ApiKeyUsage') expect(decodeUsage(value, example.headers.ce_subject)[0].api_key_id).toBe(42);
       }
     }
   });
@@ -258,7 +273,8 @@ describe('the AsyncAPI document (docs/asyncapi.yaml)', () => {
         return encodeEvent(decodeEvent(value, example.headers.ce_subject), base).headers;
       if (name === 'DeadLetter') return null;
       if (name === VERIFIER_HEARTBEAT) return encodeHeartbeat(decodeHeartbeat(value)).headers;
-      if (name === 'ApiKeyUsage') return encodeUsage(decodeUsage(value, example.headers.ce_subject), base).headers;
+      if (name === 'ApiKeyUsage')
+        return encodeUsage(batchOf(decodeUsage(value, example.headers.ce_subject)), base).headers;
       const decoded = decodeState(value, example.headers.ce_subject);
       return decoded.kind === 'tombstone'
         ? stateTombstone(decoded.id).headers

@@ -169,6 +169,7 @@ describe('the committed JSON Schemas', () => {
         'api-key-updated.v3.json',
         'dead-letter.v1.json',
         'api-key-usage.v1.json',
+        'api-key-usage.v2.json',
       ].sort(),
     );
     expect(EVENT_TYPES.map((type) => eventSchemaId(type, 1))).toEqual([

@@ -71,10 +71,15 @@ export const STATE_SCHEMA_FILE = stateSchemaFile();
 
 export const DEAD_LETTER_SCHEMA_FILE = 'dead-letter.v1.json';
 
-/** The CloudEvents type of the usage topic's records, and the one `schema_version` they have. */
+/**
+ * The CloudEvents type of the usage topic's records, the `schema_version`s a reader reads (1: one
+ * key a record; 2: many keys of one partition a record) and the one written (the last).
+ */
 export const API_KEY_USAGE = 'ApiKeyUsage';
-export const USAGE_SCHEMA_VERSION = 1;
-export const USAGE_SCHEMA_FILE = `${kebab(API_KEY_USAGE)}.v${USAGE_SCHEMA_VERSION}.json`;
+export const USAGE_VERSIONS = [1, 2] as const;
+export const USAGE_SCHEMA_VERSION = 2;
+export const usageSchemaFile = (version: number = USAGE_SCHEMA_VERSION) => `${kebab(API_KEY_USAGE)}.v${version}.json`;
+export const USAGE_SCHEMA_FILE = usageSchemaFile();
 
 /**
  * The `$id` of an event type's schema at a `schema_version` under a base (the canonical one of the
@@ -401,8 +406,14 @@ function deadLetterSchema(base: string): JsonSchema {
   );
 }
 
-/** The usage topic's value: one key's uses counted by one instance in one window. */
-function usageSchema(base: string): JsonSchema {
+/** The most keys one usage record (schema_version 2) names. */
+export const MAX_KEYS_PER_USAGE_RECORD = 500;
+
+/**
+ * The usage topic's value: one instance's counts of one window, for one key (schema_version 1) or
+ * for up to MAX_KEYS_PER_USAGE_RECORD keys of one partition (2).
+ */
+function usageSchema(version: (typeof USAGE_VERSIONS)[number], base: string): JsonSchema {
   const counts: JsonSchema = {
     type: 'object',
     description: 'Uses with this code, by the secret they presented.',
@@ -418,9 +429,7 @@ function usageSchema(base: string): JsonSchema {
     additionalProperties: false,
   };
   const time = (description: string) => isoTime(`${description} RFC 3339, UTC, with milliseconds.`);
-  const properties = {
-    schema_version: { const: USAGE_SCHEMA_VERSION },
-    api_key_id: positiveId('The key that was used; also the message key and ce_subject, as a decimal string.'),
+  const window = {
     source: {
       type: 'string',
       enum: ['verifier', 'api'],
@@ -436,11 +445,16 @@ function usageSchema(base: string): JsonSchema {
       minimum: 1,
       maximum: Number.MAX_SAFE_INTEGER,
       description:
-        "The instance's flush number: 1 first, then one more per flush. A record whose (instance, sequence) a " +
-        'reader has applied to the key, or one with a lower sequence of that instance, is a repeat: skip it.',
+        version === 1
+          ? "The instance's flush number: 1 first, then one more per flush. A record whose (instance, sequence) a " +
+            'reader has applied to the key, or one with a lower sequence of that instance, is a repeat: skip it.'
+          : "The instance's flush number: 1 first, then one more per flush. A key's counts whose (instance, " +
+            'sequence) a reader has applied to the key, or with a lower sequence of that instance, are a repeat: skip them.',
     },
     window_start: time('When the counting window began (the previous flush, or the start).'),
     window_end: time('When it was flushed; also ce_time.'),
+  };
+  const uses = {
     last_used_at: time('The latest use of the key in the window, whatever its code.'),
     previous_last_used_at: {
       anyOf: [{ type: 'null' }, isoTime('RFC 3339, UTC, with milliseconds.')],
@@ -459,13 +473,43 @@ function usageSchema(base: string): JsonSchema {
       additionalProperties: false,
     },
   };
+  const properties =
+    version === 1
+      ? {
+          schema_version: { const: 1 },
+          api_key_id: positiveId('The key that was used; also the message key and ce_subject, as a decimal string.'),
+          ...window,
+          ...uses,
+        }
+      : {
+          schema_version: { const: 2 },
+          ...window,
+          keys: {
+            type: 'array',
+            minItems: 1,
+            maxItems: MAX_KEYS_PER_USAGE_RECORD,
+            description:
+              "The keys used in the window, each once, all on the partition of this record (the first one's id is " +
+              'the message key and ce_subject, as a decimal string).',
+            items: {
+              type: 'object',
+              required: ['api_key_id', ...Object.keys(uses)],
+              properties: { api_key_id: positiveId('The key that was used.'), ...uses },
+              additionalProperties: false,
+            },
+          },
+        };
+  const what =
+    version === 1
+      ? "One key's uses, counted by one instance (a verifier, or the API's authentication) between two of its " +
+        'flushes. Sum the records of a key'
+      : "Uses of keys of one partition, counted by one instance (a verifier, or the API's authentication) between " +
+        'two of its flushes (a flush of many keys is several records). Sum the counts of a key';
   return {
     ...header(
-      `${base}${USAGE_SCHEMA_FILE}`,
-      `${API_KEY_USAGE}, schema_version ${USAGE_SCHEMA_VERSION}`,
-      "One key's uses, counted by one instance (a verifier, or the API's authentication) between two of its " +
-        'flushes. Sum the records of a key for its totals; a record may be delivered or appended twice, and ' +
-        '(instance, sequence) tells a repeat.',
+      `${base}${usageSchemaFile(version)}`,
+      `${API_KEY_USAGE}, schema_version ${version}`,
+      `${what} for its totals; a record may be delivered or appended twice, and (instance, sequence) tells a repeat.`,
     ),
     type: 'object',
     required: Object.keys(properties),
@@ -488,6 +532,6 @@ export function contractSchemas(base: string = SCHEMA_ID_BASE): readonly Contrac
     ),
     ...STATE_VERSIONS.map((version) => ({ file: stateSchemaFile(version), schema: stateSchema(version, base) })),
     { file: DEAD_LETTER_SCHEMA_FILE, schema: deadLetterSchema(base) },
-    { file: USAGE_SCHEMA_FILE, schema: usageSchema(base) },
+    ...USAGE_VERSIONS.map((version) => ({ file: usageSchemaFile(version), schema: usageSchema(version, base) })),
   ];
 }

@@ -1,4 +1,6 @@
-import { UsageTally, countsByCode } from './usage-tally';
+import { UsageTally } from './usage-tally';
+
+const all = (tally: UsageTally) => Array.from({ length: tally.size }, (_, i) => tally.at(i));
 
 describe('UsageTally', () => {
   it('counts each key by code and secret, with its latest use and latest use of the previous secret', () => {
@@ -8,23 +10,51 @@ describe('UsageTally', () => {
     tally.count(7, 'EXPIRED', 'current', 2000);
     tally.count(7, 'VALID', 'current', 2500);
     tally.count(8, 'ORIGIN_NOT_ALLOWED', 'current', 500);
-    const drained = tally.drain();
-    expect(countsByCode(drained.get(7)!)).toEqual({
-      VALID: { current: 2, previous: 1 },
-      EXPIRED: { current: 1, previous: 0 },
-    });
-    expect(drained.get(7)).toMatchObject({ lastUsedAt: 3000, previousLastUsedAt: 3000 });
-    expect(countsByCode(drained.get(8)!)).toEqual({ ORIGIN_NOT_ALLOWED: { current: 1, previous: 0 } });
-    expect(drained.get(8)).toMatchObject({ lastUsedAt: 500, previousLastUsedAt: -1 });
+    expect(all(tally)).toEqual([
+      {
+        keyId: 7,
+        lastUsedAt: 3000,
+        previousLastUsedAt: 3000,
+        verifications: { VALID: { current: 2, previous: 1 }, EXPIRED: { current: 1, previous: 0 } },
+      },
+      {
+        keyId: 8,
+        lastUsedAt: 500,
+        previousLastUsedAt: -1,
+        verifications: { ORIGIN_NOT_ALLOWED: { current: 1, previous: 0 } },
+      },
+    ]);
   });
 
-  it('starts afresh after a drain, so no use is handed over twice', () => {
+  it('keeps every key and count as it grows past its first arrays', () => {
+    const tally = new UsageTally();
+    for (let round = 1; round <= 3; round++)
+      for (let id = 1; id <= 5000; id++) tally.count(1_000_000_000 + id, 'VALID', 'current', round * 10 + id);
+    expect(tally.size).toBe(5000);
+    const keys = all(tally);
+    expect(keys[0]).toEqual({
+      keyId: 1_000_000_001,
+      lastUsedAt: 31,
+      previousLastUsedAt: -1,
+      verifications: { VALID: { current: 3, previous: 0 } },
+    });
+    expect(keys[4999]).toEqual({
+      keyId: 1_000_005_000,
+      lastUsedAt: 5030,
+      previousLastUsedAt: -1,
+      verifications: { VALID: { current: 3, previous: 0 } },
+    });
+    expect(new Set(keys.map((k) => k.keyId)).size).toBe(5000);
+  });
+
+  it('counts nothing once closed, and keeps what it had for publication', () => {
     const tally = new UsageTally();
     tally.count(7, 'VALID', 'current', 1000);
-    expect(tally.drain().size).toBe(1);
-    expect(tally.size).toBe(0);
-    expect(tally.drain().size).toBe(0);
-    tally.count(7, 'DISABLED', 'current', 2000);
-    expect(countsByCode(tally.drain().get(7)!)).toEqual({ DISABLED: { current: 1, previous: 0 } });
+    expect(tally.close()).toBe(tally);
+    tally.count(7, 'VALID', 'current', 2000);
+    tally.count(9, 'DISABLED', 'current', 2000);
+    expect(all(tally)).toEqual([
+      { keyId: 7, lastUsedAt: 1000, previousLastUsedAt: -1, verifications: { VALID: { current: 1, previous: 0 } } },
+    ]);
   });
 });

@@ -58,6 +58,7 @@ export class EventLog implements OnApplicationShutdown {
     private readonly config: AppConfig['kafka'],
     private readonly eventsPartitions: number,
     private readonly statePartitions: number,
+    private readonly usagePartitions: number,
     private readonly schemaBase: string,
   ) {}
 
@@ -72,7 +73,8 @@ export class EventLog implements OnApplicationShutdown {
     await producer.connect();
     const eventsPartitions = partitionCounts.get(config.eventsTopic) ?? config.topicPartitions;
     const statePartitions = (config.stateTopic && partitionCounts.get(config.stateTopic)) || config.topicPartitions;
-    return new EventLog(kafka, producer, config, eventsPartitions, statePartitions, schemaBase);
+    const usagePartitions = partitionCounts.get(config.usageTopic) ?? config.topicPartitions;
+    return new EventLog(kafka, producer, config, eventsPartitions, statePartitions, usagePartitions, schemaBase);
   }
 
   get topic(): string {
@@ -91,6 +93,11 @@ export class EventLog implements OnApplicationShutdown {
   /** The state-topic partition that holds a key's states (where its receipts point). */
   statePartitionOf(keyId: number): number {
     return partitionFor(this.config.stateTopic ?? '', String(keyId), this.statePartitions);
+  }
+
+  /** The usage-topic partition of a key's usage (a usage record names keys of one partition). */
+  usagePartitionOf(keyId: number): number {
+    return partitionFor(this.config.usageTopic, String(keyId), this.usagePartitions);
   }
 
   /** The Kafka client, for the service's other readers (verifier heartbeats). */
@@ -141,7 +148,7 @@ export class EventLog implements OnApplicationShutdown {
     });
   }
 
-  /** Appends usage records (keyed by key id) to the usage topic, once all in-sync replicas have them. */
+  /** Appends usage records (each keyed by its first key id) to the usage topic, once all in-sync replicas have them. */
   async appendUsage(records: readonly WireRecord[]): Promise<void> {
     await Promise.all(records.map((record) => this.producer.append(this.config.usageTopic, record)));
   }

@@ -20,6 +20,7 @@ export class UsageCounter implements OnApplicationBootstrap, BeforeApplicationSh
       source: 'api',
       flushMs: config.usageFlushMs,
       schemaBase: config.schemaBaseUrl,
+      partitionOf: () => Promise.resolve((keyId: number) => log.usagePartitionOf(keyId)),
       send: (records) =>
         log.appendUsage(records).catch((error: unknown) => {
           metrics.usagePublishFailures.inc();

@@ -45,7 +45,7 @@ export class UsageProjector implements OnApplicationBootstrap, OnApplicationShut
     const usages: KeyUsage[] = [];
     for (const record of batch.records) {
       try {
-        usages.push(decodeUsage(record.value, record.key));
+        usages.push(...decodeUsage(record.value, record.key));
       } catch (error) {
         if (!(error instanceof UnreadableUsageError)) throw error;
         this.logger.warn({

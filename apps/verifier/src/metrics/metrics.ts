@@ -55,7 +55,7 @@ export class Metrics {
 
   readonly usageRecords = new Counter({
     name: `${PREFIX}usage_records_published_total`,
-    help: 'Usage records (one key, one flush) the broker acknowledged on the usage topic.',
+    help: 'Usage records (one flush, up to 500 keys of one partition) the broker acknowledged on the usage topic.',
     registers: [this.registry],
   });
 

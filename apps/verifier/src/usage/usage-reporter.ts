@@ -7,7 +7,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { MatchedSecret, UsageCode, WireRecord } from '@app/contracts';
-import { BatchingProducer, Kafka, createKafka, existingPartitionCounts } from '@app/kafka';
+import { BatchingProducer, Kafka, createKafka, existingPartitionCounts, partitionFor } from '@app/kafka';
 import { UsagePublisher } from '@app/usage';
 import { VERIFIER_CONFIG, VerifierConfig } from '../config/config';
 import { kafkaLogOf } from '../logging';
@@ -49,6 +49,7 @@ export class UsageReporter implements OnApplicationBootstrap, BeforeApplicationS
       instance: reader.instanceId,
       flushMs: config.usageFlushMs,
       schemaBase: config.schemaBaseUrl,
+      partitionOf: () => this.partitionOf(),
       send: (records) => this.send(records),
       log: { warn: (msg, context) => this.logger.warn({ msg, ...context }) },
     });
@@ -72,6 +73,22 @@ export class UsageReporter implements OnApplicationBootstrap, BeforeApplicationS
     if (this.connected) await this.producer.disconnect().catch(() => undefined);
   }
 
+  /** How key ids map to the usage topic's partitions, once the broker has told how many it has. */
+  private async partitionOf(): Promise<(keyId: number) => number> {
+    const topic = this.config.kafka.usageTopic;
+    let count = this.partitions.get(topic);
+    if (count === undefined) {
+      count = (await existingPartitionCounts(this.kafka, [topic]).catch(() => undefined))?.get(topic);
+      if (count === undefined) {
+        this.metrics.usageFailures.inc();
+        throw new Error(`topic ${topic} is not known (yet)`);
+      }
+      this.partitions.set(topic, count);
+    }
+    const partitions = count;
+    return (keyId) => partitionFor(topic, String(keyId), partitions);
+  }
+
   private async send(records: readonly WireRecord[]): Promise<void> {
     const topic = this.config.kafka.usageTopic;
     try {
@@ -80,11 +97,6 @@ export class UsageReporter implements OnApplicationBootstrap, BeforeApplicationS
         throw error;
       });
       await this.connected;
-      if (!this.partitions.has(topic)) {
-        const count = (await existingPartitionCounts(this.kafka, [topic])).get(topic);
-        if (count === undefined) throw new Error(`topic ${topic} does not exist (yet)`);
-        this.partitions.set(topic, count);
-      }
       await Promise.all(records.map((record) => this.producer.append(topic, record)));
       this.metrics.usageRecords.inc(records.length);
     } catch (error) {
