@@ -25,11 +25,14 @@ const FETCH_BYTES = { total: 1024 * 1024, perPartition: 256 * 1024 };
  * One full garbage collection, once the whole topic is applied and before the instance says ready
  * (no request waits for it; it takes tens of ms at 100,000 keys). Reading the topic leaves the heap
  * full of decoded records and fetch buffers nobody holds; V8 would let it shrink only slowly, and
- * this is the RSS the instance keeps. The documented way to reach V8's gc without --expose-gc.
+ * this is the RSS the instance keeps. The "last resort" flavour compacts the old space and gives
+ * its free pages back: at 100,000 keys the heap went from 73-77 MB to 57 MB and RSS from 153-164
+ * to 130-132 MB (a plain full GC left the old space a third empty). The documented way to reach
+ * V8's gc without --expose-gc.
  */
 function collectGarbage(): void {
   setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
+  (runInNewContext('gc') as (options: object) => void)({ type: 'major', execution: 'sync', flavor: 'last-resort' });
 }
 
 /**
