@@ -154,6 +154,18 @@ async function keysHeld(url) {
 }
 
 /**
+ * The verifier's V8 heap (total and used) and the tally of keys used since its last usage flush, as
+ * its metrics say: what its RSS is made of.
+ * @param {string} url
+ */
+async function heapOf(url) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const mb = (/** @type {string} */ name) =>
+    (Number(new RegExp(`^api_keys_verifier_nodejs_${name} (\\S+)`, 'm').exec(text)?.[1]) / 2 ** 20).toFixed(1);
+  return `V8 heap ${mb('heap_size_total_bytes')} MB (${mb('heap_size_used_bytes')} MB used), external ${mb('external_memory_bytes')} MB`;
+}
+
+/**
  * The verifier and the bare server, alternately at each concurrency: a warm-up of each, then
  * `rounds` x (bare, verifier). Returns the segments per cell (`bare_c64`, `verifier_c1`...).
  * @param {Record<'bare' | 'verifier', { server: import('./servers').Server, url: string, scenario: () => Scenario }>} targets
@@ -319,6 +331,7 @@ async function runVerify(options, run, ctx) {
   log.info(`verifier 1 ready with ${heldNow} keys in ${formatDuration(first.readyMs)}; settling...`);
   await sleep(STEADY_AFTER_MS);
   const rssAfterLoadMb = first.server.currentRssMb();
+  log.info(`verifier 1 settled: RSS ${rssAfterLoadMb.toFixed(1)} MB, ${await heapOf(first.url)}`);
 
   // The bare server answers exactly what the verifier answers for a held key (same size, same headers).
   const probe = verifyRequest(token, held[0].secret);
@@ -348,6 +361,7 @@ async function runVerify(options, run, ctx) {
   );
   await sleep(STEADY_AFTER_MS);
   const rssAfterTrafficMb = first.server.currentRssMb();
+  log.info(`verifier 1 after the HTTP load: RSS ${rssAfterTrafficMb.toFixed(1)} MB, ${await heapOf(first.url)}`);
   const peakRssMb = first.server.sampleRss() / 1024;
 
   const second = await startServer('verifier', run, options, ctx, {

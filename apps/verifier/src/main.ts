@@ -1,11 +1,23 @@
 import 'reflect-metadata';
+import { setFlagsFromString } from 'node:v8';
 import { loadConfigOrExit } from './config/config';
 import { createVerifier } from './http-server';
 import { jsonLogger } from './logging';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 
+/**
+ * The heap may grow a quarter past what survived the last full collection before the next one
+ * (V8's own factor lets it reach about twice that): under traffic a verifier holding 100,000 keys
+ * otherwise settled near 150-177 MB of RSS, against the issue's 150 MB. Set here, not in
+ * NODE_OPTIONS, which refuses this V8 flag.
+ */
+function boundHeapGrowth(): void {
+  setFlagsFromString('--heap-growing-percent=25');
+}
+
 async function main(): Promise<void> {
+  boundHeapGrowth();
   const config = loadConfigOrExit(process.env);
   const logger = jsonLogger(config.logLevel);
   if (config.token === null)

@@ -47,6 +47,27 @@ describe('UsageTally', () => {
     expect(new Set(keys.map((k) => k.keyId)).size).toBe(5000);
   });
 
+  it('keeps real epoch times to the millisecond, and counts every code and secret of a key apart', () => {
+    const tally = new UsageTally();
+    const at = Date.parse('2026-12-05T17:00:00.123Z');
+    tally.count(5, 'VALID', 'current', at);
+    tally.count(5, 'VALID', 'current', at + 9_999);
+    for (const code of ['VALID', 'DISABLED', 'EXPIRED', 'ORIGIN_NOT_ALLOWED', 'ASSISTANT_NOT_ALLOWED'] as const)
+      tally.count(5, code, 'previous', at + 500);
+    expect(tally.at(0)).toEqual({
+      keyId: 5,
+      lastUsedAt: at + 9_999,
+      previousLastUsedAt: at + 500,
+      verifications: {
+        VALID: { current: 2, previous: 1 },
+        DISABLED: { current: 0, previous: 1 },
+        EXPIRED: { current: 0, previous: 1 },
+        ORIGIN_NOT_ALLOWED: { current: 0, previous: 1 },
+        ASSISTANT_NOT_ALLOWED: { current: 0, previous: 1 },
+      },
+    });
+  });
+
   it('counts nothing once closed, and keeps what it had for publication', () => {
     const tally = new UsageTally();
     tally.count(7, 'VALID', 'current', 1000);
