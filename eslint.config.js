@@ -52,7 +52,7 @@ const VERIFIER_LAYERS = [
   ['app.module.ts'],
   ['verify-key', 'health', 'heartbeat'],
   ['token', 'state-reader', 'usage'],
-  ['key-index', 'metrics', 'http'],
+  ['key-index', 'metrics', 'http', 'memory'],
   ['logging.ts'],
   ['config'],
 ];

@@ -3,6 +3,7 @@ import { VERIFIER_CONFIG, VerifierConfig } from './config/config';
 import { HealthRoutes } from './health/health.routes';
 import { Heartbeats } from './heartbeat/heartbeat';
 import { KeyIndex } from './key-index/key-index';
+import { IdleCollector } from './memory/idle-collector';
 import { PositionWaiters } from './key-index/position-waiters';
 import { Metrics } from './metrics/metrics';
 import { StateReader } from './state-reader/state-reader';
@@ -25,6 +26,7 @@ export class VerifierModule {
           useValue: new PositionWaiters(config.minPositionWaiters, (partition) => index.appliedOffset(partition)),
         },
         Metrics,
+        IdleCollector,
         StateReader,
         Heartbeats,
         TokenGate,

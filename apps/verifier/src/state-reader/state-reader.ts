@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { UnreadableStateError, decodeState } from '@app/contracts';
 import { ConsumedBatch, PartitionBounds, TopicReader, createKafka } from '@app/kafka';
@@ -9,6 +7,7 @@ import { partitionsBehind } from '../key-index/catch-up';
 import { KeyIndex } from '../key-index/key-index';
 import { PositionWaiters } from '../key-index/position-waiters';
 import { kafkaLogOf } from '../logging';
+import { collectGarbage } from '../memory/idle-collector';
 import { Metrics } from '../metrics/metrics';
 
 const RETRY_MS = 1000;
@@ -20,20 +19,6 @@ const KEY_ID = /^[1-9][0-9]{0,15}$/;
  * the issue's 10 s (docs/benchmarks.md, `npm run bench -- --verify`).
  */
 const FETCH_BYTES = { total: 1024 * 1024, perPartition: 256 * 1024 };
-
-/**
- * One full garbage collection, once the whole topic is applied and before the instance says ready
- * (no request waits for it; it takes tens of ms at 100,000 keys). Reading the topic leaves the heap
- * full of decoded records and fetch buffers nobody holds; V8 would let it shrink only slowly, and
- * this is the RSS the instance keeps. The "last resort" flavour compacts the old space and gives
- * its free pages back: at 100,000 keys the heap went from 73-77 MB to 57 MB and RSS from 153-164
- * to 130-132 MB (a plain full GC left the old space a third empty). The documented way to reach
- * V8's gc without --expose-gc.
- */
-function collectGarbage(): void {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as (options: object) => void)({ type: 'major', execution: 'sync', flavor: 'last-resort' });
-}
 
 /**
  * Feeds the KeyIndex from the state topic: the whole topic from its beginning, then live, with a
@@ -169,6 +154,9 @@ export class StateReader implements OnApplicationBootstrap, OnApplicationShutdow
 
   private checkCaughtUp(): void {
     if (!this.targets || partitionsBehind(this.targets, (p) => this.index.appliedOffset(p)).length > 0) return;
+    // Reading the topic left the heap full of decoded records and fetch buffers nobody holds; V8
+    // would let it shrink only slowly, and this is the RSS the instance keeps (tens of ms at
+    // 100,000 keys, before the instance says ready: no request waits for it).
     collectGarbage();
     this.caughtUp = true;
     this.logger.log({

@@ -6,6 +6,7 @@ import { VERIFIER_CONFIG, VerifierConfig } from '../config/config';
 import { VerifierError, failure, sendJson, success } from '../http/envelope';
 import { KeyIndex } from '../key-index/key-index';
 import { PositionWaiters } from '../key-index/position-waiters';
+import { IdleCollector } from '../memory/idle-collector';
 import { Metrics } from '../metrics/metrics';
 import { StateReader } from '../state-reader/state-reader';
 import { TokenGate } from '../token/token-gate';
@@ -78,6 +79,7 @@ export class VerifyKeyRoute {
     private readonly gate: TokenGate,
     private readonly metrics: Metrics,
     private readonly usage: UsageReporter,
+    private readonly idle: IdleCollector,
   ) {}
 
   static matches(url: string | undefined): boolean {
@@ -86,6 +88,7 @@ export class VerifyKeyRoute {
 
   handle(req: IncomingMessage, res: ServerResponse): void {
     const began = process.hrtime.bigint();
+    this.idle.activity();
     const done = (status: number) =>
       this.metrics.verifyDuration.observe({ status }, Number(process.hrtime.bigint() - began) / 1e9);
     this.answer(req).then(
