@@ -22,7 +22,7 @@ export class Metrics {
 
   readonly usageRecords = new Counter({
     name: `${PREFIX}usage_records_total`,
-    help: 'Usage-topic records the usage projector read: applied, repeat (already applied) or unreadable.',
+    help: "Keys' counts the usage projector read from the usage topic: applied, repeat (already applied); unreadable counts whole records.",
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
