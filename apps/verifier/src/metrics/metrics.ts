@@ -65,6 +65,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly byCode = new Map<string, Counter.Internal>();
+  private readonly byStatus = new Map<number, Histogram.Internal<'status'>>();
+
+  /**
+   * The verifications counter of one code, and the duration histogram of one status: prom-client
+   * finds a labelled series by hashing its labels at each call; on the verify route that showed,
+   * so the route holds the few series it uses.
+   */
+  verificationsOf(code: string): Counter.Internal {
+    let series = this.byCode.get(code);
+    if (!series) this.byCode.set(code, (series = this.verifications.labels({ code })));
+    return series;
+  }
+
+  verifyDurationOf(status: number): Histogram.Internal<'status'> {
+    let series = this.byStatus.get(status);
+    if (!series) this.byStatus.set(status, (series = this.verifyDuration.labels({ status })));
+    return series;
+  }
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
     // Every code shows from the start, at 0, so a rate over it never starts from a gap.
