@@ -9,27 +9,28 @@ import { KeyUsageDocument, foldUsage } from './key-usage';
 import { Pacer } from './pacer';
 import { UsageStore } from './usage-store';
 
-/**
- * Folds the usage topic into the usage read model, with a consumer group of its own (so the key
- * projection never waits for it, and it never holds the keys' partitions). Per batch: each key's
- * document read by `_id`, the records folded in order (a repeat changes nothing, see foldUsage),
- * each changed document written once; the offsets are committed after. At-least-once: a batch
- * delivered again folds to the same documents. An unreadable record is skipped and counted.
- */
 /** Keys folded between two rests: about 0.3 s of FerretDB's time. */
 const KEYS_PER_STEP = 200;
 
+/**
+ * Folds the usage topic into the usage read model, with a consumer group of its own (so the key
+ * projection never waits for it, and it never holds the keys' partitions). A batch is folded in
+ * steps of KEYS_PER_STEP keys: each key's document read by `_id`, its counts folded in order (a
+ * repeat changes nothing, see foldUsage), each changed document written once; the offsets are
+ * committed after the last step. At-least-once: a batch delivered again folds to the same
+ * documents. An unreadable record is skipped and counted.
+ */
 @Injectable()
 export class UsageProjector implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('usage-projector');
   private consumer: PartitionConsumer | null = null;
   /**
-   * One step of a batch at a time (KEYS_PER_STEP keys), then a rest three times as long (at most
-   * 2 s): the projection takes at most a quarter of the API's time and of its store's. It costs
-   * FerretDB about 1.4 ms a key and window, so a verifier fleet answering 100,000 different keys a window would otherwise keep
-   * both busy for as long as its backlog lasts, and the API's own requests with them (measured:
-   * `npm run bench -- --verify`, "stack % CPU", docs/benchmarks.md). Under ordinary traffic a batch
-   * takes milliseconds and so does its rest; a flood is folded later (the group's lag shows it).
+   * One step at a time, then a rest three times as long (at most 2 s): the projection takes at
+   * most a quarter of the API's time and of its store's. It costs FerretDB about 1.4 ms a key and
+   * window, so a verifier fleet answering 100,000 different keys a window would otherwise keep both
+   * busy for as long as its backlog lasts, and the API's own requests with them (measured: `npm run
+   * bench -- --verify`, "stack % CPU", docs/benchmarks.md). Under ordinary traffic a step takes
+   * milliseconds and so does its rest; a flood is folded later (the group's lag shows it).
    */
   private readonly pacer = new Pacer(3, 2000);
 
